@@ -1,0 +1,88 @@
+"""Opening the DuckDB store: path resolution, migrations on open, one connection."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from ..records import TiescaleError
+from .schema import LATEST, MIGRATIONS
+
+DEFAULT_DB = "tiescale.duckdb"
+
+
+class StoreError(TiescaleError):
+    """The store cannot be opened or is from a newer tiescale."""
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` if given, else ``$TIESCALE_DB``, else ``./tiescale.duckdb``."""
+    return Path(path or os.environ.get("TIESCALE_DB") or DEFAULT_DB)
+
+
+class Store:
+    """A tiescale store: one DuckDB file with a versioned schema."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
+        self.path = resolve_db_path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no store here yet (run `tiescale ingest` or `tiescale demo`)")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({str(exc).splitlines()[0]})") from None
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: not a tiescale store ({str(exc).splitlines()[0]})") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
+        if not read_only:
+            self.migrate()
+        else:
+            self._check_version()
+
+    @property
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def _check_version(self) -> None:
+        if self.schema_version > LATEST:
+            raise StoreError(
+                f"{self.path}: store schema v{self.schema_version} is newer than this tiescale (v{LATEST}); upgrade tiescale"
+            )
+
+    def migrate(self) -> None:
+        """Run every migration newer than the store's version, each in its own transaction."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "description VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
+        )
+        self._check_version()
+        current = self.schema_version
+        for version, description, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.con.execute(sql)
+                self.con.execute(
+                    "INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description]
+                )
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

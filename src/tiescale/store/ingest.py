@@ -1,0 +1,172 @@
+"""Importing one export: detect, stage, merge, log; all inside one transaction."""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from ..records import Rejected, SourceError, TiescaleError
+from ..sources import ExportFiles, ReadOptions, detect, parser
+from .db import Store
+from .merge import MergeResult, merge_stage
+from .staging import StageWriter, create_stage, drop_stage
+
+ProgressCallback = Callable[[int], None]
+#: How many rejected rows a summary carries in full (all are in ``import_rejects``).
+REJECTS_SHOWN = 200
+
+
+class StrictAbort(TiescaleError):
+    """``--strict``: the first unreadable row aborts the import."""
+
+
+@dataclass
+class ImportSummary:
+    path: str
+    format: str
+    status: str  # ok | partial | unchanged
+    import_id: int | None = None
+    rows_read: int = 0
+    new_interactions: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    rejected: int = 0
+    rejects: list[Rejected] = field(default_factory=list)
+    new_people: int = 0
+    updated_people: int = 0
+    new_posts: int = 0
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    seconds: float = 0.0
+
+    @property
+    def total_new(self) -> int:
+        return sum(self.new_interactions.values())
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of a file, or of a folder's (name, sha256) list."""
+    if path.is_dir():
+        outer = hashlib.sha256()
+        for member in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+            with open(member, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            outer.update(f"{member.relative_to(path).as_posix()}\0{digest}\n".encode())
+        return "dir:" + outer.hexdigest()
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def ingest_path(
+    store: Store,
+    path: str | Path,
+    fmt: str | None = None,
+    account: str | None = None,
+    strict: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import one export file or folder. Lands whole or not at all."""
+    started = time.perf_counter()
+    path = Path(path)
+    now = datetime.now(timezone.utc)
+    with ExportFiles(path) as files:
+        if fmt is None:
+            fmt = detect(files)
+            if fmt is None:
+                raise SourceError(str(path), "cannot tell which export this is; pass --format")
+        module = parser(fmt)
+        if hasattr(module, "check"):
+            module.check(files)  # a wrong --format fails here, before anything is written
+        digest = content_hash(path)
+        con = store.con
+        previous = con.execute(
+            "SELECT import_id FROM imports WHERE content_hash = ? AND format = ? AND status IN ('ok', 'partial') "
+            "AND coalesce(?, '') = coalesce(?, '') LIMIT 1",
+            [digest, fmt, account, account],
+        ).fetchone()
+        summary = ImportSummary(path=str(path), format=fmt, status="ok")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+            summary.import_id = import_id
+            if previous is not None:
+                summary.status = "unchanged"
+                _log_import(con, summary, digest, now, started)
+                con.execute("COMMIT")
+                return summary
+            create_stage(con)
+            options = ReadOptions(account=account)
+            if hasattr(module, "stage_fast") and module.stage_fast(con, files, options, str(path), now):
+                summary.rows_read, summary.rejected = con.execute(
+                    "SELECT count(*), count(reject_reason) FROM stage_interactions"
+                ).fetchone()
+                summary.rejected += con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
+                summary.rows_read += con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
+                if strict and summary.rejected:
+                    first = _first_reject(con)
+                    raise StrictAbort(f"{first.file}, {first.record}: {first.reason} (--strict: nothing imported)")
+            else:
+                _stage_records(con, module, files, options, str(path), now, strict, summary, on_progress)
+            merged = merge_stage(con, import_id)
+            _fill(summary, merged)
+            summary.rejects = [
+                Rejected(*row) for row in con.execute(
+                    "SELECT file, record, reason FROM import_rejects WHERE import_id = ? LIMIT ?",
+                    [import_id, REJECTS_SHOWN],
+                ).fetchall()
+            ]
+            summary.status = "partial" if summary.rejected else "ok"
+            drop_stage(con)
+            _log_import(con, summary, digest, now, started)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _stage_records(con, module, files, options, path, now, strict, summary, on_progress) -> None:  # type: ignore[no-untyped-def]
+    writer = StageWriter(con, path, now)
+    for count, record in enumerate(module.read(files, options), 1):
+        rejected = writer.add(record)
+        if rejected is not None and strict:
+            raise StrictAbort(f"{rejected.file}, {rejected.record}: {rejected.reason} (--strict: nothing imported)")
+        if on_progress is not None and count % 10_000 == 0:
+            on_progress(count)
+    writer.flush()
+    summary.rows_read = writer.rows_read
+    summary.rejected = writer.rejected
+
+
+def _first_reject(con) -> Rejected:  # type: ignore[no-untyped-def]
+    row = con.execute(
+        "SELECT file, record, reason FROM stage_rejects UNION ALL "
+        "SELECT file, record, reject_reason FROM stage_interactions WHERE reject_reason IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return Rejected(*row)
+
+
+def _fill(summary: ImportSummary, merged: MergeResult) -> None:
+    summary.new_interactions = merged.new_interactions
+    summary.duplicates = merged.duplicates
+    summary.new_people = merged.new_people
+    summary.updated_people = merged.updated_people
+    summary.new_posts = merged.new_posts
+    summary.first_ts = merged.first_ts
+    summary.last_ts = merged.last_ts
+
+
+def _log_import(con, summary: ImportSummary, digest: str, now: datetime, started: float) -> None:  # type: ignore[no-untyped-def]
+    con.execute(
+        """INSERT INTO imports (import_id, path, content_hash, format, started_at, finished_at, status,
+           rows_read, new_interactions, duplicates, rejected, new_people, updated_people, new_posts,
+           first_ts, last_ts) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            summary.import_id, str(Path(summary.path).resolve()), digest, summary.format, now, summary.status,
+            summary.rows_read, summary.total_new, summary.duplicates, summary.rejected, summary.new_people,
+            summary.updated_people, summary.new_posts, summary.first_ts, summary.last_ts,
+        ],
+    )

@@ -1,0 +1,251 @@
+"""The merge: staged rows into the store, on keys, so that loading twice changes nothing.
+
+Runs inside the caller's transaction. Returns what changed, for the import summary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+#: The dedupe key: the platform's id, else a hash of every field (same in all paths).
+DEDUPE_KEY_SQL = """coalesce(nullif(item_id, ''), 'h:' || md5(concat_ws(chr(31),
+    platform, account, person, direction, kind, coalesce(epoch_us(ts)::VARCHAR, ''),
+    coalesce(text, ''), coalesce(in_reply_to, ''), coalesce(thread, ''))))"""
+
+
+@dataclass
+class MergeResult:
+    new_interactions: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    new_people: int = 0
+    updated_people: int = 0
+    new_posts: int = 0
+    new_snapshot_rows: int = 0
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+
+    @property
+    def total_new(self) -> int:
+        return sum(self.new_interactions.values())
+
+
+def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> MergeResult:
+    result = MergeResult()
+    _drop_forgotten(con)
+    con.execute(
+        "INSERT INTO import_rejects SELECT ?, file, record, reason FROM stage_rejects", [import_id]
+    )
+    con.execute(
+        "INSERT INTO import_rejects SELECT ?, file, record, reject_reason FROM stage_interactions "
+        "WHERE reject_reason IS NOT NULL", [import_id]
+    )
+    _merge_accounts(con)
+    result.new_people, result.updated_people = _merge_identities(con)
+    _merge_interactions(con, import_id, result)
+    result.new_posts = _merge_posts(con, import_id)
+    _merge_follows(con, import_id, result)
+    return result
+
+
+def _drop_forgotten(con: duckdb.DuckDBPyConnection) -> None:
+    """People forgotten on request do not come back with a re-import."""
+    if not con.execute("SELECT count(*) FROM forgotten").fetchone()[0]:
+        return
+    for table, column in (("stage_interactions", "person"), ("stage_follows", "person"), ("stage_people", "handle")):
+        con.execute(f"""
+            DELETE FROM {table} s USING forgotten f
+            WHERE f.platform = s.platform AND f.handle_hash = sha256(s.{column})
+        """)
+
+
+def _merge_accounts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        INSERT INTO accounts (platform, handle, display_name, account_id)
+        SELECT platform, handle, max(display_name), max(account_id) FROM (
+            SELECT platform, handle, display_name, account_id FROM stage_accounts
+            UNION ALL SELECT DISTINCT platform, account, NULL, NULL FROM stage_interactions WHERE reject_reason IS NULL
+            UNION ALL SELECT DISTINCT platform, account, NULL, NULL FROM stage_posts
+            UNION ALL SELECT DISTINCT platform, account, NULL, NULL FROM stage_follows
+        ) s
+        WHERE handle IS NOT NULL AND handle <> ''
+          AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.handle = s.handle)
+        GROUP BY platform, handle
+    """)
+    con.execute("""
+        UPDATE accounts SET display_name = coalesce(s.display_name, accounts.display_name),
+                            account_id = coalesce(s.account_id, accounts.account_id)
+        FROM (SELECT platform, handle, max(display_name) display_name, max(account_id) account_id
+              FROM stage_accounts GROUP BY ALL) s
+        WHERE accounts.platform = s.platform AND accounts.handle = s.handle
+    """)
+
+
+def _merge_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """New identities each get a new person; known ones get newer names, e-mail, URL."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE seen_people AS
+        SELECT platform, handle, max(display_name) AS display_name, max(email) AS email, max(url) AS url,
+               max(username) AS username
+        FROM (
+            SELECT platform, person AS handle, person_name AS display_name, NULL AS email, NULL AS url,
+                   NULL AS username
+                FROM stage_interactions WHERE reject_reason IS NULL
+            UNION ALL SELECT platform, person, person_name, NULL, NULL, NULL FROM stage_follows
+            UNION ALL SELECT platform, handle, display_name, email, url, username FROM stage_people
+        ) GROUP BY platform, handle
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE new_identities AS
+        SELECT s.*, nextval('person_seq') AS person_id FROM seen_people s
+        WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.platform = s.platform AND i.handle = s.handle)
+    """)
+    new = con.execute("SELECT count(*) FROM new_identities").fetchone()[0]
+    if new:
+        con.execute("""
+            INSERT INTO people (person_id, label, display_name)
+            SELECT person_id, coalesce(username, handle), display_name FROM new_identities
+        """)
+        con.execute("""
+            INSERT INTO identities (platform, handle, person_id, display_name, email, url, username)
+            SELECT platform, handle, person_id, display_name, email, url, username FROM new_identities
+        """)
+    updated = con.execute("""
+        SELECT count(*) FROM seen_people s JOIN identities i USING (platform, handle)
+        WHERE (s.display_name IS NOT NULL AND s.display_name IS DISTINCT FROM i.display_name)
+           OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM i.email)
+           OR (s.url IS NOT NULL AND s.url IS DISTINCT FROM i.url)
+           OR (s.username IS NOT NULL AND s.username IS DISTINCT FROM i.username)
+    """).fetchone()[0]
+    if updated:
+        con.execute("""
+            UPDATE identities SET display_name = coalesce(s.display_name, identities.display_name),
+                                  email = coalesce(s.email, identities.email),
+                                  url = coalesce(s.url, identities.url),
+                                  username = coalesce(s.username, identities.username)
+            FROM seen_people s
+            WHERE identities.platform = s.platform AND identities.handle = s.handle
+              AND ((s.display_name IS NOT NULL AND s.display_name IS DISTINCT FROM identities.display_name)
+                OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM identities.email)
+                OR (s.url IS NOT NULL AND s.url IS DISTINCT FROM identities.url)
+                OR (s.username IS NOT NULL AND s.username IS DISTINCT FROM identities.username))
+        """)
+        # A person whose label is still an identity's raw handle takes its newer name and @name.
+        con.execute("""
+            UPDATE people SET display_name = coalesce(i.display_name, people.display_name),
+                              label = coalesce(i.username, people.label)
+            FROM identities i
+            WHERE i.person_id = people.person_id AND people.label IN (i.handle, i.username)
+              AND (people.display_name IS DISTINCT FROM coalesce(i.display_name, people.display_name)
+                   OR people.label IS DISTINCT FROM coalesce(i.username, people.label))
+        """)
+    return new, updated
+
+
+def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: MergeResult) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE fresh_interactions AS
+        SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
+               nullif(in_reply_to, '') AS in_reply_to, nullif(thread, '') AS thread,
+               {DEDUPE_KEY_SQL} AS dedupe_key
+        FROM stage_interactions WHERE reject_reason IS NULL
+    """)
+    staged = con.execute("SELECT count(*) FROM fresh_interactions").fetchone()[0]
+    con.execute(f"""
+        INSERT INTO interactions
+        SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread,
+               dedupe_key, {int(import_id)}
+        FROM (SELECT DISTINCT ON (platform, person, dedupe_key) * FROM fresh_interactions) f
+        WHERE NOT EXISTS (
+            SELECT 1 FROM interactions i
+            WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)
+    """)
+    rows = con.execute(
+        "SELECT kind, count(*), min(ts), max(ts) FROM interactions WHERE import_id = ? GROUP BY kind",
+        [import_id],
+    ).fetchall()
+    result.new_interactions = {kind: n for kind, n, _, _ in rows}
+    result.duplicates = staged - result.total_new
+    span = con.execute(
+        "SELECT min(ts), max(ts) FROM stage_interactions WHERE reject_reason IS NULL"
+    ).fetchone()
+    result.first_ts, result.last_ts = span
+
+
+def _merge_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+    before = con.execute("SELECT count(*) FROM posts").fetchone()[0]
+    con.execute(f"""
+        INSERT INTO posts
+        SELECT platform, account, post_id, ts, kind, text, nullif(in_reply_to, ''), nullif(thread, ''),
+               url, likes, reposts, replies, {int(import_id)}
+        FROM (SELECT DISTINCT ON (platform, post_id) * FROM stage_posts ORDER BY seq) s
+        WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)
+    """)
+    return con.execute("SELECT count(*) FROM posts").fetchone()[0] - before
+
+
+def _merge_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: MergeResult) -> None:
+    """Store snapshot rows, then turn successive snapshots into follow / unfollow events."""
+    before = con.execute("SELECT count(*) FROM follower_snapshots").fetchone()[0]
+    con.execute(f"""
+        INSERT INTO follower_snapshots
+        SELECT DISTINCT platform, account, relation, snapshot_at, person, {int(import_id)} FROM stage_follows s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM follower_snapshots f WHERE f.platform = s.platform AND f.account = s.account
+              AND f.relation = s.relation AND f.snapshot_at = s.snapshot_at AND f.person = s.person)
+    """)
+    result.new_snapshot_rows = con.execute("SELECT count(*) FROM follower_snapshots").fetchone()[0] - before
+    if not result.new_snapshot_rows:
+        return
+    # Every chain (platform, account, relation) touched is derived again from all its snapshots,
+    # so a snapshot imported out of order still gives the right events.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE derived_follows AS
+        WITH chains AS (SELECT DISTINCT platform, account, relation FROM stage_follows),
+        snaps AS (
+            SELECT f.platform, f.account, f.relation, f.snapshot_at,
+                   lag(f.snapshot_at) OVER (PARTITION BY f.platform, f.account, f.relation ORDER BY f.snapshot_at) AS prev_at
+            FROM (SELECT DISTINCT platform, account, relation, snapshot_at FROM follower_snapshots) f
+            JOIN chains USING (platform, account, relation)
+        ),
+        members AS (SELECT f.* FROM follower_snapshots f JOIN chains USING (platform, account, relation))
+        SELECT s.platform, s.account, cur.person, s.snapshot_at AS ts, s.relation, 'follow' AS kind
+        FROM snaps s JOIN members cur ON cur.platform = s.platform AND cur.account = s.account
+             AND cur.relation = s.relation AND cur.snapshot_at = s.snapshot_at
+        WHERE s.prev_at IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM members p WHERE p.platform = s.platform AND p.account = s.account
+              AND p.relation = s.relation AND p.snapshot_at = s.prev_at AND p.person = cur.person)
+        UNION ALL
+        SELECT s.platform, s.account, prev.person, s.snapshot_at, s.relation, 'unfollow'
+        FROM snaps s JOIN members prev ON prev.platform = s.platform AND prev.account = s.account
+             AND prev.relation = s.relation AND prev.snapshot_at = s.prev_at
+        WHERE s.prev_at IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM members c WHERE c.platform = s.platform AND c.account = s.account
+              AND c.relation = s.relation AND c.snapshot_at = s.snapshot_at AND c.person = prev.person)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE derived_keyed AS
+        SELECT platform, account, person, ts, CASE relation WHEN 'follower' THEN 'in' ELSE 'out' END AS direction,
+               kind, 'snapshot:' || relation || ':' || kind || ':' || epoch(ts)::BIGINT AS dedupe_key
+        FROM derived_follows
+    """)
+    # Drop derived events that a newly inserted snapshot in between made wrong.
+    con.execute("""
+        DELETE FROM interactions i USING (SELECT DISTINCT platform, account FROM stage_follows) c
+        WHERE i.platform = c.platform AND i.account = c.account AND i.dedupe_key LIKE 'snapshot:%'
+          AND NOT EXISTS (SELECT 1 FROM derived_keyed d WHERE d.platform = i.platform
+                          AND d.person = i.person AND d.dedupe_key = i.dedupe_key)
+    """)
+    con.execute(f"""
+        INSERT INTO interactions
+        SELECT platform, account, person, ts, direction, kind, NULL, NULL, NULL, NULL, dedupe_key, {int(import_id)}
+        FROM derived_keyed d WHERE NOT EXISTS (
+            SELECT 1 FROM interactions i WHERE i.platform = d.platform AND i.person = d.person
+              AND i.dedupe_key = d.dedupe_key)
+    """)
+    for kind, n in con.execute(
+        "SELECT kind, count(*) FROM interactions WHERE import_id = ? AND dedupe_key LIKE 'snapshot:%' GROUP BY kind",
+        [import_id],
+    ).fetchall():
+        result.new_interactions[kind] = result.new_interactions.get(kind, 0) + n

@@ -1,0 +1,138 @@
+"""The store's schema as numbered migrations; ``schema_version`` records what ran."""
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "accounts, people, identities, interactions, posts, follower snapshots, import log",
+        """
+        CREATE SEQUENCE person_seq START 1;
+        CREATE SEQUENCE import_seq START 1;
+        CREATE SEQUENCE merge_seq START 1;
+
+        -- The brand's own profiles.
+        CREATE TABLE accounts (
+            platform     VARCHAR NOT NULL,
+            handle       VARCHAR NOT NULL,
+            display_name VARCHAR,
+            account_id   VARCHAR,
+            first_seen   TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (platform, handle)
+        );
+
+        -- A human being, behind one or more identities.
+        CREATE TABLE people (
+            person_id    BIGINT PRIMARY KEY,
+            label        VARCHAR NOT NULL,      -- shown as `person` in every listing
+            display_name VARCHAR,
+            merged_into  BIGINT,                -- set while this person is merged into another
+            created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+
+        -- A handle on one platform. Interactions point at identities, never at people,
+        -- so merging and unmerging people never rewrites an interaction.
+        CREATE TABLE identities (
+            platform     VARCHAR NOT NULL,
+            handle       VARCHAR NOT NULL,
+            person_id    BIGINT NOT NULL,
+            display_name VARCHAR,
+            email        VARCHAR,
+            url          VARCHAR,
+            username     VARCHAR,               -- the @name, when handle is a numeric id
+            first_seen   TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (platform, handle)
+        );
+
+        -- Every touchpoint. dedupe_key is the platform id, else 'h:' + md5 of all fields;
+        -- (platform, person, dedupe_key) is unique.
+        CREATE TABLE interactions (
+            platform    VARCHAR NOT NULL,
+            account     VARCHAR NOT NULL,
+            person      VARCHAR NOT NULL,
+            ts          TIMESTAMPTZ,            -- NULL: the export gives no time (X likes)
+            direction   VARCHAR NOT NULL,       -- in: person -> account; out: account -> person
+            kind        VARCHAR NOT NULL,
+            item_id     VARCHAR,
+            text        VARCHAR,
+            in_reply_to VARCHAR,
+            thread      VARCHAR,
+            dedupe_key  VARCHAR NOT NULL,
+            import_id   BIGINT NOT NULL
+        );
+
+        -- What the own account published.
+        CREATE TABLE posts (
+            platform    VARCHAR NOT NULL,
+            account     VARCHAR NOT NULL,
+            post_id     VARCHAR NOT NULL,
+            ts          TIMESTAMPTZ,
+            kind        VARCHAR NOT NULL,
+            text        VARCHAR,
+            in_reply_to VARCHAR,
+            thread      VARCHAR,
+            url         VARCHAR,
+            likes       BIGINT,
+            reposts     BIGINT,
+            replies     BIGINT,
+            import_id   BIGINT NOT NULL
+        );
+
+        -- Follower / following lists as taken at a moment.
+        CREATE TABLE follower_snapshots (
+            platform    VARCHAR NOT NULL,
+            account     VARCHAR NOT NULL,
+            relation    VARCHAR NOT NULL,       -- follower | following
+            snapshot_at TIMESTAMPTZ NOT NULL,
+            person      VARCHAR NOT NULL,
+            import_id   BIGINT NOT NULL
+        );
+
+        -- One row per file imported.
+        CREATE TABLE imports (
+            import_id        BIGINT PRIMARY KEY,
+            path             VARCHAR NOT NULL,
+            content_hash     VARCHAR NOT NULL,
+            format           VARCHAR NOT NULL,
+            started_at       TIMESTAMPTZ NOT NULL,
+            finished_at      TIMESTAMPTZ,
+            status           VARCHAR NOT NULL,  -- ok | partial | unchanged
+            rows_read        BIGINT DEFAULT 0,
+            new_interactions BIGINT DEFAULT 0,
+            duplicates       BIGINT DEFAULT 0,
+            rejected         BIGINT DEFAULT 0,
+            new_people       BIGINT DEFAULT 0,
+            updated_people   BIGINT DEFAULT 0,
+            new_posts        BIGINT DEFAULT 0,
+            first_ts         TIMESTAMPTZ,
+            last_ts          TIMESTAMPTZ
+        );
+
+        CREATE TABLE import_rejects (
+            import_id BIGINT NOT NULL,
+            file      VARCHAR NOT NULL,
+            record    VARCHAR NOT NULL,
+            reason    VARCHAR NOT NULL
+        );
+
+        -- People forgotten on request: only a hash of the handle, so re-imports skip them.
+        CREATE TABLE forgotten (
+            platform     VARCHAR NOT NULL,
+            handle_hash  VARCHAR NOT NULL,
+            forgotten_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+
+        -- Applied merges, so that each can be undone exactly.
+        CREATE TABLE merges (
+            merge_id    BIGINT PRIMARY KEY,
+            into_person BIGINT NOT NULL,
+            from_person BIGINT NOT NULL,
+            from_label  VARCHAR NOT NULL,
+            identities  VARCHAR NOT NULL,       -- JSON list of [platform, handle] moved
+            created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+            undone_at   TIMESTAMPTZ
+        );
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]

@@ -1,0 +1,229 @@
+"""The ``tiescale`` command line: parse arguments, call the Python API, render with Rich.
+
+Errors are typed exceptions turned into one clear line on stderr and an exit code:
+0 all read, 1 some rows rejected (reported), 2 nothing imported (usage or format error).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .. import identity
+from ..records import TiescaleError
+from ..sources import FORMATS
+from ..store.db import Store
+from ..store.ingest import ImportSummary, ingest_path
+from .render import FORMATS as OUTPUT_FORMATS
+from .render import render_rows
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    sys.exit(code)
+
+
+class TiescaleGroup(click.Group):
+    """Turns every tiescale error into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TiescaleError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted; the store is as it was before the interrupted step", 130)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
+limit_option = click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0 means all")
+
+
+@click.group(cls=TiescaleGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The store (default ./tiescale.duckdb, or $TIESCALE_DB).")
+@click.version_option(package_name="tiescale")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None) -> None:
+    """tiescale: the strength of your relationships, from your own social data."""
+    ctx.obj = {"db": db}
+
+
+def open_store(ctx: click.Context, read_only: bool = False) -> Store:
+    return Store(ctx.obj["db"], read_only=read_only)
+
+
+# -- ingest ----------------------------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help="Detected when omitted.")
+@click.option("--account", default=None, help="The own account's handle, when the export does not say it.")
+@click.option("--strict", is_flag=True, help="Abort on the first unreadable row; nothing is imported.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account: str | None, strict: bool) -> None:
+    """Import exports and event files. Each file lands whole or not at all."""
+    summaries: list[ImportSummary] = []
+    failed = 0
+    with open_store(ctx) as store, _progress() as progress:
+        overall = progress.add_task("importing", total=len(paths))
+        for path in paths:
+            progress.update(overall, description=f"importing {path.name}")
+            try:
+                summary = ingest_path(
+                    store, path, fmt=fmt, account=account, strict=strict,
+                    on_progress=lambda n: progress.update(overall, description=f"importing {path.name}: {n:,} records"),
+                )
+            except TiescaleError as exc:
+                failed += 1
+                err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+                progress.advance(overall)
+                continue
+            summaries.append(summary)
+            progress.advance(overall)
+    for summary in summaries:
+        _print_summary(summary)
+    if failed and not summaries:
+        sys.exit(2)
+    if failed or any(s.rejected for s in summaries):
+        sys.exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
+
+
+def _print_summary(s: ImportSummary) -> None:
+    if s.status == "unchanged":
+        out.print(f"[bold]{s.path}[/] ({s.format}): already imported, nothing new.")
+        return
+    kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(s.new_interactions.items(), key=lambda kv: -kv[1])) or "none"
+    span = f"{s.first_ts:%Y-%m-%d} .. {s.last_ts:%Y-%m-%d}" if s.first_ts and s.last_ts else "no dated events"
+    out.print(f"[bold]{s.path}[/] ({s.format}) in {s.seconds:.1f}s")
+    out.print(f"  rows read {s.rows_read:,}; new interactions {s.total_new:,} ({kinds})")
+    out.print(f"  new people {s.new_people:,}; updated people {s.updated_people:,}; own posts {s.new_posts:,}; "
+              f"duplicates skipped {s.duplicates:,}; time span {span}")
+    if s.rejected:
+        out.print(f"  [yellow]rows rejected {s.rejected:,}[/]:")
+        for r in s.rejects[:20]:
+            out.print(f"    {r.file}, {r.record}: {r.reason}", soft_wrap=True, markup=False)
+        if s.rejected > 20:
+            out.print(f"    ... and {s.rejected - 20:,} more (all in the import log: `tiescale imports --rejects`)")
+
+
+@main.command()
+@click.option("--rejects", is_flag=True, help="List rejected rows instead of imports.")
+@format_option
+@limit_option
+@click.pass_context
+def imports(ctx: click.Context, rejects: bool, fmt: str, limit: int) -> None:
+    """The import log: every file imported, with its counts; or the rows rejected."""
+    with open_store(ctx, read_only=True) as store:
+        if rejects:
+            sql = "SELECT import_id, file, record, reason FROM import_rejects ORDER BY import_id, file"
+            columns = ["import_id", "file", "record", "reason"]
+        else:
+            sql = ("SELECT import_id, path, format, status, finished_at, rows_read, new_interactions, duplicates, "
+                   "rejected, new_people FROM imports ORDER BY import_id")
+            columns = ["import_id", "path", "format", "status", "finished_at", "rows_read", "new_interactions",
+                       "duplicates", "rejected", "new_people"]
+        rows = _dicts(store.con, sql + (f" LIMIT {limit}" if limit else ""))
+    render_rows(rows, columns, fmt, title="Rejected rows" if rejects else "Imports")
+
+
+def _dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# -- identities ------------------------------------------------------------------------------------
+@main.command()
+@click.argument("into", required=False)
+@click.argument("other", required=False)
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@format_option
+@limit_option
+@click.pass_context
+def merge(ctx: click.Context, into: str | None, other: str | None, min_confidence: float, fmt: str, limit: int) -> None:
+    """Merge OTHER into INTO (one human, several handles); with no arguments, list suggestions."""
+    with open_store(ctx) as store:
+        if into and other:
+            merge_id = identity.merge_people(store.con, into, other)
+            out.print(f"merged {other} into {into} (merge:{merge_id}; undo with `tiescale unmerge merge:{merge_id}`)")
+            return
+        if into or other:
+            raise click.UsageError("merge takes two people, INTO and OTHER, or none to list suggestions")
+        suggestions = identity.suggest_merges(store.con, min_confidence, limit or 1_000_000)
+    rows = [
+        {"person": s.into_label, "other": s.from_label, "confidence": s.confidence, "reason": s.reason,
+         "command": f"tiescale merge '#{s.into_person}' '#{s.from_person}'"}
+        for s in suggestions
+    ]
+    render_rows(rows, ["person", "other", "confidence", "reason", "command"], fmt, title="Merge suggestions")
+
+
+@main.command()
+@click.argument("ref")
+@click.pass_context
+def unmerge(ctx: click.Context, ref: str) -> None:
+    """Undo a merge: REF is merge:N, an identity platform:handle, or a person (all merges into them)."""
+    with open_store(ctx) as store:
+        undone = identity.unmerge_person(store.con, ref)
+    out.print(f"undid {', '.join(f'merge:{m}' for m in undone)}")
+
+
+@main.command()
+@click.argument("person")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def forget(ctx: click.Context, person: str, yes: bool) -> None:
+    """Delete a person and every interaction with them; later imports skip them."""
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Forget {person} and delete every interaction with them?", abort=True)
+    with open_store(ctx) as store:
+        counts = identity.forget_person(store.con, person)
+    out.print(f"forgot {person}: {counts['interactions']:,} interactions, {counts['identities']} identities deleted")
+
+
+# -- export ----------------------------------------------------------------------------------------
+@main.group()
+def export() -> None:
+    """Export stored data."""
+
+
+@export.command("events")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout.")
+@click.pass_context
+def export_events(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Every stored interaction in the canonical events format."""
+    from ..store.export import export_events as run_export
+
+    with open_store(ctx, read_only=True) as store:
+        run_export(store, fmt, output)
+
+
+# -- demo ------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--people", "n_people", type=click.IntRange(min=50), default=3000, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, seed: int, n_people: int) -> None:
+    """Build the demo store (simulated data for a fictional brand) and print an overview."""
+    from ..demo import run_demo
+
+    run_demo(ctx.obj["db"], seed=seed, n_people=n_people, console=out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

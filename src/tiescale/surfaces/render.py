@@ -1,0 +1,45 @@
+"""Rendering listings as a Rich table, CSV or JSON: one place for every listing command."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "csv", "json")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def render_rows(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str = "table", title: str | None = None,
+    console: Console | None = None,
+) -> None:
+    """Print rows (dicts) with the given columns in the chosen format to stdout."""
+    rows = list(rows)
+    if fmt == "json":
+        json.dump([{k: _plain(v) for k, v in r.items()} for r in rows], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _plain(v) for k, v in row.items()})
+    else:
+        table = Table(title=title, header_style="bold")
+        for column in columns:
+            table.add_column(column.replace("_", " "))
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
+        (console or Console()).print(table)
