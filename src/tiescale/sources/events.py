@@ -199,12 +199,13 @@ def _collect_csv_rejects(con: duckdb.DuckDBPyConnection, display: str) -> None:
         return
     for line, error_type, message in rows:
         reason = {
-            "INVALID_ENCODING": "bytes that are not UTF-8",
-            "TOO_MANY_COLUMNS": "more fields than the header",
-            "MISSING_COLUMNS": "fewer fields than the header",
-            "LINE_SIZE_OVER_MAXIMUM": "line longer than the cap",
-            "UNQUOTED_VALUE": "badly quoted field",
-        }.get(str(error_type), message.splitlines()[0] if message else str(error_type))
+            "INVALID ENCODING": "bytes that are not UTF-8",
+            "INVALID UNICODE": "bytes that are not UTF-8",
+            "TOO MANY COLUMNS": "more fields than the header",
+            "MISSING COLUMNS": "fewer fields than the header",
+            "LINE SIZE OVER MAXIMUM": "line longer than the cap",
+            "UNQUOTED VALUE": "badly quoted field",
+        }.get(str(error_type).replace("_", " ").upper(), message.splitlines()[0] if message else str(error_type))
         con.execute("INSERT INTO stage_rejects VALUES (?, ?, ?)", [display, f"line {line}", reason])
     con.execute("DROP TABLE IF EXISTS csv_rejects")
     con.execute("DROP TABLE IF EXISTS csv_scans")
