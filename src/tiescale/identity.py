@@ -100,7 +100,7 @@ def suggest_merges(con: duckdb.DuckDBPyConnection, min_confidence: float = 0.0, 
             FROM ids a JOIN ids b ON a.person_id < b.person_id
                  AND (a.email = b.email OR a.url = b.url OR a.norm = b.norm OR a.name = b.name)
         )
-        SELECT pa, pl.label, pb, pr.label, max(confidence), arg_max(reason, confidence)
+        SELECT pa, pl.label, pb, pr.label, max(confidence)::DOUBLE, arg_max(reason, confidence)
         FROM pairs JOIN people pl ON pl.person_id = pa JOIN people pr ON pr.person_id = pb
         WHERE confidence IS NOT NULL AND confidence >= ?
         GROUP BY ALL ORDER BY max(confidence) DESC, pa, pb LIMIT ?

@@ -1,0 +1,104 @@
+"""People and identities: suggestions, merge, unmerge, forget; no interaction is ever lost."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tiescale import (
+    Store, TiescaleError, find_person, forget_person, ingest_path, merge_people, suggest_merges,
+    unmerge_person,
+)
+from tests.conftest import count
+
+EVENTS = """ts,account,person,direction,kind,platform,id
+2024-01-01T00:00:00Z,brand,annlee,in,reply,x,1
+2024-01-02T00:00:00Z,brand,annlee@social.example,in,mention,mastodon,2
+2024-01-03T00:00:00Z,brand,annlee.bsky.social,in,like,bluesky,3
+2024-01-04T00:00:00Z,brand,bob,in,reply,x,4
+2024-01-05T00:00:00Z,brand,bob,out,reply,x,5
+2024-01-06T00:00:00Z,brand,zed,in,dm,mastodon,6
+"""
+
+
+@pytest.fixture
+def loaded(store: Store, tmp_path: Path) -> Store:
+    path = tmp_path / "e.csv"
+    path.write_text(EVENTS)
+    ingest_path(store, path)
+    return store
+
+
+def interactions(store: Store) -> list[tuple]:
+    return store.con.execute("SELECT * EXCLUDE (import_id) FROM interactions ORDER BY ALL").fetchall()
+
+
+def test_same_platform_handle_is_one_person(loaded: Store) -> None:
+    assert count(loaded, "SELECT count(*) FROM identities WHERE handle = 'bob'") == 1
+    assert count(loaded, "SELECT count(*) FROM people") == 5
+
+
+def test_suggestions_find_the_same_handle_across_platforms(loaded: Store) -> None:
+    suggestions = suggest_merges(loaded.con)
+    labels = {frozenset((s.into_label, s.from_label)) for s in suggestions}
+    assert frozenset(("annlee", "annlee@social.example")) in labels
+    assert frozenset(("annlee", "annlee.bsky.social")) in labels
+    assert all("bob" not in pair and "zed" not in pair for pair in labels)
+    assert all(0 < s.confidence <= 1 and s.reason for s in suggestions)
+
+
+def test_email_match_is_the_most_confident(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(EVENTS)
+    ingest_path(store, path)
+    store.con.execute("UPDATE identities SET email = 'z@example.com' WHERE handle IN ('zed', 'bob')")
+    top = suggest_merges(store.con)[0]
+    assert {top.into_label, top.from_label} == {"bob", "zed"} and top.confidence == 0.95
+    assert top.reason == "same e-mail"
+
+
+def test_merge_and_unmerge_never_touch_interactions(loaded: Store) -> None:
+    before = interactions(loaded)
+    merge_id = merge_people(loaded.con, "x:annlee", "mastodon:annlee@social.example")
+    merge_people(loaded.con, "x:annlee", "bluesky:annlee.bsky.social")
+    person = find_person(loaded.con, "x:annlee")
+    assert find_person(loaded.con, "mastodon:annlee@social.example") == person
+    assert count(loaded, "SELECT count(*) FROM identities WHERE person_id = ?", [person]) == 3
+    assert interactions(loaded) == before
+    unmerge_person(loaded.con, f"merge:{merge_id}")
+    assert find_person(loaded.con, "mastodon:annlee@social.example") != person
+    assert find_person(loaded.con, "bluesky:annlee.bsky.social") == person
+    unmerge_person(loaded.con, "x:annlee")
+    assert count(loaded, "SELECT count(*) FROM identities WHERE person_id = ?", [person]) == 1
+    assert interactions(loaded) == before
+    with pytest.raises(TiescaleError):
+        unmerge_person(loaded.con, "x:annlee")
+
+
+def test_merging_a_person_with_themself_is_refused(loaded: Store) -> None:
+    with pytest.raises(TiescaleError, match="already the same person"):
+        merge_people(loaded.con, "bob", "x:bob")
+
+
+def test_ambiguous_and_unknown_names_are_clear_errors(loaded: Store, tmp_path: Path) -> None:
+    other = tmp_path / "o.csv"
+    other.write_text("ts,account,person,direction,kind,platform\n2024-02-01T00:00:00Z,brand,bob,in,dm,mastodon\n")
+    ingest_path(loaded, other)
+    with pytest.raises(TiescaleError, match="several people"):
+        find_person(loaded.con, "bob")
+    with pytest.raises(TiescaleError, match="no person"):
+        find_person(loaded.con, "nobody")
+
+
+def test_forget_deletes_everything_and_reimport_does_not_bring_them_back(loaded: Store, tmp_path: Path) -> None:
+    counts = forget_person(loaded.con, "x:bob")
+    assert counts["interactions"] == 2 and counts["identities"] == 1
+    assert count(loaded, "SELECT count(*) FROM interactions WHERE person = 'bob'") == 0
+    assert count(loaded, "SELECT count(*) FROM identities WHERE handle = 'bob'") == 0
+    again = tmp_path / "again.csv"
+    again.write_text(EVENTS + "2024-01-07T00:00:00Z,brand,bob,in,dm,x,7\n")
+    ingest_path(loaded, again)
+    assert count(loaded, "SELECT count(*) FROM interactions WHERE person = 'bob'") == 0
+    assert count(loaded, "SELECT count(*) FROM interactions") == 4
+    # the store keeps only a hash of the handle
+    assert count(loaded, "SELECT count(*) FROM forgotten WHERE handle_hash = sha256('bob')") == 1
