@@ -1,6 +1,13 @@
 """The store's schema as numbered migrations; ``schema_version`` records what ran."""
 from __future__ import annotations
 
+DIMENSION_COLUMNS = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
+            touchpoints_in BIGINT, touchpoints_out BIGINT, dms BIGINT, words BIGINT, warm DOUBLE,
+            active_days BIGINT, active_weeks BIGINT, started_by_them BIGINT,
+            first_contact TIMESTAMP, last_contact TIMESTAMP, days_since DOUBLE, duration_days DOUBLE,
+            pts_intensity DOUBLE, pts_reciprocity DOUBLE, pts_recency DOUBLE, pts_regularity DOUBLE,
+            pts_duration DOUBLE, pts_intimacy DOUBLE, pts_warmth DOUBLE"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -134,5 +141,33 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS.append((
+    2,
+    "relationship scores: dated snapshots per connection and per person",
+    f"""
+        -- One row per `tiescale score` run that wrote a snapshot.
+        CREATE TABLE score_runs (
+            as_of        TIMESTAMP NOT NULL,     -- UTC; only touchpoints before it count
+            engine       VARCHAR NOT NULL,
+            scale        VARCHAR NOT NULL,       -- the configuration's fingerprint
+            watermark    BIGINT NOT NULL,        -- the last import included
+            connections  BIGINT NOT NULL,
+            seconds      DOUBLE,
+            computed_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        -- (account, platform, person) connections, one snapshot per as_of.
+        CREATE TABLE connection_scores (
+            as_of TIMESTAMP NOT NULL, account VARCHAR NOT NULL, platform VARCHAR NOT NULL,
+            person VARCHAR NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
+            {DIMENSION_COLUMNS}
+        );
+        -- People across every account and platform of the brand.
+        CREATE TABLE person_scores (
+            as_of TIMESTAMP NOT NULL, person_id BIGINT NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
+            {DIMENSION_COLUMNS}
+        );
+    """,
+))
 
 LATEST = MIGRATIONS[-1][0]

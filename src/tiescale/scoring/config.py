@@ -1,0 +1,68 @@
+"""The one fixed configuration of the relationship scale.
+
+Every number here is part of what a score means; changing one changes every score, so they
+live in one place and the README explains them. The same configuration is used for every data
+set in the validation (no per-dataset tuning).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: How much one touchpoint of each kind says about a relationship (a DM or a reply says more
+#: than a like). Unknown kinds count as a generic interaction (1.0); an unfollow counts nothing.
+KIND_WEIGHTS: dict[str, float] = {
+    "dm": 3.0,
+    "reply": 2.5,
+    "comment": 2.0,
+    "quote": 2.0,
+    "mention": 1.5,
+    "invitation": 1.5,
+    "repost": 1.0,
+    "like": 0.5,
+    "follow": 0.5,
+    "unfollow": 0.0,
+}
+GENERIC_WEIGHT = 1.0
+
+#: Tiers by score: [low, high) on the 0-10 scale, with what each means.
+TIERS: tuple[tuple[str, float, float, str], ...] = (
+    ("stranger", 0.0, 3.0, "little or no two-way contact"),
+    ("acquaintance", 3.0, 5.0, "some contact, not yet a habit"),
+    ("regular", 5.0, 7.0, "talks with you regularly, both ways"),
+    ("close", 7.0, 9.0, "a real two-way relationship: frequent, recent, lasting"),
+    ("champion", 9.0, 10.01, "your inner circle: weekly two-way contact for months"),
+)
+TIER_NAMES = tuple(t[0] for t in TIERS)
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    """Time constants and the points each dimension can give (they add up to 10)."""
+
+    half_life_days: float = 30.0  # intensity: a touchpoint counts half after a month
+    long_half_life_days: float = 180.0  # reciprocity balance looks further back
+    recency_half_life_days: float = 21.0
+    intensity_scale: float = 8.0  # decayed weight at which intensity gives ~63% of its points
+    regular_weeks_scale: float = 6.0  # active weeks (of the last 26) at ~63% of regularity points
+    turns_scale: float = 3.0  # two-way days at ~63% of reciprocity points
+    words_scale: float = 200.0  # words exchanged at ~63% of intimacy's word points
+    points: dict[str, float] = field(default_factory=lambda: {
+        "intensity": 3.0,
+        "reciprocity": 2.5,
+        "recency": 1.5,
+        "regularity": 1.5,
+        "duration": 0.75,
+        "intimacy": 0.75,
+    })
+    #: Warmth moves the score by at most this much, up for warm messages, down for hostile ones.
+    warmth_points: float = 0.5
+
+
+DEFAULT = ScaleConfig()
+
+
+def tier_of(score: float) -> str:
+    for name, low, high, _ in TIERS:
+        if low <= score < high:
+            return name
+    return TIERS[-1][0]

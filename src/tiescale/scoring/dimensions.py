@@ -1,0 +1,84 @@
+"""The dimensions of a relationship, as backend-neutral Ibis expressions.
+
+Written once; run on DuckDB (the store) or on Spark (events handed over as Parquet).
+Two steps, both plain GROUP BYs: touchpoints -> one row per (key, day) -> one row per key.
+The key is (account, platform, person) for connections, or person_id across accounts.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from .config import GENERIC_WEIGHT, KIND_WEIGHTS, ScaleConfig
+
+DAY_SECONDS = 86_400.0
+
+
+def kind_weight(kind: ir.StringValue) -> ir.FloatingValue:
+    return kind.substitute(KIND_WEIGHTS, else_=GENERIC_WEIGHT).cast("float64")
+
+
+def daily(events: ir.Table, keys: Sequence[str], as_of: datetime, sentiment: ir.Table | None = None) -> ir.Table:
+    """One row per key and day of contact, from touchpoints strictly before ``as_of``.
+
+    ``events`` needs: keys, ts (timestamp), direction, kind, text. ``sentiment`` (optional) is
+    ``events`` row-aligned positive valence per touchpoint in column ``warm`` (see warmth.py).
+    """
+    cut = ibis.literal(as_of, type="timestamp")
+    ev = events.filter(events.ts.notnull(), events.ts < cut)
+    inbound = ev.direction == "in"
+    weight = kind_weight(ev.kind)
+    words = ev.text.re_split(r"\s+").length().fill_null(0) if "text" in ev.columns else ibis.literal(0)
+    warm = ev.warm.fill_null(0.0) if "warm" in ev.columns else ibis.literal(0.0)
+    ev = ev.mutate(
+        day=ev.ts.truncate("D"),
+        w_in=inbound.ifelse(weight, 0.0),
+        w_out=inbound.ifelse(0.0, weight),
+        is_in=inbound.cast("int64"),
+        is_out=(~inbound).cast("int64"),
+        is_dm=(ev.kind == "dm").cast("int64"),
+        words=words.cast("int64"),
+        warm=warm.cast("float64"),
+    )
+    return ev.group_by([*keys, "day"]).aggregate(
+        w_in=ev.w_in.sum(),
+        w_out=ev.w_out.sum(),
+        n_in=ev.is_in.sum(),
+        n_out=ev.is_out.sum(),
+        n_dm=ev.is_dm.sum(),
+        words=ev.words.sum(),
+        warm=ev.warm.sum(),
+        started_by_them=(ev.direction.argmin(ev.ts) == "in").cast("int64"),
+        first_ts=ev.ts.min(),
+        last_ts=ev.ts.max(),
+    )
+
+
+def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: ScaleConfig) -> ir.Table:
+    """One row per key: the raw dimensions of the relationship as of ``as_of``."""
+    cut = ibis.literal(as_of, type="timestamp")
+    age = (cut.epoch_seconds() - days.day.epoch_seconds()).cast("float64") / DAY_SECONDS
+    short = ibis.literal(0.5) ** (age / config.half_life_days)
+    long = ibis.literal(0.5) ** (age / config.long_half_life_days)
+    two_way = ((days.n_in > 0) & (days.n_out > 0)).cast("float64")
+    recent_week = (age < 182).ifelse(days.day.truncate("W").epoch_seconds(), ibis.null("int64"))
+    return days.group_by(list(keys)).aggregate(
+        intensity=((days.w_in + days.w_out) * short).sum(),
+        weight_in=(days.w_in * long).sum(),
+        weight_out=(days.w_out * long).sum(),
+        turns=(two_way * long).sum(),
+        two_way_days=two_way.sum().cast("int64"),
+        touchpoints_in=days.n_in.sum(),
+        touchpoints_out=days.n_out.sum(),
+        dms=days.n_dm.sum(),
+        words=days.words.sum(),
+        warm=days.warm.sum(),
+        active_days=days.count(),
+        active_weeks=recent_week.nunique(),
+        started_by_them=days.started_by_them.sum(),
+        first_contact=days.first_ts.min(),
+        last_contact=days.last_ts.max(),
+    )
