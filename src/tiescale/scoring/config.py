@@ -42,10 +42,10 @@ class ScaleConfig:
     half_life_days: float = 30.0  # intensity: a touchpoint counts half after a month
     long_half_life_days: float = 180.0  # reciprocity balance looks further back
     recency_half_life_days: float = 21.0
-    intensity_scale: float = 8.0  # decayed weight at which intensity gives ~63% of its points
-    regular_weeks_scale: float = 6.0  # active weeks (of the last 26) at ~63% of regularity points
-    turns_scale: float = 3.0  # two-way days at ~63% of reciprocity points
-    words_scale: float = 200.0  # words exchanged at ~63% of intimacy's word points
+    intensity_scale: float = 15.0  # decayed weight at which intensity gives ~63% of its points
+    regular_weeks_scale: float = 8.0  # active weeks (of the last 26) at ~63% of regularity points
+    turns_scale: float = 6.0  # two-way days at ~63% of reciprocity points
+    words_scale: float = 300.0  # words exchanged at ~63% of intimacy's word points
     points: dict[str, float] = field(default_factory=lambda: {
         "intensity": 3.0,
         "reciprocity": 2.5,
@@ -54,7 +54,10 @@ class ScaleConfig:
         "duration": 0.75,
         "intimacy": 0.75,
     })
-    #: Warmth moves the score by at most this much, up for warm messages, down for hostile ones.
+    mutual_scale: float = 5.0  # weight both ways (the smaller side) at ~63% of half the reciprocity points
+    dms_scale: float = 5.0  # private messages at ~63% of half the intimacy points
+    warm_scale: float = 3.0  # warm messages at ~63% of the warmth points
+    #: Warm messages from them add at most this much (cold ones never subtract: a complaint is contact).
     warmth_points: float = 0.5
 
 

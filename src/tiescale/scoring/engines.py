@@ -17,7 +17,7 @@ from ..store.db import Store
 EVENTS_VIEW = """
 CREATE OR REPLACE TEMP VIEW scoring_events AS
 SELECT i.account, i.platform, i.person, id.person_id, (i.ts AT TIME ZONE 'UTC') AS ts,
-       i.direction, i.kind, CASE WHEN i.direction = 'in' THEN i.text END AS text
+       i.direction, i.kind, i.text
 FROM interactions i JOIN identities id ON id.platform = i.platform AND id.handle = i.person
 WHERE i.ts IS NOT NULL
 """

@@ -5,7 +5,7 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 
@@ -42,18 +42,27 @@ def scale_fingerprint(config: ScaleConfig = DEFAULT) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def resolve_as_of(value: str | datetime | None) -> datetime:
-    """``YYYY-MM-DD`` (midnight UTC), ISO 8601 or unix seconds; default: now. Naive UTC."""
-    if value is None:
-        ts = datetime.now(timezone.utc)
-    else:
-        ts = parse_ts(value)
-    return ts.astimezone(timezone.utc).replace(tzinfo=None)
+def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC), ISO 8601 or unix seconds, as naive UTC.
+
+    By default: the end of the data, i.e. midnight after the newest touchpoint (never later
+    than now), so an old export is scored as of when it was taken, not decayed to nothing.
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    if value is not None:
+        return parse_ts(value).astimezone(timezone.utc).replace(tzinfo=None)
+    if store is not None:
+        newest = store.con.execute(
+            "SELECT max(ts AT TIME ZONE 'UTC') FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
+        if newest is not None:
+            end = datetime(newest.year, newest.month, newest.day) + timedelta(days=1)
+            return min(end, now)
+    return now
 
 
 def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  # type: ignore[no-untyped-def]
     """The two result tables (connections, people) as Ibis expressions over ``events``."""
-    events = events.mutate(warm=message_warmth(events.text))
+    events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
     out = []
     for keys in (CONNECTION_KEYS, PERSON_KEYS):
         days = daily(events, keys, as_of)
@@ -66,7 +75,7 @@ def score_store(
     force: bool = False,
 ) -> ScoreRun:
     started = time.perf_counter()
-    cut = resolve_as_of(as_of)
+    cut = resolve_as_of(as_of, store)
     con = store.con
     watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
     fingerprint = scale_fingerprint(config)

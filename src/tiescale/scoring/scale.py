@@ -32,12 +32,12 @@ def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
         days_since=days_since,
         duration_days=duration_days,
         pts_intensity=p["intensity"] * _saturate(dims.intensity, config.intensity_scale),
-        pts_reciprocity=p["reciprocity"] * (0.5 * _saturate(mutual, 2.0) + 0.5 * _saturate(dims.turns, config.turns_scale)),
+        pts_reciprocity=p["reciprocity"] * (0.5 * _saturate(mutual, config.mutual_scale) + 0.5 * _saturate(dims.turns, config.turns_scale)),
         pts_recency=p["recency"] * ibis.literal(0.5) ** (days_since / config.recency_half_life_days),
         pts_regularity=p["regularity"] * _saturate(dims.active_weeks, config.regular_weeks_scale),
         pts_duration=p["duration"] * ((duration_days + 1.0).ln() / ibis.literal(366.0).ln()).clip(upper=1.0),
-        pts_intimacy=p["intimacy"] * (0.5 * _saturate(dims.dms, 3.0) + 0.5 * _saturate(dims.words, config.words_scale)),
-        pts_warmth=config.warmth_points * _saturate(dims.warm, 3.0),
+        pts_intimacy=p["intimacy"] * (0.5 * _saturate(dims.dms, config.dms_scale) + 0.5 * _saturate(dims.words, config.words_scale)),
+        pts_warmth=config.warmth_points * _saturate(dims.warm, config.warm_scale),
     )
     total = (
         dims.pts_intensity + dims.pts_reciprocity + dims.pts_recency + dims.pts_regularity

@@ -195,6 +195,105 @@ def forget(ctx: click.Context, person: str, yes: bool) -> None:
     out.print(f"forgot {person}: {counts['interactions']:,} interactions, {counts['identities']} identities deleted")
 
 
+# -- the scale -------------------------------------------------------------------------------------
+@main.command()
+@click.option("--as-of", "as_of", default=None,
+              help="YYYY-MM-DD, ISO 8601 or unix seconds; only touchpoints before it count. "
+                   "Default: the end of the data (midnight after the newest touchpoint).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--force", is_flag=True, help="Recompute even when nothing changed since the last run.")
+@click.pass_context
+def score(ctx: click.Context, as_of: str | None, engine: str, force: bool) -> None:
+    """Score every connection 0-10 as of a date and store the snapshot."""
+    from ..scoring.run import score_store
+    from ..timeparse import BadTimestamp
+
+    try:
+        with open_store(ctx) as store:
+            run = score_store(store, as_of, engine=engine, force=force)
+            tiers = store.con.execute(
+                "SELECT tier, count(*), round(avg(score), 1) FROM connection_scores WHERE as_of = ? GROUP BY tier",
+                [run.as_of]).fetchall()
+    except BadTimestamp as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    verb = "unchanged since the last run" if run.status == "unchanged" else f"scored on {run.engine} in {run.seconds:.1f}s"
+    out.print(f"as of {run.as_of:%Y-%m-%d %H:%M} UTC: {run.connections:,} connections, {run.people:,} people; {verb}")
+    from ..scoring.config import TIER_NAMES
+
+    by_tier = {t: (n, a) for t, n, a in tiers}
+    for name in reversed(TIER_NAMES):
+        n, avg = by_tier.get(name, (0, None))
+        out.print(f"  {name:<13}{n:>9,}" + (f"   average {avg}" if avg is not None else ""))
+
+
+@main.command()
+@click.option("--account", default=None)
+@click.option("--platform", default=None)
+@click.option("--tier", default=None, help="stranger, acquaintance, regular, close or champion")
+@click.option("--min-score", type=click.FloatRange(0, 10), default=None)
+@format_option
+@limit_option
+@click.pass_context
+def people(ctx: click.Context, account: str | None, platform: str | None, tier: str | None,
+           min_score: float | None, fmt: str, limit: int) -> None:
+    """Connections by relationship score, strongest first."""
+    from ..insights.people import list_connections
+
+    with open_store(ctx) as store:
+        rows = list_connections(store, account=account, tier=tier, min_score=min_score, platform=platform, limit=limit)
+    columns = ["account", "person", "score", "tier", "platform", "name"]
+    if fmt != "table":
+        columns += [c for c in (rows[0] if rows else {}) if c not in columns]
+    else:
+        for row in rows:
+            row["last_contact"] = f"{row['last_contact']:%Y-%m-%d}" if row.get("last_contact") else ""
+        columns += ["touchpoints_in", "touchpoints_out", "last_contact"]
+    render_rows(rows, columns, fmt, title="Connections by relationship score")
+
+
+@main.command()
+@click.argument("ref", metavar="PERSON")
+@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Touchpoints shown.")
+@click.pass_context
+def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
+    """One person: score, tier, reasons in words, history and touchpoints."""
+    import dataclasses
+    import json
+
+    from ..insights.people import person_profile, tier_meaning
+
+    with open_store(ctx) as store:
+        profile = person_profile(store, ref, timeline_limit=limit or 1_000_000)
+    if fmt != "table":
+        data = dataclasses.asdict(profile)
+        if fmt == "json":
+            out.file.write(json.dumps(data, default=str, ensure_ascii=False, indent=1) + "\n")
+        else:
+            render_rows([{k: v for k, v in data.items() if not isinstance(v, list)}],
+                        ["person_id", "label", "display_name", "as_of", "score", "tier"], "csv")
+        return
+    name = f"{profile.label}" + (f" ({profile.display_name})" if profile.display_name else "")
+    out.print(f"[bold]{name}[/]", markup=True, highlight=False)
+    if profile.score is None:
+        out.print("  not scored yet (no dated touchpoints)")
+    else:
+        out.print(f"  [bold]{profile.score:.1f}[/] / 10, {profile.tier}: {tier_meaning(profile.tier)}"
+                  f" (as of {profile.as_of:%Y-%m-%d})")
+        for reason in profile.reasons:
+            out.print(f"  - {reason}", markup=False)
+    for ident in profile.identities:
+        handle = ident["handle"] + (f" (@{ident['username']})" if ident.get("username") else "")
+        out.print(f"  on {ident['platform']}: {handle}", markup=False)
+    if len(profile.history) > 1:
+        out.print("  history: " + "  ".join(f"{h['as_of']:%Y-%m-%d} {h['score']:.1f}" for h in profile.history[-8:]))
+    if profile.timeline:
+        rows = [{"when": f"{t['ts']:%Y-%m-%d %H:%M}" if t["ts"] else "undated", "platform": t["platform"],
+                 "direction": "them -> you" if t["direction"] == "in" else "you -> them", "kind": t["kind"],
+                 "text": (t["text"] or "")[:80]} for t in profile.timeline]
+        render_rows(rows, ["when", "platform", "direction", "kind", "text"], "table", title="Touchpoints")
+
+
 # -- export ----------------------------------------------------------------------------------------
 @main.group()
 def export() -> None:
