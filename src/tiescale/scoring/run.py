@@ -120,3 +120,36 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
     finally:
         con.unregister("new_connections")
         con.unregister("new_people")
+
+
+_MEMORY_BACKEND = None
+_ARROW_SCHEMA = pa.schema([("account", pa.string()), ("platform", pa.string()), ("person", pa.string()),
+                           ("person_id", pa.int64()), ("ts", pa.timestamp("us")), ("direction", pa.string()),
+                           ("kind", pa.string()), ("text", pa.string())])
+
+
+def score_records(records: list[dict], as_of: str | datetime, config: ScaleConfig = DEFAULT) -> pa.Table:
+    """Score touchpoints given as dicts (account, platform, person, ts, direction, kind, text) in memory.
+
+    The same expressions as `score_store`, on an in-memory DuckDB: for tests and notebooks.
+    """
+    import ibis
+
+    cut = resolve_as_of(as_of)
+    schema = {"account": "string", "platform": "string", "person": "string", "person_id": "int64",
+              "ts": "timestamp", "direction": "string", "kind": "string", "text": "string"}
+    rows = [{**{k: None for k in schema}, "person_id": 0, **r} for r in records]
+    for row in rows:
+        if isinstance(row["ts"], datetime) and row["ts"].tzinfo is not None:
+            row["ts"] = row["ts"].astimezone(timezone.utc).replace(tzinfo=None)
+    global _MEMORY_BACKEND
+    if _MEMORY_BACKEND is None:
+        _MEMORY_BACKEND = ibis.duckdb.connect()
+    table = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA) if rows else _ARROW_SCHEMA.empty_table()
+    raw = _MEMORY_BACKEND.con
+    raw.register("events_arrow", table)
+    raw.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM events_arrow")
+    raw.unregister("events_arrow")
+    events = _MEMORY_BACKEND.table("events")
+    connections, _people = score_expressions(events, cut, config)
+    return connections.to_pyarrow()
