@@ -11,7 +11,7 @@ from typing import Union
 
 DIRECTIONS = ("in", "out")
 KNOWN_KINDS = (
-    "reply", "mention", "quote", "repost", "like", "dm", "comment", "follow", "unfollow",
+    "reply", "mention", "quote", "repost", "like", "dm", "comment", "follow", "unfollow", "invitation",
 )
 
 

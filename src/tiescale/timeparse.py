@@ -15,6 +15,7 @@ _FORMATS = (
     "%d %b %Y",  # LinkedIn newer: '08 Jan 2018'
     "%m/%d/%Y %H:%M",
     "%Y-%m-%d %H:%M:%S %Z",  # LinkedIn messages: '2018-11-04 10:12:00 UTC'
+    "%Y/%m/%d %H:%M:%S %Z",  # LinkedIn 2018 shares: '2017/06/08 08:15:44 UTC'
 )
 
 

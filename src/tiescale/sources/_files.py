@@ -93,6 +93,18 @@ class ExportFiles:
             return self._zip.getinfo(name).file_size
         return self._local(name).stat().st_size
 
+    def mtime(self, name: str) -> "datetime | None":
+        """When a member was written: its zip entry time, else the file's modification time (UTC)."""
+        from datetime import datetime, timezone
+
+        try:
+            if self._zip is not None:
+                return datetime(*self._zip.getinfo(name).date_time, tzinfo=timezone.utc)
+            stamp = self._local(name).stat().st_mtime
+            return datetime.fromtimestamp(stamp, tz=timezone.utc).replace(microsecond=0)
+        except (OSError, KeyError, ValueError):
+            return None
+
     def _local(self, name: str) -> Path:
         return self.path / name if self.path.is_dir() else self.path
 

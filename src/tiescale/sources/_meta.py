@@ -150,14 +150,7 @@ def digest(*parts: Any) -> str:
 
 def member_time(files: ExportFiles, name: str) -> datetime | None:
     """When a member was written: its zip entry time, else the file's modification time."""
-    archive = getattr(files, "_zip", None)  # ExportFiles exposes no member time yet
-    try:
-        if archive is not None:
-            return datetime(*archive.getinfo(name).date_time, tzinfo=UTC)
-        path = files.path / name if files.path.is_dir() else files.path
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
-    except (OSError, KeyError, ValueError):
-        return None
+    return files.mtime(name)
 
 
 # -- the own account ---------------------------------------------------------------------------
