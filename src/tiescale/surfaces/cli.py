@@ -22,7 +22,7 @@ from .render import FORMATS as OUTPUT_FORMATS
 from .render import render_rows
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> None:
