@@ -9,6 +9,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterator
 
@@ -115,8 +116,13 @@ class ExportFiles:
         return open(self._local(name), "rb")
 
     def read_bytes(self, name: str, cap: int = MAX_MEMBER_BYTES) -> bytes:
-        with self.open_binary(name) as handle:
-            data = handle.read(cap + 1)
+        try:
+            with self.open_binary(name) as handle:
+                data = handle.read(cap + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise SourceError(self.display(name), f"damaged zip member ({exc})") from None
+        except OSError as exc:
+            raise SourceError(self.display(name), f"cannot read ({exc.strerror or exc})") from None
         if len(data) > cap:
             raise SourceError(self.display(name), f"file is larger than the {cap // MiB} MiB cap")
         return data
@@ -195,6 +201,8 @@ def parse_json(text: str, where: str) -> Any:
         raise SourceError(where, f"malformed JSON: {exc.msg} (column {exc.colno})", f"line {exc.lineno}") from None
     except RecursionError:
         raise SourceError(where, "JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise SourceError(where, f"malformed JSON: {str(exc)[:120]}") from None
 
 
 def as_stream(data: bytes) -> IO[bytes]:
