@@ -185,6 +185,8 @@ def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
         ids = con.execute("SELECT platform, handle FROM identities WHERE person_id = ?", [person]).fetchall()
         counts = {"identities": len(ids), "interactions": 0, "snapshot_rows": 0}
         for platform, handle in ids:
+            for table in ("connection_scores", "pair_days"):
+                con.execute(f"DELETE FROM {table} WHERE platform = ? AND person = ?", [platform, handle])
             counts["interactions"] += con.execute(
                 "DELETE FROM interactions WHERE platform = ? AND person = ?", [platform, handle]
             ).fetchone()[0]
@@ -192,6 +194,7 @@ def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
                 "DELETE FROM follower_snapshots WHERE platform = ? AND person = ?", [platform, handle]
             ).fetchone()[0]
             con.execute("INSERT INTO forgotten (platform, handle_hash) VALUES (?, sha256(?))", [platform, handle])
+        con.execute("DELETE FROM person_scores WHERE person_id = ?", [person])
         con.execute("DELETE FROM identities WHERE person_id = ?", [person])
         merged = [r[0] for r in con.execute(
             "SELECT person_id FROM people WHERE merged_into = ?", [person]).fetchall()]

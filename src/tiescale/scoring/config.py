@@ -43,7 +43,8 @@ class ScaleConfig:
     long_half_life_days: float = 180.0  # reciprocity balance looks further back
     recency_half_life_days: float = 21.0
     intensity_scale: float = 15.0  # decayed weight at which intensity gives ~63% of its points
-    regular_weeks_scale: float = 8.0  # active weeks (of the last 26) at ~63% of regularity points
+    regularity_half_life_days: float = 90.0  # an active day counts half for regularity after 3 months
+    regular_days_scale: float = 10.0  # decayed active days at ~63% of regularity points
     turns_scale: float = 6.0  # two-way days at ~63% of reciprocity points
     words_scale: float = 300.0  # words exchanged at ~63% of intimacy's word points
     points: dict[str, float] = field(default_factory=lambda: {

@@ -57,14 +57,34 @@ def daily(events: ir.Table, keys: Sequence[str], as_of: datetime, sentiment: ir.
     )
 
 
+def rollup(days: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """Day rows of connections summed to coarser keys (a person across accounts), per day."""
+    return days.group_by([*keys, "day"]).aggregate(
+        w_in=days.w_in.sum(),
+        w_out=days.w_out.sum(),
+        n_in=days.n_in.sum(),
+        n_out=days.n_out.sum(),
+        n_dm=days.n_dm.sum(),
+        words=days.words.sum(),
+        warm=days.warm.sum(),
+        started_by_them=days.started_by_them.argmin(days.first_ts),
+        first_ts=days.first_ts.min(),
+        last_ts=days.last_ts.max(),
+    )
+
+
 def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: ScaleConfig) -> ir.Table:
-    """One row per key: the raw dimensions of the relationship as of ``as_of``."""
+    """One row per key: the raw dimensions of the relationship as of ``as_of``.
+
+    Decayed fields (intensity, weight_in/out, turns, regularity) only shrink as time passes, by a
+    known factor: a later snapshot of an untouched connection is this one times that factor.
+    """
     cut = ibis.literal(as_of, type="timestamp")
     age = (cut.epoch_seconds() - days.day.epoch_seconds()).cast("float64") / DAY_SECONDS
     short = ibis.literal(0.5) ** (age / config.half_life_days)
     long = ibis.literal(0.5) ** (age / config.long_half_life_days)
+    steady = ibis.literal(0.5) ** (age / config.regularity_half_life_days)
     two_way = ((days.n_in > 0) & (days.n_out > 0)).cast("float64")
-    recent_week = (age < 182).ifelse(days.day.truncate("W").epoch_seconds(), ibis.null("int64"))
     return days.group_by(list(keys)).aggregate(
         intensity=((days.w_in + days.w_out) * short).sum(),
         weight_in=(days.w_in * long).sum(),
@@ -77,7 +97,7 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
         words=days.words.sum(),
         warm=days.warm.sum(),
         active_days=days.count(),
-        active_weeks=recent_week.nunique(),
+        regularity=steady.sum(),
         started_by_them=days.started_by_them.sum(),
         first_contact=days.first_ts.min(),
         last_contact=days.last_ts.max(),

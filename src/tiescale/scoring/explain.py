@@ -71,8 +71,14 @@ def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, 
     else:
         one_way = "only from them" if dims["touchpoints_in"] else "only from you"
         parts.append((dims["pts_reciprocity"] + 0.01, f"no two-way conversation yet ({one_way})"))
-    if dims["active_weeks"]:
-        parts.append((dims["pts_regularity"], f"active in {dims['active_weeks']} of the last 26 weeks"))
+    weeks = con.execute(
+        """SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM interactions i
+           JOIN identities id ON id.platform = i.platform AND id.handle = i.person
+           WHERE id.person_id = ? AND (i.ts AT TIME ZONE 'UTC') < ? AND (i.ts AT TIME ZONE 'UTC') >= ?""",
+        [person_id, as_of, as_of - timedelta(weeks=26)],
+    ).fetchone()[0]
+    if weeks:
+        parts.append((dims["pts_regularity"], f"active in {weeks} of the last 26 weeks"))
     if dims["duration_days"] >= 30:
         parts.append((dims["pts_duration"], f"in touch for {int(dims['duration_days'] // 30)} months "
                                             f"(since {dims['first_contact']:%Y-%m-%d})"))

@@ -12,8 +12,9 @@ import pyarrow as pa
 from ..store.db import Store
 from ..timeparse import parse_ts
 from .config import DEFAULT, KIND_WEIGHTS, TIERS, ScaleConfig
-from .dimensions import daily, dimensions
+from .dimensions import daily, dimensions, rollup
 from .engines import duckdb_events, spark_events
+from .incremental import incremental_dimensions
 from .scale import scored
 from .warmth import message_warmth
 
@@ -21,7 +22,7 @@ CONNECTION_KEYS = ("account", "platform", "person")
 PERSON_KEYS = ("person_id",)
 DIMENSION_FIELDS = (
     "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
-    "words", "warm", "active_days", "active_weeks", "started_by_them", "first_contact", "last_contact",
+    "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
     "days_since", "duration_days", "pts_intensity", "pts_reciprocity", "pts_recency", "pts_regularity",
     "pts_duration", "pts_intimacy", "pts_warmth",
 )
@@ -35,6 +36,7 @@ class ScoreRun:
     people: int
     seconds: float
     status: str  # scored | unchanged
+    mode: str = "full"  # full | incremental
 
 
 def scale_fingerprint(config: ScaleConfig = DEFAULT) -> str:
@@ -63,11 +65,10 @@ def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> d
 def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  # type: ignore[no-untyped-def]
     """The two result tables (connections, people) as Ibis expressions over ``events``."""
     events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
-    out = []
-    for keys in (CONNECTION_KEYS, PERSON_KEYS):
-        days = daily(events, keys, as_of)
-        out.append(scored(dimensions(days, keys, as_of, config), as_of, config))
-    return out
+    days = daily(events, (*CONNECTION_KEYS, "person_id"), as_of)
+    connections = scored(dimensions(days, CONNECTION_KEYS, as_of, config), as_of, config)
+    people = scored(dimensions(rollup(days, PERSON_KEYS), PERSON_KEYS, as_of, config), as_of, config)
+    return [connections, people]
 
 
 def score_store(
@@ -86,13 +87,17 @@ def score_store(
     if done is not None and not force:
         people = con.execute("SELECT count(*) FROM person_scores WHERE as_of = ?", [cut]).fetchone()[0]
         return ScoreRun(cut, engine, done[0], people, time.perf_counter() - started, "unchanged")
-    source = duckdb_events if engine == "duckdb" else spark_events
-    with source(store) as (events, _backend):
-        connections_expr, people_expr = score_expressions(events, cut, config)
-        connections = connections_expr.to_pyarrow()
-        people = people_expr.to_pyarrow()
+    mode = "full"
+    if engine == "duckdb" and cut == datetime(cut.year, cut.month, cut.day):
+        connections, people, mode = incremental_dimensions(store, cut, config, fingerprint, full=force)
+    else:
+        source = duckdb_events if engine == "duckdb" else spark_events
+        with source(store) as (events, _backend):
+            connections_expr, people_expr = score_expressions(events, cut, config)
+            connections = connections_expr.to_pyarrow()
+            people = people_expr.to_pyarrow()
     _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started)
-    return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
+    return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored", mode)
 
 
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,

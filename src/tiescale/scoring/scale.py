@@ -34,7 +34,7 @@ def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
         pts_intensity=p["intensity"] * _saturate(dims.intensity, config.intensity_scale),
         pts_reciprocity=p["reciprocity"] * (0.5 * _saturate(mutual, config.mutual_scale) + 0.5 * _saturate(dims.turns, config.turns_scale)),
         pts_recency=p["recency"] * ibis.literal(0.5) ** (days_since / config.recency_half_life_days),
-        pts_regularity=p["regularity"] * _saturate(dims.active_weeks, config.regular_weeks_scale),
+        pts_regularity=p["regularity"] * _saturate(dims.regularity, config.regular_days_scale),
         pts_duration=p["duration"] * ((duration_days + 1.0).ln() / ibis.literal(366.0).ln()).clip(upper=1.0),
         pts_intimacy=p["intimacy"] * (0.5 * _saturate(dims.dms, config.dms_scale) + 0.5 * _saturate(dims.words, config.words_scale)),
         pts_warmth=config.warmth_points * _saturate(dims.warm, config.warm_scale),
@@ -43,6 +43,7 @@ def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
         dims.pts_intensity + dims.pts_reciprocity + dims.pts_recency + dims.pts_regularity
         + dims.pts_duration + dims.pts_intimacy + dims.pts_warmth
     )
-    dims = dims.mutate(score=(total.clip(lower=0.0, upper=10.0) * 10).floor() / 10.0)
+    # one decimal, rounded down; the round(.., 6) keeps float noise from crossing a boundary
+    dims = dims.mutate(score=(total.clip(lower=0.0, upper=10.0) * 10).round(6).floor() / 10.0)
     tier = ibis.cases(*[(dims.score < high, name) for name, _low, high, _ in TIERS], else_=TIERS[-1][0])
     return dims.mutate(tier=tier)

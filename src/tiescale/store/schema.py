@@ -3,7 +3,7 @@ from __future__ import annotations
 
 DIMENSION_COLUMNS = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
             touchpoints_in BIGINT, touchpoints_out BIGINT, dms BIGINT, words BIGINT, warm DOUBLE,
-            active_days BIGINT, active_weeks BIGINT, started_by_them BIGINT,
+            active_days BIGINT, regularity DOUBLE, started_by_them BIGINT,
             first_contact TIMESTAMP, last_contact TIMESTAMP, days_since DOUBLE, duration_days DOUBLE,
             pts_intensity DOUBLE, pts_reciprocity DOUBLE, pts_recency DOUBLE, pts_regularity DOUBLE,
             pts_duration DOUBLE, pts_intimacy DOUBLE, pts_warmth DOUBLE"""
@@ -162,6 +162,16 @@ MIGRATIONS.append((
             person VARCHAR NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
             {DIMENSION_COLUMNS}
         );
+        -- One row per connection and day of contact: the scoring's incremental state.
+        CREATE TABLE pair_days (
+            account VARCHAR NOT NULL, platform VARCHAR NOT NULL, person VARCHAR NOT NULL, day TIMESTAMP NOT NULL,
+            w_in DOUBLE, w_out DOUBLE, n_in BIGINT, n_out BIGINT, n_dm BIGINT, words BIGINT, warm DOUBLE,
+            started_by_them BIGINT, first_ts TIMESTAMP, last_ts TIMESTAMP,
+            updated_wm BIGINT NOT NULL              -- the import watermark when this row was (re)built
+        );
+        CREATE TABLE scoring_state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
+        -- Connection days whose touchpoints were deleted (forget, re-derived follows): rebuilt next time.
+        CREATE TABLE scoring_dirty (account VARCHAR, platform VARCHAR, person VARCHAR, day TIMESTAMP);
         -- People across every account and platform of the brand.
         CREATE TABLE person_scores (
             as_of TIMESTAMP NOT NULL, person_id BIGINT NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
