@@ -185,7 +185,7 @@ def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
         ids = con.execute("SELECT platform, handle FROM identities WHERE person_id = ?", [person]).fetchall()
         counts = {"identities": len(ids), "interactions": 0, "snapshot_rows": 0}
         for platform, handle in ids:
-            for table in ("connection_scores", "pair_days"):
+            for table in ("connection_scores",):
                 con.execute(f"DELETE FROM {table} WHERE platform = ? AND person = ?", [platform, handle])
             counts["interactions"] += con.execute(
                 "DELETE FROM interactions WHERE platform = ? AND person = ?", [platform, handle]

@@ -31,7 +31,9 @@ def daily(events: ir.Table, keys: Sequence[str], as_of: datetime, sentiment: ir.
     ev = events.filter(events.ts.notnull(), events.ts < cut)
     inbound = ev.direction == "in"
     weight = kind_weight(ev.kind)
-    words = ev.text.re_split(r"\s+").length().fill_null(0) if "text" in ev.columns else ibis.literal(0)
+    # words: spaces + 1 (cheap on every engine; a regex split costs twice the whole GROUP BY)
+    text = ev.text.strip()
+    words = ((text.length() - text.replace(" ", "").length() + 1) * (text.length() > 0).cast("int64")).fill_null(0)
     warm = ev.warm.fill_null(0.0) if "warm" in ev.columns else ibis.literal(0.0)
     ev = ev.mutate(
         day=ev.ts.truncate("D"),
@@ -51,9 +53,9 @@ def daily(events: ir.Table, keys: Sequence[str], as_of: datetime, sentiment: ir.
         n_dm=ev.is_dm.sum(),
         words=ev.words.sum(),
         warm=ev.warm.sum(),
-        started_by_them=(ev.direction.argmin(ev.ts) == "in").cast("int64"),
         first_ts=ev.ts.min(),
         last_ts=ev.ts.max(),
+        first_in_ts=inbound.ifelse(ev.ts, ibis.null("timestamp")).min(),
     )
 
 
@@ -67,9 +69,9 @@ def rollup(days: ir.Table, keys: Sequence[str]) -> ir.Table:
         n_dm=days.n_dm.sum(),
         words=days.words.sum(),
         warm=days.warm.sum(),
-        started_by_them=days.started_by_them.argmin(days.first_ts),
         first_ts=days.first_ts.min(),
         last_ts=days.last_ts.max(),
+        first_in_ts=days.first_in_ts.min(),
     )
 
 
@@ -98,7 +100,7 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
         warm=days.warm.sum(),
         active_days=days.count(),
         regularity=steady.sum(),
-        started_by_them=days.started_by_them.sum(),
+        started_by_them=(days.first_in_ts == days.first_ts).fill_null(False).cast("int64").sum(),
         first_contact=days.first_ts.min(),
         last_contact=days.last_ts.max(),
     )

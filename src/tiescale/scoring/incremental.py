@@ -1,11 +1,12 @@
-"""Incremental scoring on the DuckDB store.
+"""Scoring on the DuckDB store, incremental where it can be.
 
-Two pieces of state make a re-score cheap:
-- ``pair_days``: one row per connection and day of contact, rebuilt only for the (connection,
-  day) pairs that new imports touched;
-- the previous snapshot: a connection with no new touchpoint since is that snapshot rolled
-  forward in time (decayed fields times 0.5^(days/half-life), everything else unchanged), which
-  equals recomputing it. Only touched connections (and their people) are recomputed.
+A connection with no new touchpoint since the previous snapshot is that snapshot rolled forward
+in time: its decayed fields times 0.5^(days / half-life), everything else unchanged, which equals
+recomputing it. Only touched connections (new imports since the snapshot, touchpoints after its
+cut, or marked dirty) and their people are recomputed from the touchpoints.
+
+Everything runs inside DuckDB: the Ibis expressions of dimensions.py / scale.py are compiled to
+SQL and written straight into the snapshot tables, with no round trip through Python.
 """
 from __future__ import annotations
 
@@ -13,20 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import ibis
-import pyarrow as pa
+import ibis.expr.types as ir
 
 from ..store.db import Store
 from .config import ScaleConfig
 from .dimensions import daily, dimensions, rollup
-from .engines import EVENTS_VIEW
 from .scale import scored
 from .warmth import message_warmth
 
 CONNECTION_KEYS = ("account", "platform", "person")
-DAY_COLUMNS = ("w_in", "w_out", "n_in", "n_out", "n_dm", "words", "warm", "started_by_them", "first_ts", "last_ts")
 RAW_DIMENSIONS = (
     "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
     "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
+)
+SCORED_COLUMNS = (
+    "score", "tier", *RAW_DIMENSIONS, "days_since", "duration_days", "pts_intensity", "pts_reciprocity",
+    "pts_recency", "pts_regularity", "pts_duration", "pts_intimacy", "pts_warmth",
 )
 
 
@@ -37,55 +40,8 @@ class Previous:
     computed_at: datetime
 
 
-def watermark(store: Store) -> int:
-    return store.con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
-
-
-def _state(store: Store, name: str) -> int:
-    row = store.con.execute("SELECT value FROM scoring_state WHERE name = ?", [name]).fetchone()
-    return row[0] if row else 0
-
-
-def _set_state(store: Store, name: str, value: int) -> None:
-    store.con.execute("INSERT OR REPLACE INTO scoring_state VALUES (?, ?)", [name, value])
-
-
-def refresh_pair_days(store: Store) -> int:
-    """Bring ``pair_days`` up to the newest import; returns how many day rows were rebuilt."""
-    con = store.con
-    current, done = watermark(store), _state(store, "pair_days_watermark")
-    dirty = con.execute("SELECT count(*) FROM scoring_dirty").fetchone()[0]
-    if current == done and not dirty:
-        return 0
-    con.execute(EVENTS_VIEW)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE touched_days AS
-        SELECT DISTINCT account, platform, person, date_trunc('day', ts AT TIME ZONE 'UTC') AS day
-        FROM interactions WHERE import_id > {int(done)} AND ts IS NOT NULL
-        UNION SELECT account, platform, person, day FROM scoring_dirty
-    """)
-    con.execute("""
-        DELETE FROM pair_days p USING touched_days t
-        WHERE p.account = t.account AND p.platform = t.platform AND p.person = t.person AND p.day = t.day
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP VIEW touched_events AS
-        SELECT e.* FROM scoring_events e SEMI JOIN touched_days t
-            ON e.account = t.account AND e.platform = t.platform AND e.person = t.person
-           AND date_trunc('day', e.ts) = t.day
-    """ if done else "CREATE OR REPLACE TEMP VIEW touched_events AS SELECT * FROM scoring_events")
-    backend = ibis.duckdb.from_connection(con)
-    events = backend.table("touched_events")
-    events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
-    days = daily(events, CONNECTION_KEYS, datetime(9999, 1, 1))
-    sql = ibis.to_sql(days, dialect="duckdb")
-    rebuilt = con.execute(f"""
-        INSERT INTO pair_days SELECT account, platform, person, day, {', '.join(DAY_COLUMNS)}, {int(current)}
-        FROM ({sql})
-    """).fetchone()[0]
-    con.execute("DELETE FROM scoring_dirty")
-    _set_state(store, "pair_days_watermark", current)
-    return rebuilt
+def _ts(value: datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
 
 
 def previous_snapshot(store: Store, as_of: datetime, fingerprint: str) -> Previous | None:
@@ -96,90 +52,132 @@ def previous_snapshot(store: Store, as_of: datetime, fingerprint: str) -> Previo
     return Previous(*row) if row else None
 
 
-def _ts(value: datetime) -> str:
-    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+def _events_sql(where: str = "TRUE") -> str:
+    return f"""SELECT i.account, i.platform, i.person, (i.ts AT TIME ZONE 'UTC') AS ts, i.direction, i.kind, i.text
+               FROM interactions i WHERE i.ts IS NOT NULL AND {where}"""
 
 
-def _factor(days: float, half_life: float) -> float:
-    return 0.5 ** (days / half_life)
+def _connection_days(con, backend, view: str, as_of: datetime) -> ir.Table:  # type: ignore[no-untyped-def]
+    """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
+    events = backend.table(view)
+    events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
+    _materialize(con, "conn_days", daily(events, CONNECTION_KEYS, as_of))
+    return backend.table("conn_days")
 
 
-def incremental_dimensions(store: Store, as_of: datetime, config: ScaleConfig, fingerprint: str,
-                           full: bool = False) -> tuple[pa.Table, pa.Table, str]:
-    """Scored connections and people as of midnight ``as_of``; rolls forward what it can."""
+def _materialize(con, name: str, expr: ir.Table) -> None:  # type: ignore[no-untyped-def]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+
+
+def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerprint: str, watermark: int,
+                   full: bool = False) -> tuple[str, int, int]:
+    """Write the snapshot for midnight ``as_of``; returns (mode, connections, people)."""
     con = store.con
-    refresh_pair_days(store)
+    backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
+    cut = _ts(as_of)
+    if prev is None:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
+        days = _connection_days(con, backend, "score_events", as_of)
+        _materialize(con, "conn_dims", dimensions(days, CONNECTION_KEYS, as_of, config))
+        touched = None
+    else:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE touched_pairs AS
+            SELECT DISTINCT account, platform, person FROM interactions
+            WHERE ts IS NOT NULL AND ts < {cut} AND (import_id > {int(prev.watermark)} OR ts >= {_ts(prev.as_of)})
+            UNION SELECT account, platform, person FROM scoring_dirty""")
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS
+            SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN touched_pairs t
+            ON e.account = t.account AND e.platform = t.platform AND e.person = t.person""")
+        days = _connection_days(con, backend, "score_events", as_of)
+        _materialize(con, "fresh_conn", dimensions(days, CONNECTION_KEYS, as_of, config))
+        rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE conn_dims AS
+            SELECT account, platform, person, {rolled} FROM connection_scores s
+            WHERE s.as_of = {_ts(prev.as_of)} AND NOT EXISTS (SELECT 1 FROM touched_pairs t
+                WHERE t.account = s.account AND t.platform = s.platform AND t.person = s.person)
+            UNION ALL BY NAME SELECT * FROM fresh_conn""")
+        touched = "touched_pairs"
     people_changed = prev is not None and con.execute(
         "SELECT count(*) FROM merges WHERE greatest(created_at, coalesce(undone_at, created_at)) > ?",
         [prev.computed_at]).fetchone()[0] > 0
-    backend = ibis.duckdb.from_connection(con)
+    _person_dims(store, backend, as_of, config, None if people_changed else prev, touched)
+    _write(store, backend, as_of, config)
+    connections = con.execute("SELECT count(*) FROM conn_dims").fetchone()[0]
+    people = con.execute("SELECT count(*) FROM person_dims").fetchone()[0]
+    con.execute("DELETE FROM scoring_dirty")
+    return ("full" if prev is None else "incremental"), connections, people
+
+
+def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+                 prev: Previous | None, touched: str | None) -> None:
+    """People: one connection -> its dimensions; several -> rolled up from their touchpoints."""
+    con = store.con
     con.execute("""
-        CREATE OR REPLACE TEMP VIEW pair_days_people AS
-        SELECT p.*, i.person_id FROM pair_days p JOIN identities i ON i.platform = p.platform AND i.handle = p.person
-    """)
-    if prev is None:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW recompute_days AS SELECT * FROM pair_days_people "
-                    f"WHERE day < {_ts(as_of)}")
-        mode = "full"
-    else:
-        # connections with a rebuilt day since the previous snapshot, or a day after its cut
+        CREATE OR REPLACE TEMP TABLE conn_people AS
+        SELECT c.*, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
+        FROM conn_dims c JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
+    recompute = "(SELECT DISTINCT person_id FROM conn_people)"
+    if prev is not None and touched is not None:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_people AS
+            SELECT DISTINCT i.person_id FROM {touched} t JOIN identities i ON i.platform = t.platform
+            AND i.handle = t.person""")
+        recompute = "(SELECT person_id FROM touched_people)"
+    # people with several connections: their connections' days, regrouped (conn_days holds every
+    # touched connection, and in a full run every connection)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE multi_people AS
+        SELECT person_id FROM conn_people WHERE n_connections > 1 AND person_id IN {recompute} GROUP BY 1""")
+    if touched is not None:
+        # conn_days holds only touched connections: add the days of the others these people have
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE touched_pairs AS
-            SELECT DISTINCT account, platform, person FROM pair_days
-            WHERE updated_wm > {int(prev.watermark)} OR day >= {_ts(prev.as_of)}""")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP VIEW recompute_days AS
-            SELECT d.* FROM pair_days_people d SEMI JOIN touched_pairs t USING (account, platform, person)
-            WHERE d.day < {_ts(as_of)}""")
-        mode = "incremental"
-    days = backend.table("recompute_days")
-    fresh_connections = dimensions(days, CONNECTION_KEYS, as_of, config)
-    if prev is None or people_changed:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW person_days AS SELECT * FROM pair_days_people "
-                    f"WHERE day < {_ts(as_of)}")
-    else:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE touched_people AS
-            SELECT DISTINCT i.person_id FROM touched_pairs t
-            JOIN identities i ON i.platform = t.platform AND i.handle = t.person
-        """)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP VIEW person_days AS
-            SELECT d.* FROM pair_days_people d SEMI JOIN touched_people USING (person_id)
-            WHERE d.day < {_ts(as_of)}""")
-    person_days = backend.table("person_days")
-    fresh_people = dimensions(rollup(person_days, ("person_id",)), ("person_id",), as_of, config)
-    if prev is None:
-        connections, people = fresh_connections, fresh_people
-    else:
-        delta = (as_of - prev.as_of).total_seconds() / 86400.0
-        rolled = _rolled_sql(delta, config)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE rolled_connections AS
-            SELECT account, platform, person, {rolled} FROM connection_scores s
-            WHERE s.as_of = ? AND NOT EXISTS (SELECT 1 FROM touched_pairs t WHERE t.account = s.account
-                  AND t.platform = s.platform AND t.person = s.person)""", [prev.as_of])
-        rolled_connections = backend.table("rolled_connections")
-        connections = rolled_connections.union(
-            fresh_connections.select(*CONNECTION_KEYS, *RAW_DIMENSIONS).cast(rolled_connections.schema()))
-        if people_changed:
-            people = fresh_people
-        else:
-            con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE rolled_people AS
-                SELECT person_id, {rolled} FROM person_scores s
-                WHERE s.as_of = ? AND s.person_id NOT IN (SELECT person_id FROM touched_people)
-                  AND s.person_id IN (SELECT person_id FROM people WHERE merged_into IS NULL)""", [prev.as_of])
-            rolled_people = backend.table("rolled_people")
-            people = rolled_people.union(
-                fresh_people.select("person_id", *RAW_DIMENSIONS).cast(rolled_people.schema()))
-    return (scored(connections, as_of, config).to_pyarrow(), scored(people, as_of, config).to_pyarrow(), mode)
+            CREATE OR REPLACE TEMP VIEW missing_events AS
+            SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e
+            JOIN identities i ON i.platform = e.platform AND i.handle = e.person
+            WHERE i.person_id IN (SELECT person_id FROM multi_people)
+              AND NOT EXISTS (SELECT 1 FROM {touched} t WHERE t.account = e.account AND t.platform = e.platform
+                              AND t.person = e.person)""")
+        missing = backend.table("missing_events")
+        missing = missing.mutate(warm=(missing.direction == "in").ifelse(message_warmth(missing.text), 0.0))
+        _materialize(con, "missing_days", daily(missing, CONNECTION_KEYS, as_of))
+        con.execute("INSERT INTO conn_days BY NAME SELECT * FROM missing_days")
+    con.execute("""
+        CREATE OR REPLACE TEMP VIEW multi_days AS
+        SELECT d.*, i.person_id FROM conn_days d JOIN identities i ON i.platform = d.platform AND i.handle = d.person
+        WHERE i.person_id IN (SELECT person_id FROM multi_people)""")
+    days = backend.table("multi_days")
+    _materialize(con, "multi_dims", dimensions(rollup(days, ("person_id",)), ("person_id",), as_of, config))
+    columns = ", ".join(RAW_DIMENSIONS)
+    fresh = f"""SELECT person_id, {columns} FROM conn_people WHERE n_connections = 1 AND person_id IN {recompute}
+                UNION ALL BY NAME SELECT * FROM multi_dims"""
+    if prev is None or touched is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE person_dims AS {fresh}")
+        return
+    rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE person_dims AS
+        SELECT person_id, {rolled} FROM person_scores s
+        WHERE s.as_of = {_ts(prev.as_of)} AND s.person_id NOT IN (SELECT person_id FROM touched_people)
+          AND s.person_id IN (SELECT person_id FROM people WHERE merged_into IS NULL)
+        UNION ALL BY NAME {fresh}""")
+
+
+def _write(store: Store, backend, as_of: datetime, config: ScaleConfig) -> None:  # type: ignore[no-untyped-def]
+    con = store.con
+    columns = ", ".join(SCORED_COLUMNS)
+    for table, source, keys in (("connection_scores", "conn_dims", CONNECTION_KEYS),
+                                ("person_scores", "person_dims", ("person_id",))):
+        expr = scored(backend.table(source), as_of, config)
+        con.execute(f"DELETE FROM {table} WHERE as_of = {_ts(as_of)}")
+        con.execute(f"""INSERT INTO {table} BY NAME
+            SELECT {_ts(as_of)} AS as_of, {', '.join(keys)}, {columns} FROM ({ibis.to_sql(expr, dialect='duckdb')})""")
 
 
 def _rolled_sql(delta_days: float, config: ScaleConfig) -> str:
-    short = _factor(delta_days, config.half_life_days)
-    long = _factor(delta_days, config.long_half_life_days)
-    steady = _factor(delta_days, config.regularity_half_life_days)
+    short = 0.5 ** (delta_days / config.half_life_days)
+    long = 0.5 ** (delta_days / config.long_half_life_days)
+    steady = 0.5 ** (delta_days / config.regularity_half_life_days)
     scaled = {"intensity": short, "weight_in": long, "weight_out": long, "turns": long, "regularity": steady}
     return ", ".join(f"{c} * {scaled[c]!r} AS {c}" if c in scaled else c for c in RAW_DIMENSIONS)

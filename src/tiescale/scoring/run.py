@@ -14,7 +14,7 @@ from ..timeparse import parse_ts
 from .config import DEFAULT, KIND_WEIGHTS, TIERS, ScaleConfig
 from .dimensions import daily, dimensions, rollup
 from .engines import duckdb_events, spark_events
-from .incremental import incremental_dimensions
+from .incremental import score_in_store
 from .scale import scored
 from .warmth import message_warmth
 
@@ -87,17 +87,26 @@ def score_store(
     if done is not None and not force:
         people = con.execute("SELECT count(*) FROM person_scores WHERE as_of = ?", [cut]).fetchone()[0]
         return ScoreRun(cut, engine, done[0], people, time.perf_counter() - started, "unchanged")
-    mode = "full"
     if engine == "duckdb" and cut == datetime(cut.year, cut.month, cut.day):
-        connections, people, mode = incremental_dimensions(store, cut, config, fingerprint, full=force)
-    else:
-        source = duckdb_events if engine == "duckdb" else spark_events
-        with source(store) as (events, _backend):
-            connections_expr, people_expr = score_expressions(events, cut, config)
-            connections = connections_expr.to_pyarrow()
-            people = people_expr.to_pyarrow()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            mode, n_connections, n_people = score_in_store(store, cut, config, fingerprint, watermark, full=force)
+            seconds = time.perf_counter() - started
+            con.execute(
+                "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",
+                [cut, engine, fingerprint, watermark, n_connections, seconds])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return ScoreRun(cut, engine, n_connections, n_people, seconds, "scored", mode)
+    source = duckdb_events if engine == "duckdb" else spark_events
+    with source(store) as (events, _backend):
+        connections_expr, people_expr = score_expressions(events, cut, config)
+        connections = connections_expr.to_pyarrow()
+        people = people_expr.to_pyarrow()
     _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started)
-    return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored", mode)
+    return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
 
 
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,

@@ -162,16 +162,8 @@ MIGRATIONS.append((
             person VARCHAR NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
             {DIMENSION_COLUMNS}
         );
-        -- One row per connection and day of contact: the scoring's incremental state.
-        CREATE TABLE pair_days (
-            account VARCHAR NOT NULL, platform VARCHAR NOT NULL, person VARCHAR NOT NULL, day TIMESTAMP NOT NULL,
-            w_in DOUBLE, w_out DOUBLE, n_in BIGINT, n_out BIGINT, n_dm BIGINT, words BIGINT, warm DOUBLE,
-            started_by_them BIGINT, first_ts TIMESTAMP, last_ts TIMESTAMP,
-            updated_wm BIGINT NOT NULL              -- the import watermark when this row was (re)built
-        );
-        CREATE TABLE scoring_state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
-        -- Connection days whose touchpoints were deleted (forget, re-derived follows): rebuilt next time.
-        CREATE TABLE scoring_dirty (account VARCHAR, platform VARCHAR, person VARCHAR, day TIMESTAMP);
+        -- Connections whose touchpoints were deleted (re-derived follows): recomputed next time.
+        CREATE TABLE scoring_dirty (account VARCHAR, platform VARCHAR, person VARCHAR);
         -- People across every account and platform of the brand.
         CREATE TABLE person_scores (
             as_of TIMESTAMP NOT NULL, person_id BIGINT NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
