@@ -53,17 +53,17 @@ def list_connections(
         where.append("s.score >= ?")
         params.append(min_score)
     dims = ", ".join(f"s.{c}" for c in DIMENSION_FIELDS if not c.startswith("pts_"))
+    limit_sql = f"LIMIT {int(limit)}" if limit else ""
+    # the top N first, then names for those N only (a join before the limit costs a full hash join)
     sql = f"""
         SELECT s.account, s.person, s.score, s.tier, s.platform, coalesce(i.username, p.label) AS name,
                i.display_name, i.person_id, {dims}
-        FROM connection_scores s
+        FROM (SELECT * FROM connection_scores s WHERE {' AND '.join(where)}
+              ORDER BY s.score DESC, s.last_contact DESC, s.account, s.platform, s.person {limit_sql}) s
         LEFT JOIN identities i ON i.platform = s.platform AND i.handle = s.person
         LEFT JOIN people p ON p.person_id = i.person_id
-        WHERE {' AND '.join(where)}
         ORDER BY s.score DESC, s.last_contact DESC, s.account, s.platform, s.person
     """
-    if limit:
-        sql += f" LIMIT {int(limit)}"
     return _rows(store, sql, params)
 
 
