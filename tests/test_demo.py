@@ -80,7 +80,7 @@ def test_small_demo_builds_and_every_platform_is_present(small: tuple[DemoResult
 def test_overview_says_it_is_simulated_and_what_to_try(small: tuple[DemoResult, str]) -> None:
     _, output = small
     assert "This is simulated data for a fictional brand" in output
-    for command in ("people", "queue", "merge", "revenue"):
+    for command in ("people", "merge", "imports"):  # later capabilities add queue, content, revenue
         assert f"demo.duckdb {command}" in output
     assert "Interactions by kind and platform" in output and "time span" in output
 

@@ -124,11 +124,35 @@ def print_overview(result: DemoResult, console: Console) -> None:
     console.print(f"built in {result.seconds:.1f}s")
     console.print()
     console.print("[bold]Try next[/]")
-    commands = ["people", "queue", "merge", "content", "revenue", "imports", "report demo-report.html"]
+    wanted = ["people", "queue", "merge", "content", "revenue", "imports", "report demo-report.html"]
     example = _example_person(truth)
     if example:
-        commands.insert(2, f"person {shlex.quote(example)}")
+        wanted.insert(2, f"person {shlex.quote(example)}")
     if any(s.format == "conversions" and s.status == "skipped" for s in result.steps):
-        commands.append(f"ingest {shlex.quote(str(result.files.conversions))} --format conversions")
+        wanted.append(f"ingest {shlex.quote(str(result.files.conversions))} --format conversions")
+    # only what this version has (later capabilities add their commands)
+    available = set(_cli_commands())
+    skip_conversions = "conversions" not in _formats_available()
+    commands = [c for c in wanted if c.split()[0] in available and not (skip_conversions and "conversions" in c)]
     for args in commands:
         console.print(f"  {_cmd(result, args)}", soft_wrap=True, highlight=False, markup=False)
+
+
+def _cli_commands() -> list[str]:
+    from ..surfaces.cli import main
+
+    return list(main.commands)
+
+
+def _formats_available() -> list[str]:
+    from ..records import UsageError
+    from ..sources import FORMATS, parser
+
+    found = []
+    for fmt in FORMATS:
+        try:
+            parser(fmt)
+            found.append(fmt)
+        except UsageError:
+            continue
+    return found
