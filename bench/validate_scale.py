@@ -1,6 +1,6 @@
 """Validation of the relationship scale on real interaction logs: does the score predict contact?
 
-    python bench/validate_scale.py [--quantile 0.7] [--datasets collegemsg higgs ...]
+    python bench/validate_scale.py [--quantile 0.7] [--datasets collegemsg higgs ...] [--bootstrap 200]
                                    [--out bench/out/validation.json] [--data DIR] [--work DIR]
 
 Protocol (identical for every data set, tiescale's one fixed default configuration, no tuning):
@@ -48,6 +48,9 @@ Protocol (identical for every data set, tiescale's one fixed default configurati
    every baseline, with each method's tie share (the share of positive/negative pairs of pairs
    whose scores are equal, each counted as half a win); per tier, the number of pairs and the
    share that interact in the next 30 days.
+6. With ``--bootstrap N``: a 95% interval of tiescale's AUC minus the best baseline's, from N
+   resamples of pairs. Resampled by person pair: for network data the mirrored rows (u, v) and
+   (v, u) of one pair share their label, so they are drawn together.
 
 Prints the tables and merges the results into ``--out`` (JSON, kept per quantile). Derived files
 (the events Parquet, the store) go to ``--work`` (default: a temporary folder, removed at the
@@ -263,6 +266,44 @@ def auc(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[float 
     return value, ties
 
 
+def bootstrap_delta(con: duckdb.DuckDBPyConnection, table: str, method: str, baseline: str, rounds: int,
+                    seed: int = 0) -> dict:
+    """AUC(method) - AUC(baseline) over resamples of unordered person pairs: estimate and 95% interval."""
+    import numpy as np
+
+    rows = con.execute(f"""
+        SELECT label, "{method}" AS a, "{baseline}" AS b,
+               dense_rank() OVER (ORDER BY least(account, person), greatest(account, person)) - 1 AS cluster
+        FROM {table} WHERE "{method}" IS NOT NULL""").fetchnumpy()
+    label = np.asarray(rows["label"], dtype=bool)
+    cluster = np.asarray(rows["cluster"], dtype=np.int64)
+    prepared = []
+    for column in ("a", "b"):
+        _, inverse = np.unique(np.asarray(rows[column], dtype=float), return_inverse=True)
+        prepared.append((inverse, int(inverse.max()) + 1))
+
+    def weighted_auc(inverse: np.ndarray, levels: int, weight: np.ndarray) -> float:
+        pos = np.bincount(inverse[label], weights=weight[label], minlength=levels)
+        neg = np.bincount(inverse[~label], weights=weight[~label], minlength=levels)
+        below = np.cumsum(neg) - neg
+        return float((pos * (below + 0.5 * neg)).sum() / (pos.sum() * neg.sum()))
+
+    rng = np.random.default_rng(seed)
+    n_clusters = int(cluster.max()) + 1
+    one = np.ones(len(label))
+    point = weighted_auc(*prepared[0], one) - weighted_auc(*prepared[1], one)
+    deltas = []
+    for _ in range(rounds):
+        weight = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)[cluster].astype(float)
+        if not (weight[label].any() and weight[~label].any()):
+            continue
+        deltas.append(weighted_auc(*prepared[0], weight) - weighted_auc(*prepared[1], weight))
+    d = np.array(deltas)
+    return {"baseline": baseline, "delta": point, "lo": float(np.quantile(d, 0.025)),
+            "hi": float(np.quantile(d, 0.975)), "share_above_zero": float((d > 0).mean()), "rounds": len(d),
+            "clusters": n_clusters}
+
+
 def baselines_sql(t_epoch: float, half_life: float) -> str:
     """One row per (account, person) of ``train``: the five baselines."""
     return f"""
@@ -294,7 +335,7 @@ def baselines_sql(t_epoch: float, half_life: float) -> str:
 
 # -- one data set ------------------------------------------------------------------------------------
 def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callable[[str], None],
-                config: ScaleConfig = DEFAULT) -> dict:
+                config: ScaleConfig = DEFAULT, bootstrap: int = 0) -> dict:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     folder = work / name
@@ -364,6 +405,10 @@ def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callabl
             "SELECT count(*), count(*) FILTER (WHERE label) FROM pairs WHERE tier = ?", [tier]).fetchone()
         tiers[tier] = {"pairs": n, "positive_share": pos / n if n else None}
     shares = [v["positive_share"] for v in tiers.values() if v["pairs"]]
+    interval = None
+    if bootstrap and results:
+        best_baseline = max(BASELINES, key=lambda m: results[m]["auc"])
+        interval = bootstrap_delta(con, "pairs", "tiescale", best_baseline, bootstrap)
     # Kept for analysis when --work is given (the folder is removed otherwise).
     con.execute(f"COPY pairs TO '{folder / 'pairs.parquet'}' (FORMAT parquet)")
     timings["evaluate"] = time.perf_counter() - started - sum(timings.values())
@@ -383,6 +428,7 @@ def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callabl
     best = max(BASELINES, key=lambda m: results[m]["auc"]) if results else None
     out["best_baseline"] = best
     out["tiescale_minus_best"] = results["tiescale"]["auc"] - results[best]["auc"] if best else None
+    out["tiescale_minus_best_bootstrap"] = interval
     dropped = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items() if k != "raw_events" and v)
     log(f"  {name}: {events:,} events ({dropped or 'none dropped'}), T={out['T']}, "
         f"{summary.total_new:,} of {train_rows:,} rows imported (rejected {summary.rejected}, "
@@ -441,6 +487,9 @@ def print_tables(results: list[dict], summary: dict, quantile: float, label: str
         line = f"{r['dataset']:<14}{r['pairs']:>9,}{100 * r['positive_share']:>6.1f}%"
         line += "".join(f"{_f(r['methods'][m]['auc']):>10}" for m in METHODS)
         line += f"{r['best_baseline']:>15}{r['tiescale_minus_best']:>+8.3f}{_f(r['methods']['tiescale']['ties'], 2):>7}"
+        b = r.get("tiescale_minus_best_bootstrap")
+        if b:
+            line += f"  [{b['lo']:+.3f}, {b['hi']:+.3f}]"
         print(line)
     print("-" * len(head))
     mean = summary["mean_auc"]
@@ -451,6 +500,10 @@ def print_tables(results: list[dict], summary: dict, quantile: float, label: str
         print(f"{label} beats the best baseline on {summary['datasets_where_tiescale_wins']} of "
               f"{summary['datasets']} data sets;"
               " ties = share of (positive, negative) pairs with equal tiescale scores")
+        if any(r.get("tiescale_minus_best_bootstrap") for r in results):
+            rounds = next(r["tiescale_minus_best_bootstrap"]["rounds"] for r in results
+                          if r.get("tiescale_minus_best_bootstrap"))
+            print(f"[lo, hi] = 95% bootstrap interval of the delta ({rounds} resamples of person pairs)")
     print(f"\nPer tier: pairs / share interacting in the next {LABEL_DAYS} days")
     head = f"{'dataset':<14}" + "".join(f"{t:>20}" for t in TIER_NAMES) + f"{'rises':>7}"
     print(head)
@@ -471,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "validation.json")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--work", type=Path, default=None, help="keep the derived events and stores here")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="resamples for a 95%% interval of tiescale minus the best baseline (0: none)")
     parser.add_argument("--config", default=None, metavar="JSON",
                         help="experiments only: ScaleConfig fields to override, e.g. '{\"long_half_life_days\": 30}' "
                              "(the reported validation uses the default configuration)")
@@ -498,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for name in args.datasets:
-            results.append(run_dataset(name, data, work, args.quantile, print, config))
+            results.append(run_dataset(name, data, work, args.quantile, print, config, args.bootstrap))
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

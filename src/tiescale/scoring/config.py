@@ -37,24 +37,41 @@ TIER_NAMES = tuple(t[0] for t in TIERS)
 
 @dataclass(frozen=True)
 class ScaleConfig:
-    """Time constants and the points each dimension can give (they add up to 10)."""
+    """Time constants and the points each dimension can give (they add up to 10).
+
+    score = freshness x (recency + reciprocity x two-way share + two-way factor x (intensity +
+    regularity + duration + intimacy + warmth points)), where
+    - freshness is 1 while the last contact is at most ``grace_days`` old, then
+      1 / (1 + extra days of silence / ``freshness_days``): a half after 3 + 21 days of silence,
+      a quarter after 3 + 63. A strong history that went quiet fades as a whole;
+    - the two-way share (0-1) is half the mutual weight, half the two-way days, both saturating;
+    - the two-way factor is ``one_way_share`` + (1 - ``one_way_share``) x the two-way share: contact
+      that only goes one way counts half, so one-way attention alone stays below 6.3 (regular).
+    """
 
     half_life_days: float = 30.0  # intensity: a touchpoint counts half after a month
-    long_half_life_days: float = 180.0  # reciprocity balance looks further back
-    recency_half_life_days: float = 21.0
+    long_half_life_days: float = 60.0  # reciprocity (mutual weight, two-way days) looks two months back
+    #: Freshness: contact in the last ``grace_days`` counts as current; after that the whole score is
+    #: multiplied by 1 / (1 + (days since the last contact - grace_days) / freshness_days).
+    grace_days: float = 3.0
+    freshness_days: float = 21.0
     intensity_scale: float = 15.0  # decayed weight at which intensity gives ~63% of its points
     regularity_half_life_days: float = 90.0  # an active day counts half for regularity after 3 months
     regular_days_scale: float = 10.0  # decayed active days at ~63% of regularity points
     turns_scale: float = 6.0  # two-way days at ~63% of reciprocity points
     words_scale: float = 300.0  # words exchanged at ~63% of intimacy's word points
+    #: Points before freshness. "recency" is what any contact is worth while fresh: a single
+    #: touchpoint today scores a bit over 3, a single exchange of messages about 4 (acquaintance).
     points: dict[str, float] = field(default_factory=lambda: {
-        "intensity": 3.0,
-        "reciprocity": 2.5,
-        "recency": 1.5,
-        "regularity": 1.5,
-        "duration": 0.75,
-        "intimacy": 0.75,
+        "recency": 3.0,
+        "intensity": 2.5,
+        "reciprocity": 1.0,
+        "regularity": 2.5,
+        "duration": 0.5,
+        "intimacy": 0.5,
     })
+    #: Share of the intensity, regularity, duration, intimacy and warmth points that one-way contact gets.
+    one_way_share: float = 0.5
     mutual_scale: float = 5.0  # weight both ways (the smaller side) at ~63% of half the reciprocity points
     dms_scale: float = 5.0  # private messages at ~63% of half the intimacy points
     warm_scale: float = 3.0  # warm messages at ~63% of the warmth points

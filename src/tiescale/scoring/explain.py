@@ -70,7 +70,8 @@ def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, 
                       f"({dims['touchpoints_in']:,} from them, {dims['touchpoints_out']:,} from you in all)"))
     else:
         one_way = "only from them" if dims["touchpoints_in"] else "only from you"
-        parts.append((dims["pts_reciprocity"] + 0.01, f"no two-way conversation yet ({one_way})"))
+        parts.append((dims["pts_reciprocity"] + 0.01,
+                      f"no two-way conversation yet ({one_way}); one-way contact counts half"))
     weeks = con.execute(
         """SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM interactions i
            JOIN identities id ON id.platform = i.platform AND id.handle = i.person

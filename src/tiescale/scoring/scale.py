@@ -1,10 +1,16 @@
 """From dimensions to the 0-10 scale and its tier, as Ibis expressions (same on every engine).
 
 Each dimension gives at most a fixed number of points (config.ScaleConfig.points, adding up to
-10); saturating curves make the first touchpoints count most. The mapping is absolute: a score
-depends only on that connection's own history and the date, never on other people.
-Every part grows with more contact and shrinks with time passing, so an extra touchpoint never
-lowers a score and silence never raises one.
+10); saturating curves make the first touchpoints count most. Intensity, regularity, duration,
+intimacy and warmth count in full for two-way contact and by ``one_way_share`` for one-way
+contact (the two-way factor). Every point is then multiplied by one freshness factor of the days
+since the last contact: 1 within ``grace_days``, then 1 / (1 + (days - grace_days) /
+freshness_days). The stored ``pts_*`` are the points after both factors, so they still add up to
+the score. The mapping is absolute: a score depends only on
+that connection's own history and the date, never on other people.
+Every part, and both factors, grow with more contact and shrink with time passing (an extra
+touchpoint can only make the last contact more recent and the two-way share larger), so an extra
+touchpoint never lowers a score and silence never raises one.
 """
 from __future__ import annotations
 
@@ -21,6 +27,12 @@ def _saturate(value: ir.NumericValue, scale: float) -> ir.FloatingValue:
     return 1.0 - (-(value.cast("float64") / scale)).exp()
 
 
+def freshness(days_since: ir.FloatingValue, config: ScaleConfig) -> ir.FloatingValue:
+    """1 while the last contact is at most ``grace_days`` old, then hyperbolic in the extra days of silence."""
+    silence = (days_since - config.grace_days).clip(lower=0.0)
+    return 1.0 / (1.0 + silence / config.freshness_days)
+
+
 def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
     """Adds the points of each dimension, ``score`` (0-10, one decimal) and ``tier``."""
     cut = ibis.literal(as_of, type="timestamp")
@@ -28,16 +40,20 @@ def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
     days_since = (cut.epoch_seconds() - dims.last_contact.epoch_seconds()).cast("float64") / DAY_SECONDS
     duration_days = (dims.last_contact.epoch_seconds() - dims.first_contact.epoch_seconds()).cast("float64") / DAY_SECONDS
     mutual = ibis.least(dims.weight_in, dims.weight_out)
+    fresh = freshness(days_since, config)
+    two_way = 0.5 * _saturate(mutual, config.mutual_scale) + 0.5 * _saturate(dims.turns, config.turns_scale)
+    both = fresh * (config.one_way_share + (1.0 - config.one_way_share) * two_way)
     dims = dims.mutate(
         days_since=days_since,
         duration_days=duration_days,
-        pts_intensity=p["intensity"] * _saturate(dims.intensity, config.intensity_scale),
-        pts_reciprocity=p["reciprocity"] * (0.5 * _saturate(mutual, config.mutual_scale) + 0.5 * _saturate(dims.turns, config.turns_scale)),
-        pts_recency=p["recency"] * ibis.literal(0.5) ** (days_since / config.recency_half_life_days),
-        pts_regularity=p["regularity"] * _saturate(dims.regularity, config.regular_days_scale),
-        pts_duration=p["duration"] * ((duration_days + 1.0).ln() / ibis.literal(366.0).ln()).clip(upper=1.0),
-        pts_intimacy=p["intimacy"] * (0.5 * _saturate(dims.dms, config.dms_scale) + 0.5 * _saturate(dims.words, config.words_scale)),
-        pts_warmth=config.warmth_points * _saturate(dims.warm, config.warm_scale),
+        pts_intensity=both * p["intensity"] * _saturate(dims.intensity, config.intensity_scale),
+        pts_reciprocity=fresh * p["reciprocity"] * two_way,
+        pts_recency=fresh * p["recency"],
+        pts_regularity=both * p["regularity"] * _saturate(dims.regularity, config.regular_days_scale),
+        pts_duration=both * p["duration"] * ((duration_days + 1.0).ln() / ibis.literal(366.0).ln()).clip(upper=1.0),
+        pts_intimacy=both * p["intimacy"] * (0.5 * _saturate(dims.dms, config.dms_scale)
+                                             + 0.5 * _saturate(dims.words, config.words_scale)),
+        pts_warmth=both * config.warmth_points * _saturate(dims.warm, config.warm_scale),
     )
     total = (
         dims.pts_intensity + dims.pts_reciprocity + dims.pts_recency + dims.pts_regularity
