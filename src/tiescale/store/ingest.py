@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,6 +60,77 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+#: Below this size the content hash is computed before the import starts; above it, in a thread
+#: while DuckDB reads the file (hashlib releases the GIL), so that a large import does not wait.
+HASH_IN_BACKGROUND_BYTES = 64 * 1024 * 1024
+
+
+class _Unchanged(Exception):
+    """The content hash matched an earlier import while this one was running."""
+
+
+class _ContentHash:
+    """The content hash, computed now or alongside the import.
+
+    When it turns out to equal an earlier import's, the running DuckDB statement is
+    interrupted: the import rolls back and is logged as ``unchanged``, as if the hash had
+    been known first.
+    """
+
+    def __init__(self, path: Path, known: set[str], con) -> None:  # type: ignore[no-untyped-def]
+        self.known, self.con = known, con
+        self.value: str | None = None
+        self.error: BaseException | None = None
+        self.matched = threading.Event()
+        self._lock = threading.Lock()
+        self._may_interrupt = True
+        self._thread: threading.Thread | None = None
+        if _size(path) < HASH_IN_BACKGROUND_BYTES:
+            self._compute(path)
+        else:
+            self._thread = threading.Thread(target=self._compute, args=(path,), name="tiescale-hash", daemon=True)
+            self._thread.start()
+
+    def _compute(self, path: Path) -> None:
+        try:
+            self.value = content_hash(path)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            self.error = exc
+            return
+        if self.value in self.known:
+            self.matched.set()
+            with self._lock:
+                if self._thread is not None and self._may_interrupt:
+                    try:
+                        self.con.interrupt()  # stops the statement running now, if any
+                    except Exception:  # noqa: BLE001 - the flag alone still stops the import
+                        pass
+
+    def close(self) -> None:
+        """The import is over: from now on a late match must not interrupt anything."""
+        with self._lock:
+            self._may_interrupt = False
+
+    def result(self) -> str:
+        if self._thread is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+    def check(self) -> None:
+        """Between steps: stop here when the file turned out to be imported already."""
+        if self.matched.is_set():
+            raise _Unchanged
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    return path.stat().st_size
+
+
 def ingest_path(
     store: Store,
     path: str | Path,
@@ -79,51 +151,79 @@ def ingest_path(
         module = parser(fmt)
         if hasattr(module, "check"):
             module.check(files)  # a wrong --format fails here, before anything is written
-        digest = content_hash(path)
         con = store.con
-        previous = con.execute(
-            "SELECT import_id FROM imports WHERE content_hash = ? AND format = ? AND status IN ('ok', 'partial') "
-            "AND coalesce(?, '') = coalesce(?, '') LIMIT 1",
-            [digest, fmt, account, account],
-        ).fetchone()
+        known = {
+            row[0] for row in con.execute(
+                "SELECT DISTINCT content_hash FROM imports WHERE format = ? AND status IN ('ok', 'partial') "
+                "AND coalesce(?, '') = coalesce(?, '')",
+                [fmt, account, account],
+            ).fetchall()
+        }
+        digest = _ContentHash(path, known, con)
         summary = ImportSummary(path=str(path), format=fmt, status="ok")
+        if digest.matched.is_set():
+            digest.close()
+            return _log_unchanged(con, summary, digest.result(), now, started)
         con.execute("BEGIN TRANSACTION")
         try:
-            import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
-            summary.import_id = import_id
-            if previous is not None:
-                summary.status = "unchanged"
-                _log_import(con, summary, digest, now, started)
-                con.execute("COMMIT")
-                return summary
-            create_stage(con)
-            options = ReadOptions(account=account)
-            if hasattr(module, "stage_fast") and module.stage_fast(con, files, options, str(path), now):
-                summary.rows_read, summary.rejected = con.execute(
-                    "SELECT count(*), count(reject_reason) FROM stage_interactions"
-                ).fetchone()
-                summary.rejected += con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
-                summary.rows_read += con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
-                if strict and summary.rejected:
-                    first = _first_reject(con)
-                    raise StrictAbort(f"{first.file}, {first.record}: {first.reason} (--strict: nothing imported)")
-            else:
-                _stage_records(con, module, files, options, str(path), now, strict, summary, on_progress)
-            merged = merge_stage(con, import_id)
-            _fill(summary, merged)
-            summary.rejects = [
-                Rejected(*row) for row in con.execute(
-                    "SELECT file, record, reason FROM import_rejects WHERE import_id = ? LIMIT ?",
-                    [import_id, REJECTS_SHOWN],
-                ).fetchall()
-            ]
-            summary.status = "partial" if summary.rejected else "ok"
-            drop_stage(con)
-            _log_import(con, summary, digest, now, started)
+            summary.import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+            _import(con, module, files, account, strict, path, now, summary, digest, on_progress)
+            _log_import(con, summary, digest.result(), now, started)
+            digest.check()
             con.execute("COMMIT")
         except BaseException:
+            digest.close()
             con.execute("ROLLBACK")
-            raise
+            if not digest.matched.is_set():
+                raise
+            return _log_unchanged(con, ImportSummary(path=str(path), format=fmt, status="ok"),
+                                  digest.result(), now, started)
+        finally:
+            digest.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _import(con, module, files, account, strict, path, now, summary, digest, on_progress) -> None:  # type: ignore[no-untyped-def]
+    """Stage and merge, inside the caller's transaction."""
+    create_stage(con)
+    options = ReadOptions(account=account)
+    if hasattr(module, "stage_fast") and module.stage_fast(con, files, options, str(path), now):
+        summary.rows_read, summary.rejected = con.execute(
+            "SELECT count(*), count(reject_reason) FROM stage_interactions"
+        ).fetchone()
+        staged_rejects = con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
+        summary.rejected += staged_rejects
+        summary.rows_read += staged_rejects
+        if strict and summary.rejected:
+            first = _first_reject(con)
+            raise StrictAbort(f"{first.file}, {first.record}: {first.reason} (--strict: nothing imported)")
+    else:
+        _stage_records(con, module, files, options, str(path), now, strict, summary, on_progress)
+    digest.check()
+    merged = merge_stage(con, summary.import_id)
+    _fill(summary, merged)
+    summary.rejects = [
+        Rejected(*row) for row in con.execute(
+            "SELECT file, record, reason FROM import_rejects WHERE import_id = ? LIMIT ?",
+            [summary.import_id, REJECTS_SHOWN],
+        ).fetchall()
+    ]
+    summary.status = "partial" if summary.rejected else "ok"
+    drop_stage(con)
+
+
+def _log_unchanged(con, summary: ImportSummary, digest: str, now: datetime, started: float) -> ImportSummary:  # type: ignore[no-untyped-def]
+    """An export imported before: logged, nothing else changes."""
+    summary.status = "unchanged"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        summary.import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+        _log_import(con, summary, digest, now, started)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -4,8 +4,10 @@ Runs inside the caller's transaction. Returns what changed, for the import summa
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Iterator
 
 import duckdb
 
@@ -84,21 +86,32 @@ def _merge_accounts(con: duckdb.DuckDBPyConnection) -> None:
 
 def _merge_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """New identities each get a new person; known ones get newer names, e-mail, URL."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE seen_people AS
-        SELECT platform, handle, max(display_name) AS display_name, max(email) AS email, max(url) AS url,
-               max(username) AS username
-        FROM (
-            SELECT platform, person AS handle, person_name AS display_name, NULL AS email, NULL AS url,
-                   NULL AS username
-                FROM stage_interactions WHERE reject_reason IS NULL
-            UNION ALL SELECT platform, person, person_name, NULL, NULL, NULL FROM stage_follows
-            UNION ALL SELECT platform, handle, display_name, email, url, username FROM stage_people
-        ) GROUP BY platform, handle
-    """)
-    con.execute("""
+    details = con.execute(
+        "SELECT (SELECT count(person_name) FROM stage_interactions) + (SELECT count(person_name) FROM stage_follows)"
+        " + (SELECT count(*) FROM stage_people)"
+    ).fetchone()[0]
+    if details:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE seen_people AS
+            SELECT platform, handle, max(display_name) AS display_name, max(email) AS email, max(url) AS url,
+                   max(username) AS username
+            FROM (
+                SELECT platform, person AS handle, person_name AS display_name, NULL AS email, NULL AS url,
+                       NULL AS username
+                    FROM stage_interactions WHERE reject_reason IS NULL
+                UNION ALL SELECT platform, person, person_name, NULL, NULL, NULL FROM stage_follows
+                UNION ALL SELECT platform, handle, display_name, email, url, username FROM stage_people
+            ) GROUP BY platform, handle
+        """)
+        seen = "seen_people"
+    else:  # handles only (the events format): one DISTINCT pass, no per-group aggregates
+        seen = """(SELECT platform, handle, NULL::VARCHAR AS display_name, NULL::VARCHAR AS email,
+                          NULL::VARCHAR AS url, NULL::VARCHAR AS username
+                   FROM (SELECT platform, person AS handle FROM stage_interactions WHERE reject_reason IS NULL
+                         UNION SELECT platform, person FROM stage_follows))"""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE new_identities AS
-        SELECT s.*, nextval('person_seq') AS person_id FROM seen_people s
+        SELECT s.*, nextval('person_seq') AS person_id FROM {seen} s
         WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.platform = s.platform AND i.handle = s.handle)
     """)
     new = con.execute("SELECT count(*) FROM new_identities").fetchone()[0]
@@ -111,7 +124,9 @@ def _merge_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
             INSERT INTO identities (platform, handle, person_id, display_name, email, url, username)
             SELECT platform, handle, person_id, display_name, email, url, username FROM new_identities
         """)
-    updated = con.execute("""
+    # Only names, e-mails and URLs can update a known identity: none staged (the events format
+    # has none), nothing to compare.
+    updated = 0 if not details else con.execute("""
         SELECT count(*) FROM seen_people s JOIN identities i USING (platform, handle)
         WHERE (s.display_name IS NOT NULL AND s.display_name IS DISTINCT FROM i.display_name)
            OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM i.email)
@@ -140,37 +155,88 @@ def _merge_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
               AND (people.display_name IS DISTINCT FROM coalesce(i.display_name, people.display_name)
                    OR people.label IS DISTINCT FROM coalesce(i.username, people.label))
         """)
+    con.execute("DROP TABLE IF EXISTS seen_people")
+    con.execute("DROP TABLE IF EXISTS new_identities")
     return new, updated
 
 
+#: A 64-bit hash of the key. Grouping it (not the strings) finds the few keys staged more than
+#: once; rows sharing a hash are then compared on the real key, so a collision costs time, never
+#: a row. The events fast path computes it while staging (``stage_interactions.key_hash``).
+KEY_HASH_SQL = f"hash(platform, person, {DEDUPE_KEY_SQL})"
+
+
 def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: MergeResult) -> None:
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE fresh_interactions AS
-        SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
-               nullif(in_reply_to, '') AS in_reply_to, nullif(thread, '') AS thread,
-               {DEDUPE_KEY_SQL} AS dedupe_key
-        FROM stage_interactions WHERE reject_reason IS NULL
-    """)
-    staged = con.execute("SELECT count(*) FROM fresh_interactions").fetchone()[0]
-    con.execute(f"""
-        INSERT INTO interactions
-        SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread,
-               dedupe_key, {int(import_id)}
-        FROM (SELECT DISTINCT ON (platform, person, dedupe_key) * FROM fresh_interactions) f
-        WHERE NOT EXISTS (
-            SELECT 1 FROM interactions i
-            WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)
-    """)
-    rows = con.execute(
-        "SELECT kind, count(*), min(ts), max(ts) FROM interactions WHERE import_id = ? GROUP BY kind",
-        [import_id],
-    ).fetchall()
-    result.new_interactions = {kind: n for kind, n, _, _ in rows}
-    result.duplicates = staged - result.total_new
-    span = con.execute(
-        "SELECT min(ts), max(ts) FROM stage_interactions WHERE reject_reason IS NULL"
+    """Insert the staged interactions whose (platform, person, dedupe_key) is new, once each.
+
+    Repeats inside the import are found on the key hash and all but the first of each key (in
+    file order) leave the stage; the insert is then one pass over the stage, with an anti-join
+    against the store only when the store already has interactions.
+    """
+    staged, first_ts, last_ts = con.execute(
+        "SELECT count(*), min(ts), max(ts) FROM stage_interactions WHERE reject_reason IS NULL"
     ).fetchone()
-    result.first_ts, result.last_ts = span
+    result.first_ts, result.last_ts = first_ts, last_ts
+    if not staged:
+        return
+    # Python parsers' rows come without the key hash (the events fast path computes it while staging).
+    con.execute(f"UPDATE stage_interactions SET key_hash = {KEY_HASH_SQL} WHERE key_hash IS NULL AND reject_reason IS NULL")
+    with _insertion_order(con, False):  # nothing below depends on the stage's order but rowid
+        # Hashes staged more than once: sorting 10M integers is cheaper than a hash table of them.
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE stage_repeats AS
+            SELECT DISTINCT key_hash FROM (
+                SELECT key_hash, lead(key_hash) OVER (ORDER BY key_hash) AS next_hash
+                FROM stage_interactions WHERE reject_reason IS NULL)
+            WHERE key_hash = next_hash
+        """)
+        if con.execute("SELECT count(*) FROM stage_repeats").fetchone()[0]:
+            # Of the rows behind those hashes (few), all but the first of each real key leave the stage.
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE stage_later AS
+                SELECT stage_row FROM (
+                    SELECT rowid AS stage_row, row_number() OVER (
+                               PARTITION BY platform, person, {DEDUPE_KEY_SQL} ORDER BY rowid) AS nth
+                    FROM stage_interactions
+                    WHERE reject_reason IS NULL AND key_hash IN (SELECT key_hash FROM stage_repeats))
+                WHERE nth > 1
+            """)
+            con.execute("DELETE FROM stage_interactions WHERE rowid IN (SELECT stage_row FROM stage_later)")
+            con.execute("DROP TABLE stage_later")
+        con.execute("DROP TABLE stage_repeats")
+        store_has_rows = con.execute("SELECT EXISTS (SELECT 1 FROM interactions)").fetchone()[0]
+        new_only = """AND NOT EXISTS (
+                SELECT 1 FROM interactions i
+                WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)"""
+        con.execute(f"""
+            INSERT INTO interactions
+            SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key,
+                   {int(import_id)}
+            FROM (SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
+                         nullif(in_reply_to, '') AS in_reply_to, nullif(thread, '') AS thread,
+                         {DEDUPE_KEY_SQL} AS dedupe_key
+                  FROM stage_interactions WHERE reject_reason IS NULL) f
+            WHERE true {new_only if store_has_rows else ""}
+        """)
+    rows = con.execute(
+        "SELECT kind, count(*) FROM interactions WHERE import_id = ? GROUP BY kind", [import_id]
+    ).fetchall()
+    result.new_interactions = {kind: n for kind, n in rows}
+    result.duplicates = staged - result.total_new
+
+
+@contextmanager
+def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator[None]:
+    """``SET preserve_insertion_order`` for a block, then back to what it was."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    if before == preserve:
+        yield
+        return
+    con.execute(f"SET preserve_insertion_order = {str(preserve).lower()}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(before).lower()}")
 
 
 def _merge_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:

@@ -20,7 +20,8 @@ STAGE_INTERACTIONS = """
 CREATE TEMP TABLE stage_interactions (
     seq BIGINT, platform VARCHAR, account VARCHAR, person VARCHAR, ts TIMESTAMPTZ,
     direction VARCHAR, kind VARCHAR, item_id VARCHAR, text VARCHAR, in_reply_to VARCHAR,
-    thread VARCHAR, person_name VARCHAR, file VARCHAR, record VARCHAR, reject_reason VARCHAR
+    thread VARCHAR, person_name VARCHAR, file VARCHAR, record VARCHAR, reject_reason VARCHAR,
+    key_hash UBIGINT  -- optional: the merge's KEY_HASH_SQL, when the stager computed it already
 )"""
 STAGE_OTHERS = [
     """CREATE TEMP TABLE stage_posts (
@@ -89,7 +90,7 @@ class StageWriter:
             self._push("stage_interactions", (
                 self._seq, record.platform, record.account, record.person, record.ts, record.direction,
                 record.kind, record.id, record.text, record.in_reply_to, record.thread, record.person_name,
-                self.file, ref, problem,
+                self.file, ref, problem, None,
             ))
             if problem:
                 self.rejected += 1
@@ -142,7 +143,7 @@ class StageWriter:
         for i, name in enumerate(columns):
             values = [r[i] for r in rows]
             arrow_type = {
-                "BIGINT": pa.int64(), "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
+                "BIGINT": pa.int64(), "UBIGINT": pa.uint64(), "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
             }.get(types[name], pa.string())
             arrays.append(pa.array(values, type=arrow_type))
         batch = pa.Table.from_arrays(arrays, names=columns)  # noqa: F841 - scanned by DuckDB below
