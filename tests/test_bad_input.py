@@ -181,3 +181,12 @@ def test_source_error_names_file_record_and_reason() -> None:
     error = SourceError("a.json", "malformed JSON: Expecting value", "line 3")
     assert str(error) == "a.json, line 3: malformed JSON: Expecting value"
     assert isinstance(io.StringIO(str(error)).getvalue(), str)
+
+
+def test_unpaired_surrogate_escapes_in_json_text_are_kept_readable(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text('{"ts": "2024-01-01T00:00:00Z", "account": "b", "person": "p", "direction": "in", '
+                    '"kind": "dm", "text": "hi \\ud83d there"}\n')
+    assert ingest_path(store, path).total_new == 1
+    text = store.con.execute("SELECT text FROM interactions").fetchone()[0]
+    assert text == "hi \ufffd there"

@@ -145,7 +145,10 @@ class StageWriter:
             arrow_type = {
                 "BIGINT": pa.int64(), "UBIGINT": pa.uint64(), "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
             }.get(types[name], pa.string())
-            arrays.append(pa.array(values, type=arrow_type))
+            try:
+                arrays.append(pa.array(values, type=arrow_type))
+            except UnicodeEncodeError:  # lone surrogates from JSON escapes ("\ud83d"): keep the rest
+                arrays.append(pa.array([_clean(v) for v in values], type=arrow_type))
         batch = pa.Table.from_arrays(arrays, names=columns)  # noqa: F841 - scanned by DuckDB below
         self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
         rows.clear()
@@ -153,3 +156,10 @@ class StageWriter:
     def flush(self) -> None:
         for table in STAGE_TABLES:
             self._flush(table)
+
+
+def _clean(value: Any) -> Any:
+    """A string with unpaired surrogates made encodable (they become U+FFFD)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
