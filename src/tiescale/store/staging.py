@@ -161,5 +161,5 @@ class StageWriter:
 def _clean(value: Any) -> Any:
     """A string with unpaired surrogates made encodable (they become U+FFFD)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return value
