@@ -278,11 +278,12 @@ def run_format(kind: str, files: dict[str, Path], work: Path, runs: int) -> dict
     return out
 
 
-def report(rows: int, results: dict[str, dict], files: dict[str, Path]) -> list[str]:
+def report(rows: int, results: dict[str, dict]) -> list[str]:
     meta = results["_meta"]
     lines = [
         f"{rows:,} rows | DuckDB {meta['duckdb']} | {meta['cpus']} CPUs | best of {meta['runs']} "
-        f"(reference: best of {2 * meta['runs']}, interleaved) | {meta['when']} | {meta['commit']}",
+        f"(reference: best of {2 * meta['runs']}, interleaved) | {meta['when']} | {meta['commit']}"
+        + (f" | {meta['tag']}: {meta.get('tiescale')}" if meta.get('tag') else ""),
         f"{'format':8} {'step':10} {'seconds':>8} {'ratio':>6} {'rows/s':>11} {'cpu s':>7} {'cpu ratio':>9} "
         f"{'peak RSS MiB':>12}  note",
     ]
@@ -291,7 +292,7 @@ def report(rows: int, results: dict[str, dict], files: dict[str, Path]) -> list[
             continue
         r = results[kind]
         ref, ref_cpu = r["reference"]["seconds"], r["reference"]["min_cpu_seconds"]
-        size = files[kind].stat().st_size / 1e6
+        size = meta["files"][kind]["mb"]
         for step in ("reference", "first", "reimport", "overlap"):
             m = r[step]
             if step == "reference":
@@ -315,10 +316,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2, help="best of this many runs per measurement")
     ap.add_argument("--formats", default="parquet,csv")
     ap.add_argument("--tag", default="", help="stored under '<rows><tag>' in the JSON (e.g. '-before')")
+    ap.add_argument("--show", action="store_true", help="print the saved table for --rows/--tag and exit")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(_child(json.loads(args.child))))
+        return
+    if args.show:
+        saved = json.loads((args.out.resolve() / "ingest_events.json").read_text())
+        print("\n".join(report(args.rows, saved[f"{args.rows}{args.tag}"])))
         return
     import duckdb
 
@@ -340,17 +346,21 @@ def main() -> None:
     }}
     for kind in args.formats.split(","):
         results[kind] = run_format(kind, files, work, args.runs)
+        results[kind]["when"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for kind in args.formats.split(","):
         ref = results[kind]["reference"]["seconds"]
         ref_cpu = results[kind]["reference"]["min_cpu_seconds"]
         for step in ("first", "reimport", "overlap"):
             results[kind][step]["ratio"] = results[kind][step]["seconds"] / ref
             results[kind][step]["cpu_ratio"] = results[kind][step]["min_cpu_seconds"] / ref_cpu
-    lines = report(args.rows, results, files)
+    lines = report(args.rows, results)
     print("\n".join(lines))
     path = out / "ingest_events.json"
     saved = json.loads(path.read_text()) if path.exists() else {}
-    saved[f"{args.rows}{args.tag}"] = results
+    key = f"{args.rows}{args.tag}"
+    if set(args.formats.split(",")) != {"parquet", "csv"} and key in saved:  # a partial run updates its formats
+        results = {**saved[key], **results}
+    saved[key] = results
     path.write_text(json.dumps(saved, indent=2, default=str) + "\n")
     print(f"wrote {path}")
 

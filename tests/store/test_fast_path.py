@@ -388,3 +388,28 @@ def test_line_numbers_in_a_large_csv_read_in_parallel(store: Store, tmp_path: Pa
     expected = {f"line {n}": "more fields than the header" for n in too_many}
     expected |= {f"line {n}": f"unreadable timestamp bad{n}" for n in bad_ts}
     assert dict(store.con.execute("SELECT record, reason FROM import_rejects").fetchall()) == expected
+
+
+def test_a_matching_hash_may_land_at_any_moment(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """However late the hash matches (even during BEGIN or COMMIT), the re-import is logged unchanged,
+    nothing else changes and the connection stays usable."""
+    import random
+    import time
+
+    monkeypatch.setattr(ingest, "HASH_IN_BACKGROUND_BYTES", 0)
+    rows = [f"2024-03-0{d}T09:00:00Z,brand,p{d},in,reply,x,{d},,," for d in range(1, 8)]
+    ingest_path(store, write(tmp_path / "a.csv", *rows))
+    before = stored(store)
+    compute = ingest._ContentHash._compute
+    rng = random.Random(3)
+
+    def late(self: object, path: Path) -> None:
+        time.sleep(rng.random() * 0.04)
+        compute(self, path)
+
+    monkeypatch.setattr(ingest._ContentHash, "_compute", late)
+    for i in range(25):
+        again = ingest_path(store, write(tmp_path / f"copy{i}.csv", *rows))  # a new path: hashed alongside
+        assert again.status == "unchanged" and stored(store) == before and temp_tables(store) == []
+    assert count(store, "SELECT count(*) FROM imports WHERE status = 'unchanged'") == 25
+    assert ingest_path(store, write(tmp_path / "new.csv", "2024-04-01T00:00:00Z,brand,q,in,dm,x,q1,,,")).total_new == 1

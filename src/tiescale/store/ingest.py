@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import duckdb
+
 from ..records import Rejected, SourceError, TiescaleError
 from ..sources import ExportFiles, ReadOptions, detect, parser
 from .db import Store
@@ -62,6 +64,8 @@ def content_hash(path: Path) -> str:
 
 #: Below this size the content hash is computed before the import starts; above it, in a thread
 #: while DuckDB reads the file (hashlib releases the GIL), so that a large import does not wait.
+#: A path imported before is hashed first whatever its size: a re-import is then cut short
+#: before any work (and it is the likely case for a path seen before).
 HASH_IN_BACKGROUND_BYTES = 64 * 1024 * 1024
 
 
@@ -77,7 +81,7 @@ class _ContentHash:
     been known first.
     """
 
-    def __init__(self, path: Path, known: set[str], con) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, path: Path, known: set[str], con, background: bool) -> None:  # type: ignore[no-untyped-def]
         self.known, self.con = known, con
         self.value: str | None = None
         self.error: BaseException | None = None
@@ -85,7 +89,7 @@ class _ContentHash:
         self._lock = threading.Lock()
         self._may_interrupt = True
         self._thread: threading.Thread | None = None
-        if _size(path) < HASH_IN_BACKGROUND_BYTES:
+        if not background or _size(path) < HASH_IN_BACKGROUND_BYTES:
             self._compute(path)
         else:
             self._thread = threading.Thread(target=self._compute, args=(path,), name="tiescale-hash", daemon=True)
@@ -152,28 +156,30 @@ def ingest_path(
         if hasattr(module, "check"):
             module.check(files)  # a wrong --format fails here, before anything is written
         con = store.con
-        known = {
-            row[0] for row in con.execute(
-                "SELECT DISTINCT content_hash FROM imports WHERE format = ? AND status IN ('ok', 'partial') "
-                "AND coalesce(?, '') = coalesce(?, '')",
-                [fmt, account, account],
-            ).fetchall()
-        }
-        digest = _ContentHash(path, known, con)
+        earlier = con.execute(
+            "SELECT content_hash, path FROM imports WHERE format = ? AND status IN ('ok', 'partial') "
+            "AND coalesce(?, '') = coalesce(?, '')",
+            [fmt, account, account],
+        ).fetchall()
+        known = {digest for digest, _ in earlier}
+        seen_path = str(path.resolve()) in {earlier_path for _, earlier_path in earlier}
+        digest = _ContentHash(path, known, con, background=not seen_path)
         summary = ImportSummary(path=str(path), format=fmt, status="ok")
         if digest.matched.is_set():
             digest.close()
             return _log_unchanged(con, summary, digest.result(), now, started)
-        con.execute("BEGIN TRANSACTION")
+        began = False
         try:
+            con.execute("BEGIN TRANSACTION")  # inside the try: a matching hash may interrupt even this
+            began = True
             summary.import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
             _import(con, module, files, account, strict, path, now, summary, digest, on_progress)
             _log_import(con, summary, digest.result(), now, started)
             digest.check()
             con.execute("COMMIT")
         except BaseException:
-            digest.close()
-            con.execute("ROLLBACK")
+            digest.close()  # from here on nothing can interrupt the connection
+            _rollback(con, began)
             if not digest.matched.is_set():
                 raise
             return _log_unchanged(con, ImportSummary(path=str(path), format=fmt, status="ok"),
@@ -211,6 +217,17 @@ def _import(con, module, files, account, strict, path, now, summary, digest, on_
     ]
     summary.status = "partial" if summary.rejected else "ok"
     drop_stage(con)
+
+
+def _rollback(con, began: bool) -> None:  # type: ignore[no-untyped-def]
+    """Roll back the import; an interrupted BEGIN may or may not have opened the transaction."""
+    if began:
+        con.execute("ROLLBACK")
+        return
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass  # it had not: nothing to undo
 
 
 def _log_unchanged(con, summary: ImportSummary, digest: str, now: datetime, started: float) -> ImportSummary:  # type: ignore[no-untyped-def]
