@@ -81,9 +81,3 @@ class ScaleConfig:
 
 DEFAULT = ScaleConfig()
 
-
-def tier_of(score: float) -> str:
-    for name, low, high, _ in TIERS:
-        if low <= score < high:
-            return name
-    return TIERS[-1][0]

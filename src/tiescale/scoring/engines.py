@@ -55,10 +55,6 @@ def spark_events(store: Store, master: str | None = None) -> Iterator[tuple[ir.T
                        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1"))
         spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
         spark.sparkContext.setLogLevel("ERROR") if not master.startswith("sc://") else None
-        try:
-            backend = ibis.pyspark.connect(spark)
-            frame = spark.read.parquet(str(events))
-            frame.createOrReplaceTempView("scoring_events")
-            yield backend.table("scoring_events"), backend
-        finally:
-            pass
+        backend = ibis.pyspark.connect(spark)
+        spark.read.parquet(str(events)).createOrReplaceTempView("scoring_events")
+        yield backend.table("scoring_events"), backend

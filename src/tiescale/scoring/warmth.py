@@ -2,7 +2,7 @@
 
 The regex runs inside the engine (DuckDB or Spark), so no text leaves the store and no model
 is downloaded. A message's warmth is min(1, warm words / 2); only the other person's messages
-count. Cold words are counted for explanations (complaints), never to lower a score.
+count. Cold words (data/cold_words.txt) never lower a score: a complaint is contact too.
 """
 from __future__ import annotations
 
@@ -38,9 +38,3 @@ def message_warmth(text: ir.StringValue) -> ir.FloatingValue:
     count = count_words(text, "warm_words").cast("float64")
     return (count / 2.0).clip(upper=1.0)
 
-
-def count_in_python(text: str | None, name: str) -> int:
-    """The same count in Python, for explanations of one person."""
-    import re
-
-    return len(re.findall(pattern(name), (text or "").lower()))

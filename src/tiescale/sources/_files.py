@@ -5,10 +5,10 @@ zip bombs (too large in total, or compressed too well) are refused before readin
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
+from datetime import datetime, timezone
 import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterator
@@ -94,10 +94,8 @@ class ExportFiles:
             return self._zip.getinfo(name).file_size
         return self._local(name).stat().st_size
 
-    def mtime(self, name: str) -> "datetime | None":
+    def mtime(self, name: str) -> datetime | None:
         """When a member was written: its zip entry time, else the file's modification time (UTC)."""
-        from datetime import datetime, timezone
-
         try:
             if self._zip is not None:
                 return datetime(*self._zip.getinfo(name).date_time, tzinfo=timezone.utc)
@@ -204,6 +202,3 @@ def parse_json(text: str, where: str) -> Any:
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise SourceError(where, f"malformed JSON: {str(exc)[:120]}") from None
 
-
-def as_stream(data: bytes) -> IO[bytes]:
-    return io.BytesIO(data)
