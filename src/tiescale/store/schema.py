@@ -172,4 +172,7 @@ MIGRATIONS.append((
     """,
 ))
 
+# Numbers by capability: 3 nurture (queue actions), 4 revenue (conversions, goals), 5 live sync (cursors).
+# Each capability appends its own entry below its number; the list is run in version order.
+MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

@@ -324,5 +324,24 @@ def demo(ctx: click.Context, seed: int, n_people: int) -> None:
     run_demo(ctx.obj["db"], seed=seed, n_people=n_people, console=out)
 
 
+# -- commands of the later capabilities, one module each in surfaces/commands/ ----------------------
+def _register_commands() -> None:
+    """Each module in ``surfaces/commands`` defines ``register(main)`` and adds its commands."""
+    import importlib
+
+    for name in ("nurture", "content", "revenue", "web", "sync"):
+        module_name = f"{__package__}.commands.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(main)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

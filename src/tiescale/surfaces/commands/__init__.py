@@ -1,0 +1,1 @@
+"""Commands of the later capabilities; each module defines ``register(main: click.Group)``."""
