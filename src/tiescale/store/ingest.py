@@ -192,6 +192,9 @@ def ingest_path(
 
 def _import(con, module, files, account, strict, path, now, summary, digest, on_progress) -> None:  # type: ignore[no-untyped-def]
     """Stage and merge, inside the caller's transaction."""
+    if summary.format == "conversions":  # orders, not touchpoints: their own tables (store/conversions.py)
+        _import_conversions(con, module, files, account, strict, summary)
+        return
     create_stage(con)
     options = ReadOptions(account=account)
     if hasattr(module, "stage_fast") and module.stage_fast(con, files, options, str(path), now):
@@ -217,6 +220,20 @@ def _import(con, module, files, account, strict, path, now, summary, digest, on_
     ]
     summary.status = "partial" if summary.rejected else "ok"
     drop_stage(con)
+
+
+def _import_conversions(con, module, files, account, strict, summary) -> None:  # type: ignore[no-untyped-def]
+    from .conversions import import_conversions
+
+    done = import_conversions(con, module.read(files, ReadOptions(account=account)), summary.import_id, strict)
+    summary.rows_read, summary.duplicates, summary.rejected = done.rows_read, done.duplicates, done.rejected
+    summary.new_interactions = {k: n for k, n in (("conversions", done.new_conversions),
+                                                  ("coupon mappings", done.new_mappings)) if n}
+    summary.first_ts, summary.last_ts = done.first_ts, done.last_ts
+    summary.rejects = [Rejected(*row) for row in con.execute(
+        "SELECT file, record, reason FROM import_rejects WHERE import_id = ? LIMIT ?",
+        [summary.import_id, REJECTS_SHOWN]).fetchall()]
+    summary.status = "partial" if summary.rejected else "ok"
 
 
 def _rollback(con, began: bool) -> None:  # type: ignore[no-untyped-def]

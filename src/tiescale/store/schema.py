@@ -174,5 +174,48 @@ MIGRATIONS.append((
 
 # Numbers by capability: 3 nurture (queue actions), 4 revenue (conversions, goals), 5 live sync (cursors).
 # Each capability appends its own entry below its number; the list is run in version order.
+MIGRATIONS.append((
+    4,
+    "revenue: conversions (orders), coupon-to-person mappings, goals",
+    """
+        -- Orders from a shop or CRM. Holds person data (e-mail, handles): forget_person clears it.
+        CREATE TABLE conversions (
+            order_id     VARCHAR NOT NULL,       -- the dedupe key
+            ts           TIMESTAMPTZ NOT NULL,
+            value        DOUBLE NOT NULL,
+            currency     VARCHAR NOT NULL,
+            email        VARCHAR,                -- lower-cased
+            platform     VARCHAR,
+            handle       VARCHAR,
+            person_ref   BIGINT,                 -- a tiescale person id given by the file
+            coupon       VARCHAR,                -- upper-cased
+            utm_source   VARCHAR,                -- lower-cased
+            utm_campaign VARCHAR,
+            click_id     VARCHAR,
+            import_id    BIGINT NOT NULL
+        );
+        -- Coupon code -> person (by person id, platform + handle, or e-mail). Person data too.
+        CREATE TABLE coupon_mappings (
+            coupon       VARCHAR NOT NULL,       -- upper-cased; the last import wins
+            person_ref   BIGINT,
+            platform     VARCHAR,
+            handle       VARCHAR,
+            email        VARCHAR,
+            import_id    BIGINT NOT NULL
+        );
+        -- Targets the user sets: `tiescale goal meaningful 500 --by 2027-06-30`.
+        CREATE TABLE goals (
+            metric       VARCHAR NOT NULL,       -- meaningful
+            account      VARCHAR NOT NULL DEFAULT '',  -- '' = every account
+            target       DOUBLE NOT NULL,
+            by_date      DATE NOT NULL,
+            min_score    DOUBLE NOT NULL,
+            baseline     DOUBLE,                 -- the value when the goal was set
+            baseline_at  TIMESTAMP,
+            created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+    """,
+))
+
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
