@@ -172,6 +172,41 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    3,
+    "nurture: actions (done / snooze history per person), the answer index of inbound messages",
+    """
+        CREATE SEQUENCE nurture_action_seq START 1;
+        -- What the user did about a person: done (with a note) or snooze (until a date). Kept as history.
+        CREATE TABLE nurture_actions (
+            action_id  BIGINT PRIMARY KEY,
+            person_id  BIGINT NOT NULL,
+            action     VARCHAR NOT NULL,        -- done | snooze
+            note       VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL,
+            until      TIMESTAMPTZ              -- snooze: hidden until then
+        );
+        -- Every inbound reply, mention, comment or DM, and when (and how) it was first answered.
+        -- Derived from interactions (rebuilt from them at any time); holds message text: person data.
+        CREATE TABLE nurture_messages (
+            platform VARCHAR NOT NULL, account VARCHAR NOT NULL, person VARCHAR NOT NULL, person_id BIGINT,
+            ts TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, item_id VARCHAR, thread VARCHAR, text VARCHAR,
+            answered_at TIMESTAMPTZ, answer_platform VARCHAR, answer_kind VARCHAR, answer_how VARCHAR,
+            import_id BIGINT NOT NULL
+        );
+        -- Per person: last contact each way and their usual rhythm (median gap between active days).
+        CREATE TABLE nurture_people (
+            person_id BIGINT PRIMARY KEY, last_in TIMESTAMPTZ, last_out TIMESTAMPTZ, last_contact TIMESTAMPTZ,
+            active_days BIGINT, median_gap_days DOUBLE
+        );
+        -- What the index reflects: the last import, and the interaction count it saw (a change = rebuild).
+        CREATE TABLE nurture_index_state (
+            watermark BIGINT NOT NULL, interactions BIGINT NOT NULL, merges VARCHAR NOT NULL,
+            refreshed_at TIMESTAMPTZ NOT NULL
+        );
+    """,
+))
+
 # Numbers by capability: 3 nurture (queue actions), 4 revenue (conversions, goals), 5 live sync (cursors).
 # Each capability appends its own entry below its number; the list is run in version order.
 MIGRATIONS.append((

@@ -1,0 +1,74 @@
+"""The score snapshots the queue compares: now, one window back, and the first of recent months.
+
+A snapshot is reused when it exists and no interaction dated before it was imported after it was
+computed; otherwise it is scored with ``tiescale.scoring.run.score_store`` and stored (it then also
+shows in ``tiescale person`` history). Only dates after the first touchpoint are scored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from ..scoring.run import resolve_as_of, score_store
+from ..store.db import Store
+from .people import current_as_of
+
+
+@dataclass
+class Snapshots:
+    now: datetime  # naive UTC, as score tables store it
+    previous: datetime
+    history: list[datetime]
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _fresh(store: Store, as_of: datetime) -> bool:
+    """A stored snapshot at ``as_of`` that no later import changed."""
+    row = store.con.execute(
+        "SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of]).fetchone()
+    if row is None or row[0] is None:
+        return False
+    changed = store.con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM interactions WHERE import_id > ? AND ts < ? LIMIT 1)",
+        [row[0], as_of.replace(tzinfo=timezone.utc)]).fetchone()[0]
+    return changed == 0
+
+
+def ensure_snapshot(store: Store, as_of: datetime) -> None:
+    if not _fresh(store, as_of):
+        score_store(store, as_of)
+
+
+def month_starts(t: datetime, months: int) -> list[datetime]:
+    found, year, month = [], t.year, t.month
+    for _ in range(months):
+        found.append(datetime(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return [d for d in found if d < t]
+
+
+def ensure_snapshots(store: Store, now: datetime | None, window_days: int, history_months: int) -> Snapshots | None:
+    con = store.con
+    first = con.execute("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
+    if first is None:
+        return None
+    first = _naive(first)
+    t = _naive(resolve_as_of(now, store))
+    previous = t - timedelta(days=window_days)
+    history = [d for d in month_starts(t, history_months) if d > first]
+    for day in ([previous] if previous > first else []) + history:
+        ensure_snapshot(store, day)
+    ensure_snapshot(store, t)
+    if now is None and current_as_of(store, score_if_needed=False) != t:
+        # `current_as_of` (what `tiescale people` shows) takes the snapshot computed last at the
+        # current import watermark; the older dates scored above must not take its place.
+        store.con.execute("""
+            INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds)
+            SELECT as_of, engine, scale, watermark, connections, 0.0 FROM score_runs
+            WHERE as_of = ? ORDER BY watermark DESC, computed_at DESC LIMIT 1""", [t])
+    return Snapshots(t, previous, history)
