@@ -27,6 +27,8 @@ KIND_FACTOR = {"dm": 1.1, "reply": 1.0, "comment": 0.9, "mention": 0.8, "quote":
 FOLLOW_UP = {"champion": 0.55, "regular": 0.45, "rising": 0.45, "cooling": 0.35, "occasional": 0.25, "oneoff": 0.12}
 #: Questions and complaints this recent are always answered, except the planted ones.
 RECENT = timedelta(days=14)
+#: The planted quiet champion: how long the brand has not engaged with them.
+THANK_QUIET = timedelta(days=21)
 
 
 @dataclass(slots=True)
@@ -62,6 +64,9 @@ class Simulator:
         self.result = Activity()
         self._liked: set[tuple[str, str]] = set()
         self._dm_threads: dict[tuple[str, str], str] = {}
+        #: A champion the brand has not engaged with lately (the queue's "thank"): in the last
+        #: THANK_QUIET days they only like and repost, and the brand sends them nothing.
+        self.quiet_champion: str | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     def _emit(self, person: Person, event: Event) -> Event | None:
@@ -103,8 +108,14 @@ class Simulator:
         return self._dm_threads[key]
 
     # -- one inbound touch -------------------------------------------------------------------------
+    def _brand_quiet(self, person: Person, ts: datetime) -> bool:
+        return person.pid == self.quiet_champion and ts >= self.config.end - THANK_QUIET
+
     def touch(self, person: Person, ts: datetime, platform: str) -> None:
         weights: dict[str, float] = dict(KINDS[platform])
+        if self._brand_quiet(person, ts):
+            self._reaction(person, ts, platform, "like" if self.rng.random() < 0.6 else "repost")
+            return
         if person.archetype == "oneoff":
             weights = {k: w * (2.5 if k == "like" else 0.3 if k == "dm" else 1) for k, w in weights.items()}
         elif person.archetype in ("champion", "regular"):
@@ -175,7 +186,7 @@ class Simulator:
     def respond(self, person: Person, event: Event, depth: int = 0) -> None:
         """Maybe answer ``event``: a reply, comment or DM after minutes to days; maybe a like."""
         rng = self.rng
-        if event.kind != "dm" and rng.random() < 0.3:
+        if event.kind != "dm" and rng.random() < 0.3 and not self._brand_quiet(person, event.ts + timedelta(days=1)):
             item = (f"at://{BRAND.bluesky_did}/app.bsky.feed.like/{self.ids.tid(event.ts)}"
                     if event.platform == "bluesky" else f"like:{event.id}")
             self._emit(person, Event(event.ts + self._delay(20), event.platform, event.person, "out", "like", item,
@@ -199,6 +210,8 @@ class Simulator:
                 self.respond(person, follow, depth + 1)
 
     def _reply(self, person: Person, event: Event, ts: datetime) -> Event | None:
+        if self._brand_quiet(person, ts):
+            return None
         text = reply_text(self.rng, event.intent or "chat", person.first)
         platform = event.platform
         if event.kind == "dm":
@@ -232,6 +245,8 @@ class Simulator:
         return self._emit(person, follow)
 
     def _brand_repost(self, person: Person, event: Event) -> None:
+        if self._brand_quiet(person, event.ts + timedelta(days=1)):
+            return
         ts = event.ts + self._delay(90)
         platform = event.platform
         if platform == "x":
@@ -249,7 +264,7 @@ class Simulator:
         """A few recent questions and complaints nobody answered: the queue must find them."""
         rng = self.config.rng("unanswered")
         pools = [
-            [p for p in people if p.archetype in ("champion", "regular")],
+            [p for p in people if p.archetype in ("champion", "regular") and p.pid != self.quiet_champion],
             [p for p in people if p.archetype == "rising"],
             [p for p in people if p.archetype in ("occasional", "oneoff")],
         ]
@@ -284,7 +299,7 @@ class Simulator:
         when = self.config.start + timedelta(days=10)
         while when < self.config.end - timedelta(days=2):
             recent = [p for p in fans if any(when - timedelta(days=14) <= t < when and pl == "x"
-                                             for t, pl in p.touches)]
+                                             for t, pl in p.touches) and not self._brand_quiet(p, when)]
             if recent:
                 chosen = rng.sample(recent, min(len(recent), rng.randint(2, 4)))
                 ts = when.replace(hour=16, minute=rng.randrange(60), second=rng.randrange(60))
@@ -308,6 +323,8 @@ def _x_who(person: Person) -> tuple[str, str, str]:
 
 def simulate(config: DemoConfig, ids: Ids, people: list[Person], posts: dict[str, list[OwnPost]]) -> Activity:
     sim = Simulator(config, ids, posts)
+    quiet = [p for p in people if p.archetype == "champion" and p.home in ("mastodon", "bluesky", "instagram")]
+    sim.quiet_champion = quiet[0].pid if quiet else None
     for person in people:
         for ts, platform in person.touches:
             sim.touch(person, ts, platform)

@@ -37,8 +37,9 @@ from .threads import refresh_threads
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
 ACTIONS = {"unanswered": "reply", "cooling": "check in", "rising": "welcome", "thank": "thank",
            "reengage": "check in"}
-QUESTION_RE = (r"(\?|^\s*(@\S+\s+)*(how|what|when|where|why|who|which|can|could|would|will|is|are|do|does|did|"
-               r"any|anyone|should|wie|was|wann|wo|por qué|cómo|dónde|cuándo|pourquoi|comment|où|quand)\b)")
+QUESTION_RE = (r"(\?|\b(how|what|when|where|why|which) (do|does|did|is|are|can|could|should|would|will|to)\b|"
+               r"\b(can|could|would|will) (you|i|we)\b|\bany (update|news|idea|tips?)\b|\bdo you\b|"
+               r"\bis there\b|\bwie\b|\bpourquoi\b|\bcómo\b|\bdónde\b)")
 COMPLAINT_RE = (r"\b(not working|doesn'?t work|isn'?t working|stopped working|broken|refund|still waiting|"
                 r"never (arrived|came|got)|disappointed|terrible|awful|worst|cancel\w*|wrong|late|missing|"
                 r"problem|issue|complain\w*|unacceptable|error|fail\w*|damaged|charged twice|no one|nobody|"

@@ -39,7 +39,22 @@ def _fresh(store: Store, as_of: datetime) -> bool:
 
 def ensure_snapshot(store: Store, as_of: datetime) -> None:
     if not _fresh(store, as_of):
+        _drop_scoring_temps(store)
         score_store(store, as_of)
+
+
+def _drop_scoring_temps(store: Store) -> None:
+    """Scoring leaves temp tables/views on the connection; several runs on one connection may
+    need a name as a table once and as a view the next time."""
+    import duckdb
+
+    for name, kind in store.con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_catalog = 'temp' AND table_name = 'score_events'").fetchall():
+        try:
+            store.con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.main.{name}")
+        except duckdb.Error:  # pragma: no cover - best effort
+            pass
 
 
 def month_starts(t: datetime, months: int) -> list[datetime]:

@@ -6,8 +6,9 @@ accounts (``interactions`` with direction ``in`` and one of those kinds). It cou
 
 - an outbound interaction, or an own post, whose ``in_reply_to`` is the message's id
   (``replied to it``);
-- any later outbound reply, mention, comment, quote or DM to the same person, on any platform
-  and from any of the brand's accounts: the same conversation (``in the conversation``), a DM
+- a later outbound reply, mention, comment, quote or DM to the same person, on any platform
+  and from any of the brand's accounts: in the same conversation (``in the conversation``, any
+  time later), or elsewhere within ``INDIRECT_ANSWER_DAYS`` (7) days of the message: a DM
   answering a public message or the reverse (``by DM`` / ``in public``), or another platform
   when identities are merged into one person (``on <platform>``).
 
@@ -28,6 +29,8 @@ INBOUND_KINDS = ("reply", "mention", "comment", "dm")
 ANSWER_KINDS = ("reply", "mention", "comment", "quote", "dm")
 #: Outbound kinds that count as engaging with someone (for "thank"): everything but follows.
 ENGAGE_EXCLUDED = ("follow", "unfollow")
+#: A later message to them on another thread or platform answers a message only this soon after it.
+INDIRECT_ANSWER_DAYS = 7
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -130,7 +133,7 @@ def _index_people(store: Store, full: bool) -> int:
             WHERE in_reply_to IS NOT NULL AND ts IS NOT NULL
               AND in_reply_to IN (SELECT item_id FROM nm_in WHERE item_id IS NOT NULL))""")
     before = con.execute("SELECT count(*) FROM nurture_messages").fetchone()[0]
-    con.execute("""
+    con.execute(f"""
         INSERT INTO nurture_messages
         WITH later AS (
             SELECT m.*, o.ts AS later_ts, o.platform AS later_platform, o.kind AS later_kind,
@@ -144,7 +147,10 @@ def _index_people(store: Store, full: bool) -> int:
             GROUP BY ALL
         ),
         joined AS (
-            SELECT l.*, d.direct_ts, d.direct_kind FROM later l
+            SELECT l.* REPLACE (
+                       CASE WHEN l.later_ts <= l.ts + INTERVAL {INDIRECT_ANSWER_DAYS} DAY
+                                 OR (l.thread IS NOT NULL AND l.later_thread = l.thread) THEN l.later_ts END AS later_ts),
+                   d.direct_ts, d.direct_kind FROM later l
             LEFT JOIN direct d ON d.platform = l.platform AND d.item_id = l.item_id AND d.ts = l.ts
         )
         SELECT platform, account, person, person_id, ts, kind, item_id, thread, text,
