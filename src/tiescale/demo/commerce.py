@@ -19,7 +19,7 @@ PRICE_WEIGHTS = (20, 18, 14, 16, 10, 14, 8)
 CAMPAIGNS = ("holiday-gifts", "new-year-reset", "spring-sale", "ethiopia-launch", "summer-cold-brew",
              "autumn-roasts")
 #: A follower who never talked buys about this often in a year.
-SILENT_FOLLOWER_RATE = 0.015
+SILENT_FOLLOWER_RATE = 0.025
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Order:
 
 def expected_orders(person: Person) -> float:
     """Orders a year: grows with two-way exchanges, a little with messages, barely otherwise."""
-    return 0.03 + 0.06 * math.sqrt(person.texts) + 0.3 * math.pow(person.two_way, 0.8)
+    return 0.03 + 0.04 * math.sqrt(person.texts) + 0.12 * math.pow(person.two_way, 0.8)
 
 
 def _campaign(at: datetime) -> str:
@@ -81,7 +81,9 @@ def build_orders(config: DemoConfig, people: list[Person], followers: XFollowers
             at = config.start + timedelta(days=rng.uniform(0, span))
             email = f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{rng.randint(1, 999)}@example.com".lower()
             utm = rng.choice(("x", "x", "newsletter", ""))
-            orders.append(Order(at, rng.choices(PRICES, PRICE_WEIGHTS)[0], email, "", "", "", utm,
+            # as often as for people who talk, the shop knows the buyer's X account (a login with X)
+            platform, handle = ("x", member) if rng.random() < 0.5 else ("", "")
+            orders.append(Order(at, rng.choices(PRICES, PRICE_WEIGHTS)[0], email, platform, handle, "", utm,
                                 _campaign(at) if utm else "", f"follower:{member}"))
     for _ in range(round(config.n_people * 0.08)):
         at = config.start + timedelta(days=rng.uniform(0, span))

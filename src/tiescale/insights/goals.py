@@ -1,0 +1,204 @@
+"""Vanity vs meaningful: followers, people who talked at all, meaningful connections; goals.
+
+Per month end (the midnight that starts the next month, or the end of the data for the last
+month): followers = people in each account's latest follower list taken before then (summed over
+accounts); talked = people who ever replied, messaged, mentioned, commented, liked or reposted
+before then; meaningful = people whose score as of then is at least ``min_score`` (7 by default).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..records import UsageError
+from ..store.db import Store
+from ..timeparse import BadTimestamp, parse_ts
+from .revenue import data_end
+from .tiers_before import SILENT_KINDS, score_pairs
+
+METRICS = ("meaningful",)
+
+
+@dataclass
+class VanityPoint:
+    month: str  # YYYY-MM
+    as_of: datetime
+    followers: int
+    talked: int
+    meaningful: int
+    ratio: float  # meaningful / followers (0 when no follower list)
+
+    def in_words(self) -> str:
+        if self.followers:
+            return f"of {self.followers:,} followers, {self.meaningful:,} are meaningful connections"
+        return f"{self.meaningful:,} meaningful connections among {self.talked:,} people who talked with you"
+
+
+@dataclass
+class VanityReport:
+    account: str | None
+    min_score: float
+    points: list[VanityPoint]
+    statement: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for point in data["points"]:
+            point["as_of"] = point["as_of"].isoformat()
+        return data
+
+
+def _month_ends(first: datetime, end: datetime) -> list[datetime]:
+    points = []
+    year, month = first.year, first.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        cut = datetime(year, month, 1)
+        if cut >= end:
+            points.append(end)
+            return points
+        points.append(cut)
+
+
+def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None = None,
+                      min_score: float = 7.0) -> dict[datetime, int]:
+    """How many people scored at least ``min_score`` as of each date."""
+    con = store.con
+    account_sql = "AND i.account = ?" if account else ""
+    people = [r[0] for r in con.execute(f"""
+        SELECT DISTINCT id.person_id FROM interactions i
+        JOIN identities id ON id.platform = i.platform AND id.handle = i.person
+        WHERE i.kind NOT IN {SILENT_KINDS} {account_sql}""", [account] if account else []).fetchall()]
+    scores = score_pairs(store, [(p, d) for p in people for d in as_ofs], account=account)
+    counts = {d: 0 for d in as_ofs}
+    for (_, d), s in scores.items():
+        counts[d] += s.talked and s.score >= min_score
+    return counts
+
+
+def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "month",
+                         min_score: float = 7.0) -> VanityReport:
+    if by != "month":
+        raise UsageError("vanity vs meaningful is reported by month")
+    con = store.con
+    end = data_end(store)
+    first = con.execute("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions").fetchone()[0]
+    if end is None or first is None:
+        return VanityReport(account, min_score, [], "no interactions yet")
+    cuts = _month_ends(first, end)
+    account_sql = "AND account = ?" if account else ""
+    params = [account] if account else []
+    meaningful = meaningful_people(store, cuts, account, min_score)
+    points = []
+    for cut in cuts:
+        followers = con.execute(f"""
+            SELECT count(*) FROM follower_snapshots f
+            JOIN (SELECT platform, account, max(snapshot_at) AS at FROM follower_snapshots
+                  WHERE relation = 'follower' AND snapshot_at < ?::TIMESTAMP AT TIME ZONE 'UTC' {account_sql}
+                  GROUP BY ALL) latest
+              ON latest.platform = f.platform AND latest.account = f.account AND latest.at = f.snapshot_at
+            WHERE f.relation = 'follower'""", [cut, *params]).fetchone()[0]
+        talked = con.execute(f"""
+            SELECT count(DISTINCT id.person_id) FROM interactions i
+            JOIN identities id ON id.platform = i.platform AND id.handle = i.person
+            WHERE i.kind NOT IN {SILENT_KINDS} AND i.ts < ?::TIMESTAMP AT TIME ZONE 'UTC'
+            {account_sql.replace('account', 'i.account')}""", [cut, *params]).fetchone()[0]
+        strong = meaningful[cut]
+        label = (cut - timedelta(days=1)).strftime("%Y-%m")
+        points.append(VanityPoint(label, cut, followers, talked, strong, strong / followers if followers else 0.0))
+    last = points[-1]
+    trend = ""
+    if len(points) > 1:
+        before = points[-2] if len(points) < 4 else points[-4]
+        trend = f" ({last.meaningful - before.meaningful:+,} since {before.month})"
+    return VanityReport(account, min_score, points, last.in_words() + trend)
+
+
+# -- goals -----------------------------------------------------------------------------------------
+@dataclass
+class Goal:
+    metric: str
+    account: str | None
+    target: float
+    by_date: date
+    min_score: float
+    baseline: float
+    baseline_at: datetime
+
+
+@dataclass
+class GoalProgress:
+    metric: str
+    account: str | None
+    target: float
+    by_date: date
+    current: float
+    as_of: datetime
+    baseline: float
+    baseline_at: datetime
+    progress: float  # share of the way from the baseline to the target
+    expected_now: float  # on a straight line from the baseline to the target
+    on_track: bool
+    statement: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("by_date", "as_of", "baseline_at"):
+            data[key] = data[key].isoformat()
+        return data
+
+
+def _current(store: Store, account: str | None, min_score: float) -> tuple[float, datetime]:
+    end = data_end(store)
+    if end is None:
+        raise UsageError("no data yet: import some interactions first")
+    return float(meaningful_people(store, [end], account, min_score)[end]), end
+
+
+def set_goal(store: Store, metric: str, target: float, by: str | date, account: str | None = None,
+             min_score: float = 7.0) -> Goal:
+    """Set (or replace) the target for ``metric`` by a date; the value now becomes the baseline."""
+    if metric not in METRICS:
+        raise UsageError(f"unknown goal {metric!r}; choose one of: {', '.join(METRICS)}")
+    if target <= 0:
+        raise UsageError("a goal's target must be above 0")
+    try:
+        by_date = by if isinstance(by, date) else parse_ts(by).date()
+    except BadTimestamp as exc:
+        raise UsageError(f"--by: {exc}") from None
+    baseline, at = _current(store, account, min_score)
+    if datetime(by_date.year, by_date.month, by_date.day) <= at:
+        raise UsageError(f"--by {by_date} is not after the end of the data ({at:%Y-%m-%d})")
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM goals WHERE metric = ? AND account = ?", [metric, account or ""])
+        con.execute("INSERT INTO goals (metric, account, target, by_date, min_score, baseline, baseline_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", [metric, account or "", target, by_date, min_score, baseline, at])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return Goal(metric, account, target, by_date, min_score, baseline, at)
+
+
+def goal_progress(store: Store) -> list[GoalProgress]:
+    rows = store.con.execute("SELECT metric, account, target, by_date, min_score, baseline, baseline_at "
+                             "FROM goals ORDER BY by_date, metric, account").fetchall()
+    out = []
+    for metric, account, target, by_date, min_score, baseline, baseline_at in rows:
+        current, at = _current(store, account or None, min_score)
+        span = (datetime(by_date.year, by_date.month, by_date.day) - baseline_at).total_seconds()
+        elapsed = min(max((at - baseline_at).total_seconds() / span, 0.0), 1.0) if span > 0 else 1.0
+        expected = baseline + (target - baseline) * elapsed
+        gap = target - baseline
+        progress = (current - baseline) / gap if gap else 1.0
+        on_track = current >= expected
+        days_left = (by_date - at.date()).days
+        statement = (f"{current:,.0f} meaningful connections (score {min_score:g}+) of a target of {target:,.0f} by "
+                     f"{by_date}; {'on track' if on_track else 'behind'} (expected about {expected:,.0f} by now), "
+                     f"{max(target - current, 0):,.0f} to go in {max(days_left, 0)} days")
+        out.append(GoalProgress(metric, account or None, target, by_date, current, at, baseline, baseline_at,
+                                progress, expected, on_track, statement))
+    return out

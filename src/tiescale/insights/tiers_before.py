@@ -1,0 +1,108 @@
+"""Relationship scores of many (person, date) pairs at once, with no look-ahead.
+
+``score_pairs(store, pairs)`` gives each pair the person's score *as of* its date: only
+touchpoints strictly before that midnight count, i.e. the score the person had at the end of
+the day before. It runs the scale's own expressions (``tiescale.scoring.run.score_expressions``)
+once for every pair together: the scale is absolute (a score depends only on that relationship's
+own history and how long ago each touchpoint was, in whole days), so each pair's touchpoints are
+shifted forward by whole days to one common reference date and scored as a separate key. A test
+checks the result against ``score_store`` snapshots at the same dates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+import pyarrow as pa
+
+from ..scoring.config import TIERS
+from ..scoring.run import score_expressions
+from ..store.db import Store
+
+#: Kinds that are not a conversation: a follower who only followed "never talked with you".
+SILENT_KINDS = ("follow", "unfollow")
+NO_RELATIONSHIP = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    score: float  # 0 when the person had no touchpoint at all before the date
+    tier: str  # a tier of the scale, or "none": never talked (at most followed) before the date
+    talked: bool
+
+
+def tier_of(score: float) -> str:
+    for name, low, high, _ in TIERS:
+        if low <= score < high:
+            return name
+    return TIERS[-1][0]
+
+
+def midnight(value: datetime | date) -> datetime:
+    """The midnight (naive UTC) that starts the day of ``value``."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+def score_pairs(
+    store: Store, pairs: Iterable[tuple[int, datetime]], account: str | None = None,
+) -> dict[tuple[int, datetime], PairScore]:
+    """``{(person_id, as_of): PairScore}`` for each pair; ``as_of`` must be a midnight (naive UTC).
+
+    With ``account``, only that account's touchpoints count (the person's relationship with it).
+    """
+    unique = sorted(set(pairs))
+    if not unique:
+        return {}
+    for _, as_of in unique:
+        if as_of != midnight(as_of):
+            raise ValueError(f"as_of {as_of} is not a midnight")
+    con = store.con
+    table = pa.table({
+        "pair_id": pa.array(range(len(unique)), pa.int64()),
+        "person_id": pa.array([p for p, _ in unique], pa.int64()),
+        "as_of": pa.array([d for _, d in unique], pa.timestamp("us")),
+    })
+    reference = max(d for _, d in unique)
+    con.register("tiescale_pairs_arrow", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE tiescale_pairs AS SELECT * FROM tiescale_pairs_arrow")
+    finally:
+        con.unregister("tiescale_pairs_arrow")
+    account_sql = "AND i.account = ?" if account is not None else ""
+    params: list[object] = [reference] + ([account] if account is not None else [])
+    # Every touchpoint of the pair's person before the pair's date, moved forward by the whole
+    # days between that date and the reference date; the pair id stands for the person.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tiescale_pair_events AS
+        SELECT i.account, i.platform, p.pair_id::VARCHAR || '|' || i.person AS person, p.pair_id AS person_id,
+               (i.ts AT TIME ZONE 'UTC') + (?::TIMESTAMP - p.as_of) AS ts, i.direction, i.kind, i.text
+        FROM tiescale_pairs p
+        JOIN identities id ON id.person_id = p.person_id
+        JOIN interactions i ON i.platform = id.platform AND i.person = id.handle
+        WHERE i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < p.as_of {account_sql}
+    """, params)
+    talked = {r[0] for r in con.execute(
+        f"SELECT DISTINCT person_id FROM tiescale_pair_events WHERE kind NOT IN {SILENT_KINDS}").fetchall()}
+    scores: dict[int, float] = {}
+    if con.execute("SELECT count(*) FROM tiescale_pair_events").fetchone()[0]:
+        import ibis
+
+        backend = ibis.duckdb.from_connection(con)
+        _connections, people = score_expressions(backend.table("tiescale_pair_events"), reference)
+        result = people.select("person_id", "score").to_pyarrow()
+        scores = dict(zip(result.column("person_id").to_pylist(), result.column("score").to_pylist()))
+    con.execute("DROP TABLE IF EXISTS tiescale_pair_events")
+    con.execute("DROP TABLE IF EXISTS tiescale_pairs")
+    out: dict[tuple[int, datetime], PairScore] = {}
+    for pair_id, key in enumerate(unique):
+        score = float(scores.get(pair_id, 0.0))
+        spoke = pair_id in talked
+        out[key] = PairScore(score, tier_of(score) if spoke else NO_RELATIONSHIP, spoke)
+    return out
+
+
+def days_between(start: datetime, end: datetime) -> list[datetime]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
