@@ -19,6 +19,7 @@ from ._files import ExportFiles
 FORMATS: dict[str, str] = {
     "x-archive": "x_archive",
     "mastodon": "mastodon",
+    "mastodon-api": "mastodon_api",
     "bluesky": "bluesky",
     "reddit": "reddit",
     "facebook": "facebook",

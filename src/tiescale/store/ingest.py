@@ -142,8 +142,13 @@ def ingest_path(
     account: str | None = None,
     strict: bool = False,
     on_progress: ProgressCallback | None = None,
+    before_commit: Callable[[duckdb.DuckDBPyConnection, ImportSummary], None] | None = None,
 ) -> ImportSummary:
-    """Import one export file or folder. Lands whole or not at all."""
+    """Import one export file or folder. Lands whole or not at all.
+
+    ``before_commit`` runs inside the import's transaction, just before it commits (live sync
+    stores its cursor there, so the cursor and the data land together or not at all).
+    """
     started = time.perf_counter()
     path = Path(path)
     now = datetime.now(timezone.utc)
@@ -176,6 +181,8 @@ def ingest_path(
             _import(con, module, files, account, strict, path, now, summary, digest, on_progress)
             _log_import(con, summary, digest.result(), now, started)
             digest.check()
+            if before_commit is not None:
+                before_commit(con, summary)
             con.execute("COMMIT")
         except BaseException:
             digest.close()  # from here on nothing can interrupt the connection

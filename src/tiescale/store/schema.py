@@ -173,6 +173,20 @@ MIGRATIONS.append((
 ))
 
 MIGRATIONS.append((
+    7,
+    "the strongest connections of each account per snapshot, for instant top-N lists",
+    f"""
+        -- Copies of the top rows of connection_scores per (as_of, account), account_rank 1 = strongest.
+        CREATE TABLE connection_top (
+            as_of TIMESTAMP NOT NULL, account VARCHAR NOT NULL, account_rank BIGINT NOT NULL,
+            account_total BIGINT NOT NULL,          -- the account's connections in the snapshot
+            platform VARCHAR NOT NULL, person VARCHAR NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
+            {DIMENSION_COLUMNS}
+        );
+    """,
+))
+
+MIGRATIONS.append((
     3,
     "nurture: actions (done / snooze history per person), the answer index of inbound messages",
     """
@@ -209,6 +223,43 @@ MIGRATIONS.append((
 
 # Numbers by capability: 3 nurture (queue actions), 4 revenue (conversions, goals), 5 live sync (cursors).
 # Each capability appends its own entry below its number; the list is run in version order.
+MIGRATIONS.append((
+    5,
+    "live sync: cursors per account and stream, sync log",
+    """
+        -- Where each connected account's stream (notifications, posts, chat:<convo>, ...) stands.
+        -- high_water: everything at or before it is in the store. A walk that was interrupted
+        -- keeps walk_top (its newest item) and walk_cursor (the API cursor of its next page).
+        CREATE TABLE sync_cursors (
+            platform    VARCHAR NOT NULL,
+            account     VARCHAR NOT NULL,
+            stream      VARCHAR NOT NULL,
+            high_water  VARCHAR,
+            walk_top    VARCHAR,
+            walk_cursor VARCHAR,
+            updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (platform, account, stream)
+        );
+        CREATE SEQUENCE sync_seq START 1;
+        -- One row per stream per sync run: what came in, and why it stopped when it failed.
+        CREATE TABLE sync_log (
+            sync_id     BIGINT NOT NULL,
+            platform    VARCHAR NOT NULL,
+            account     VARCHAR NOT NULL,
+            stream      VARCHAR NOT NULL,
+            started_at  TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            status      VARCHAR NOT NULL,      -- ok | partial | failed | skipped
+            pages       BIGINT DEFAULT 0,
+            new_items   BIGINT DEFAULT 0,
+            duplicates  BIGINT DEFAULT 0,
+            rejected    BIGINT DEFAULT 0,
+            retries     BIGINT DEFAULT 0,
+            message     VARCHAR                -- never a secret: redacted before it is written
+        );
+    """,
+))
+
 MIGRATIONS.append((
     4,
     "revenue: conversions (orders), coupon-to-person mappings, goals",
