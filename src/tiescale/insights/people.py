@@ -8,6 +8,7 @@ from ..identity import find_person
 from ..records import UsageError
 from ..scoring.config import TIER_NAMES
 from ..scoring.explain import PersonProfile, reasons_for, tier_meaning
+from ..scoring.top import top_answers
 from ..scoring.run import DIMENSION_FIELDS, resolve_as_of, score_store
 from ..store.db import Store
 
@@ -54,11 +55,13 @@ def list_connections(
         params.append(min_score)
     dims = ", ".join(f"s.{c}" for c in DIMENSION_FIELDS if not c.startswith("pts_"))
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
+    plain_top = tier is None and min_score is None and platform is None
+    source = "connection_top" if plain_top and top_answers(store.con, as_of, account, limit) else "connection_scores"
     # the top N first, then names for those N only (a join before the limit costs a full hash join)
     sql = f"""
         SELECT s.account, s.person, s.score, s.tier, s.platform, coalesce(i.username, p.label) AS name,
                i.display_name, i.person_id, {dims}
-        FROM (SELECT * FROM connection_scores s WHERE {' AND '.join(where)}
+        FROM (SELECT * FROM {source} s WHERE {' AND '.join(where)}
               ORDER BY s.score DESC, s.last_contact DESC, s.account, s.platform, s.person {limit_sql}) s
         LEFT JOIN identities i ON i.platform = s.platform AND i.handle = s.person
         LEFT JOIN people p ON p.person_id = i.person_id

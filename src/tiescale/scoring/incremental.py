@@ -20,6 +20,7 @@ from ..store.db import Store
 from .config import ScaleConfig
 from .dimensions import daily, dimensions, rollup
 from .scale import scored
+from .top import write_top
 from .warmth import message_warmth
 
 CONNECTION_KEYS = ("account", "platform", "person")
@@ -133,20 +134,27 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
     if touched is not None:
         # conn_days holds only touched connections: add the days of the others these people have
         con.execute(f"""
-            CREATE OR REPLACE TEMP VIEW missing_events AS
-            SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e
-            JOIN identities i ON i.platform = e.platform AND i.handle = e.person
-            WHERE i.person_id IN (SELECT person_id FROM multi_people)
-              AND NOT EXISTS (SELECT 1 FROM {touched} t WHERE t.account = e.account AND t.platform = e.platform
-                              AND t.person = e.person)""")
+            CREATE OR REPLACE TEMP TABLE missing_conns AS
+            SELECT c.account, c.platform, c.person FROM conn_people c SEMI JOIN multi_people m
+            ON m.person_id = c.person_id
+            ANTI JOIN {touched} t ON t.account = c.account AND t.platform = c.platform AND t.person = c.person""")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE missing_events AS
+            SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e SEMI JOIN missing_conns m
+            ON m.account = e.account AND m.platform = e.platform AND m.person = e.person""")
         missing = backend.table("missing_events")
         missing = missing.mutate(warm=(missing.direction == "in").ifelse(message_warmth(missing.text), 0.0))
         _materialize(con, "missing_days", daily(missing, CONNECTION_KEYS, as_of))
         con.execute("INSERT INTO conn_days BY NAME SELECT * FROM missing_days")
+    # their connections first (a small hash table), then their days: no join of every day with identities
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE multi_conns AS
+        SELECT c.account, c.platform, c.person, c.person_id FROM conn_people c SEMI JOIN multi_people m
+        ON m.person_id = c.person_id""")
     con.execute("""
         CREATE OR REPLACE TEMP VIEW multi_days AS
-        SELECT d.*, i.person_id FROM conn_days d JOIN identities i ON i.platform = d.platform AND i.handle = d.person
-        WHERE i.person_id IN (SELECT person_id FROM multi_people)""")
+        SELECT d.*, c.person_id FROM conn_days d JOIN multi_conns c
+        ON c.account = d.account AND c.platform = d.platform AND c.person = d.person""")
     days = backend.table("multi_days")
     _materialize(con, "multi_dims", dimensions(rollup(days, ("person_id",)), ("person_id",), as_of, config))
     columns = ", ".join(RAW_DIMENSIONS)
@@ -173,6 +181,7 @@ def _write(store: Store, backend, as_of: datetime, config: ScaleConfig) -> None:
         con.execute(f"DELETE FROM {table} WHERE as_of = {_ts(as_of)}")
         con.execute(f"""INSERT INTO {table} BY NAME
             SELECT {_ts(as_of)} AS as_of, {', '.join(keys)}, {columns} FROM ({ibis.to_sql(expr, dialect='duckdb')})""")
+    write_top(con, as_of)
 
 
 def _rolled_sql(delta_days: float, config: ScaleConfig) -> str:

@@ -16,6 +16,7 @@ from .dimensions import daily, dimensions, rollup
 from .engines import duckdb_events, spark_events
 from .incremental import score_in_store
 from .scale import scored
+from .top import write_top
 from .warmth import message_warmth
 
 CONNECTION_KEYS = ("account", "platform", "person")
@@ -124,6 +125,7 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
             "FROM new_connections", [cut])
         con.execute(
             f"INSERT INTO person_scores SELECT ?, person_id, score, tier, {columns} FROM new_people", [cut])
+        write_top(con, cut)
         con.execute(
             "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",
             [cut, engine, fingerprint, watermark, connections.num_rows, seconds])
