@@ -122,15 +122,15 @@ def _index_people(store: Store, full: bool) -> int:
         FROM interactions i JOIN nm_ids n ON n.platform = i.platform AND n.handle = i.person
         WHERE i.direction = 'out' AND i.kind IN {_in(ANSWER_KINDS)} AND i.ts IS NOT NULL""")
     # direct answers by id: outbound interactions or own posts whose in_reply_to is the message
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_direct AS
         SELECT platform, in_reply_to AS item_id, ts, kind FROM (
             SELECT platform, in_reply_to, ts, kind FROM interactions
-            WHERE direction = 'out' AND in_reply_to IS NOT NULL AND ts IS NOT NULL
+            WHERE direction = 'out' AND kind IN {_in(ANSWER_KINDS)} AND in_reply_to IS NOT NULL AND ts IS NOT NULL
               AND in_reply_to IN (SELECT item_id FROM nm_in WHERE item_id IS NOT NULL)
             UNION ALL
             SELECT platform, in_reply_to, ts, kind FROM posts
-            WHERE in_reply_to IS NOT NULL AND ts IS NOT NULL
+            WHERE kind <> 'repost' AND in_reply_to IS NOT NULL AND ts IS NOT NULL
               AND in_reply_to IN (SELECT item_id FROM nm_in WHERE item_id IS NOT NULL))""")
     before = con.execute("SELECT count(*) FROM nurture_messages").fetchone()[0]
     con.execute(f"""
