@@ -5,8 +5,9 @@ carry (a subset: other parameters such as ``limit`` are ignored), and the respon
 headers and body, or ``drop=True`` to close the connection without answering. Requests are
 matched against the first unused exchange that fits, like a VCR cassette played in order; an
 exchange with ``times=0`` answers any number of times. Every origin named in a recorded request
-URI is rewritten to the server's own address in bodies and headers, so a recorded PDS endpoint
-(``didDoc``) or a ``Link`` header points back here and nothing leaves the machine.
+URI is rewritten to the server's own address in headers (``Link``) and in session bodies (the ``didDoc`` PDS
+endpoint), so the clients come back here and nothing leaves the machine. Pagination
+parameters (``cursor``, ``min_id``, ``max_id``, ``since_id``) must match exactly.
 
 Loads the project's JSON cassettes (``tests/fixtures/bluesky-xrpc``, ``tests/fixtures/mastodon-api``)
 and the R ``vcr`` YAML cassettes of ``../shared/data/exports/bluesky/bskyr-vcr-cassettes``.
@@ -21,6 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+
+#: Pagination parameters: a request carrying one only matches a recording of that same page.
+PAGING = ("cursor", "min_id", "max_id", "since_id")
 
 
 @dataclass
@@ -41,7 +46,8 @@ class Exchange:
         if self.times and self.used >= self.times:
             return False
         return (self.method == method and self.path.rstrip("/") == path.rstrip("/")
-                and all(query.get(k) == v for k, v in self.query.items()))
+                and all(query.get(k) == v for k, v in self.query.items())
+                and all(self.query.get(k) == query[k] for k in PAGING if k in query))
 
 
 @dataclass
@@ -158,7 +164,8 @@ class ReplayServer:
 # -- cassettes ----------------------------------------------------------------------------------
 def _exchange(method: str, uri: str, status: int, headers: dict[str, Any], body: Any) -> Exchange:
     parts = urlsplit(uri)
-    return Exchange(method.upper(), parts.path, dict(parse_qsl(parts.query)), status,
+    query = {k: v for k, v in parse_qsl(parts.query) if k != "limit"}  # a page size, not what is asked
+    return Exchange(method.upper(), parts.path, query, status,
                     {k: str(v) for k, v in (headers or {}).items()}, body,
                     origin=f"{parts.scheme}://{parts.netloc}",
                     rewrite_body=parts.path.endswith(("Session", "/oauth/token")))
