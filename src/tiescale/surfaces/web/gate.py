@@ -1,0 +1,113 @@
+"""Short-lived store connections, so that the dashboard never keeps the CLI from importing.
+
+DuckDB lets one process write, or several processes read. The dashboard opens a read-only
+connection per request and closes it at the end (about 20 ms to open), so an ``ingest`` in
+another process finds the file free between requests. While an import holds the file, requests
+retry briefly, then answer "busy" (503) with a page that retries by itself.
+
+Inside this process, concurrent readers share one DuckDB instance (DuckDB caches it per file); a write (a queue action, a merge, a
+re-score) waits for readers to finish and keeps new ones out while it runs (a readers-writer lock),
+because one process cannot hold the file read-only and read-write at the same time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from ...records import TiescaleError
+from ...store.db import Store, StoreError
+
+
+class StoreBusy(TiescaleError):
+    """Another process (an import, a re-score) holds the store for writing."""
+
+
+class _ReadersWriterLock:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._writers_waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._writers_waiting += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writers_waiting -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() or "Conflicting" in text
+
+
+class StoreGate:
+    """Opens the store for one request at a time; ``wait`` seconds of retries on a lock."""
+
+    def __init__(self, path: str | Path, wait: float = 2.0) -> None:
+        self.path = Path(path)
+        self.wait = wait
+        self._lock = _ReadersWriterLock()
+
+    def _open(self, read_only: bool) -> Store:
+        deadline = time.monotonic() + self.wait
+        delay = 0.02
+        while True:
+            try:
+                return Store(self.path, read_only=read_only)
+            except (StoreError, duckdb.IOException) as exc:
+                if not _is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"{self.path}: the store is busy (another process, probably an import, is writing); "
+                        "this page retries by itself") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    @contextmanager
+    def read(self) -> Iterator[Store]:
+        """A read-only store for one request (concurrent ones share DuckDB's instance), closed after."""
+        with self._lock.reading():
+            store = self._open(read_only=True)
+            try:
+                yield store
+            finally:
+                store.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Store]:
+        """A read-write store for one state change; closed right after."""
+        with self._lock.writing():
+            store = self._open(read_only=False)
+            try:
+                yield store
+            finally:
+                store.close()

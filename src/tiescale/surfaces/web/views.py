@@ -1,0 +1,257 @@
+"""What each page shows, gathered from the store: shared by the HTML pages, the JSON API and the report.
+
+Capabilities that are not part of this installation yet come back as an unavailable
+:class:`Section` with the reason, which pages show as an empty state.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ...identity import find_person
+from ...insights.people import person_profile
+from ...store.db import Store
+from . import capabilities, queries
+from .capabilities import Missing, plain
+from .gate import StoreGate
+
+log = logging.getLogger("tiescale.web")
+
+
+@dataclass
+class Section:
+    """A capability's result for a page: the data, or why there is none."""
+
+    available: bool
+    data: Any = None
+    detail: str = ""
+    error: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"available": self.available, "detail": self.detail, "error": self.error, "data": plain(self.data)}
+
+
+def attempt(capability: str, name: str, *args: Any, **kwargs: Any) -> Section:
+    """Call a capability's function; Missing -> empty state, a failure -> an error note (logged)."""
+    try:
+        fn: Callable[..., Any] = capabilities.function(capability, name)
+    except Missing as exc:
+        return Section(False, detail=str(exc))
+    try:
+        return Section(True, fn(*args, **kwargs))
+    except Missing as exc:  # pragma: no cover - a capability calling another missing one
+        return Section(False, detail=str(exc))
+    except Exception as exc:  # a capability's own failure must not take the whole page down
+        log.error("%s.%s failed:\n%s", capability, name, traceback.format_exc())
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Section(False, detail=f"{capabilities.CAPABILITIES[capability][2]} failed: {first}", error=True)
+
+
+class Memo:
+    """Results that only change when the store does, keyed by the store's state (imports, scores, merges, actions)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._data: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        self.size = size
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                return self._data[key]
+        value = compute()
+        with self._lock:
+            if len(self._data) >= self.size:
+                self._data.pop(next(iter(self._data)))
+            self._data[key] = value
+        return value
+
+
+def store_version(store: Store) -> tuple[Any, ...]:
+    """Changes whenever anything a page shows may have changed."""
+    actions = 0
+    if queries.scalar(store, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'nurture_actions'"):
+        actions = queries.scalar(store, "SELECT count(*) FROM nurture_actions")
+    return queries.snapshot(store).version + (actions,)
+
+
+def nurture(gate: StoreGate, memo: Memo, version: tuple[Any, ...], account: str | None = None,
+            limit: int = 0) -> dict[str, Section]:
+    """The queue and responsiveness: they refresh the answer index, so they need a short write."""
+    def compute() -> dict[str, Section]:
+        if not capabilities.available("queue") and not capabilities.available("responsiveness"):
+            missing = attempt("responsiveness", "responsiveness")
+            return {"queue": attempt("queue", "build_queue"), "responsiveness": missing, "responsiveness_all": missing}
+        with gate.write() as store:
+            found = {"queue": attempt("queue", "build_queue", store, account=account, limit=limit),
+                     "responsiveness": attempt("responsiveness", "responsiveness", store, account=account, by="month")}
+            found["responsiveness_all"] = attempt("responsiveness", "responsiveness", store, account=account, by="all",
+                                                  refresh=False)
+            return found
+    return memo.get(("nurture", account, limit, version), compute)
+
+
+def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
+    with gate.read() as store:
+        version = store_version(store)
+        snap = queries.snapshot(store)
+
+        def compute() -> dict[str, Any]:
+            return {"overview": queries.overview(store, snap),
+                    "content": attempt("content", "content_report", store),
+                    "revenue": attempt("revenue", "revenue_report", store),
+                    "vanity": attempt("goals", "vanity_vs_meaningful", store)}
+        data: dict[str, Any] = {"snap": snap, **memo.get(("overview", version), compute)}
+    data.update(nurture(gate, memo, version))
+    return data
+
+
+def people_data(store: Store, q: str | None, account: str | None, platform: str | None, tier: str | None,
+                sort: str, page: int, per_page: int = 50) -> dict[str, Any]:
+    snap = queries.snapshot(store)
+    listing = queries.people_page(store, snap, q=q, account=account, platform=platform, tier=tier, sort=sort,
+                                  page=page, limit=per_page)
+    return {"snap": snap, "listing": listing, "accounts": queries.accounts(store),
+            "platforms": queries.platforms(store)}
+
+
+def person_data(store: Store, person_id: int, timeline_limit: int = 100) -> dict[str, Any]:
+    active = find_person(store.con, f"#{person_id}")
+    profile = person_profile(store, f"#{active}", timeline_limit=timeline_limit)
+    return {
+        "profile": profile,
+        "snap": queries.snapshot(store),
+        "merges": queries.merges_into(store, active),
+        "candidates": queries.merge_candidates(store, active),
+        "actions": attempt("actions", "action_history", store, f"#{active}"),
+        "redirected_from": person_id if active != person_id else None,
+    }
+
+
+def queue_data(gate: StoreGate, memo: Memo, account: str | None = None) -> dict[str, Any]:
+    """The whole queue (all reasons); the page and the API slice it."""
+    with gate.read() as store:
+        version = store_version(store)
+        snap, accounts = queries.snapshot(store), queries.accounts(store)
+    return {"snap": snap, "accounts": accounts, **nurture(gate, memo, version, account)}
+
+
+def content_data(store: Store, account: str | None = None, by: str = "month") -> dict[str, Any]:
+    return {"snap": queries.snapshot(store), "content": attempt("content", "content_report", store, account=account,
+                                                                by=by),
+            "classifier": capabilities.available("classify"), "accounts": queries.accounts(store)}
+
+
+def revenue_data(store: Store) -> dict[str, Any]:
+    return {"snap": queries.snapshot(store), "revenue": attempt("revenue", "revenue_report", store),
+            "vanity": attempt("goals", "vanity_vs_meaningful", store),
+            "goals": attempt("goals", "goal_progress", store)}
+
+
+def overview_charts(ov: queries.Overview) -> dict[str, Any]:
+    """The overview's charts as inline SVG (shared with the report)."""
+    from . import charts
+
+    distribution = charts.bar_chart(
+        [{"label": d["label"], "value": d["people"], "color": charts.TIER_COLORS[d["tier"]], "note": d["tier"]}
+         for d in ov.distribution], "people by relationship score")
+    series = []
+    if ov.meaningful:
+        series.append({"name": "meaningful connections (regular or closer)", "color": "#7c3aed",
+                       "points": [(m["as_of"].date().replace(day=1), m["meaningful"]) for m in ov.meaningful]})
+    if ov.followers:
+        series.append({"name": "followers", "color": "#94a3b8", "axis": "right" if series else None, "dashed": True,
+                       "points": [(f["month"].date(), f["followers"]) for f in ov.followers]})
+    growth = charts.line_chart(series, "meaningful connections vs followers")
+    activity = charts.line_chart([
+        {"name": "from people", "color": "#2563eb", "points": [(a["month"].date(), a["inbound"]) for a in ov.activity]},
+        {"name": "from you", "color": "#f59e0b", "points": [(a["month"].date(), a["outbound"]) for a in ov.activity]},
+    ], "touchpoints per month")
+    tiers = charts.hbar_chart([{"label": t, "value": ov.tiers.get(t, 0), "color": charts.TIER_COLORS[t]}
+                               for t in reversed(list(ov.tiers))], "people by tier")
+    return {"distribution": distribution, "growth": growth, "activity": activity, "tiers": tiers}
+
+
+def history_chart(profile: Any) -> Any:
+    from . import charts
+
+    points = [(h["as_of"].date(), round(h["score"], 2)) for h in profile.history]
+    return charts.line_chart([{"name": "score", "color": charts.TIER_COLORS.get(profile.tier or "", "#2563eb"),
+                               "points": points}], "score history", y_max=10.0, height=200)
+
+
+def queue_items(section: Section) -> list[dict[str, Any]]:
+    """Queue items as the page shows them (the capability's to_dict(), plus the reference buttons use)."""
+    if not section.available or not section.data:
+        return []
+    items = []
+    for raw in section.data:
+        d = plain(raw)
+        person_id = d.get("person_id")
+        d["ref"] = f"#{person_id}" if person_id is not None else str(d.get("person"))
+        d["why"] = d.get("evidence") or d.get("why") or ""
+        d["name"] = d.get("name") or d.get("person")
+        items.append(d)
+    return items
+
+
+def responsiveness_summary(by_month: Section, overall: Section) -> dict[str, Any] | None:
+    """Response rate and reply times per platform (whole period) and the monthly response rate, all accounts."""
+    if not overall.available or not by_month.available:
+        return None
+    rows = [plain(r) for r in overall.data or []]
+    messages = sum(r["messages"] for r in rows)
+    answered = sum(r["answered"] for r in rows)
+    per_month: dict[str, list[int]] = {}
+    for r in (plain(x) for x in by_month.data or []):
+        acc = per_month.setdefault(r["period"], [0, 0])
+        acc[0] += r["messages"]
+        acc[1] += r["answered"]
+    monthly = [(period, round(100 * a / m, 1)) for period, (m, a) in sorted(per_month.items()) if m]
+    within_24h = sum(r["within_24h"] * r["messages"] for r in rows) / messages if messages else None
+    return {"messages": messages, "answered": answered, "rate": answered / messages if messages else None,
+            "within_24h": within_24h, "rows": sorted(rows, key=lambda r: -r["messages"]), "monthly": monthly}
+
+
+def responsiveness_chart(summary: dict[str, Any] | None) -> Any:
+    from datetime import date
+
+    from . import charts
+
+    if not summary or not summary["monthly"]:
+        return None
+    points = [(date.fromisoformat(p), v) for p, v in summary["monthly"]]
+    return charts.line_chart([{"name": "messages answered", "color": "#10b981", "points": points}],
+                             "response rate by month", y_max=100.0, y_suffix="%", height=180)
+
+
+def revenue_tier_chart(section: Section, money: bool = True) -> Any:
+    from . import charts
+
+    if not section.available or section.data is None:
+        return None
+    data = plain(section.data)
+    bars = [{"label": t["tier"], "value": t["revenue"], "color": charts.TIER_COLORS.get(t["tier"], "#94a3b8")}
+            for t in data.get("tiers", [])]
+    if not any(b["value"] for b in bars):
+        return None
+    return charts.hbar_chart(bars, "revenue by tier", money=money)
+
+
+def headline(data: dict[str, Any]) -> list[dict[str, str]]:
+    """A few figures from the capabilities for the overview's cards (none when they are missing)."""
+    cards = []
+    summary = data.get("responsiveness_summary")
+    if summary and summary["rate"] is not None:
+        cards.append({"label": "Answered", "value": f"{100 * summary['rate']:.0f}%",
+                      "note": f"of {summary['messages']:,} messages to you"})
+    revenue = data.get("revenue")
+    if revenue is not None and revenue.available and revenue.data is not None:
+        r = plain(revenue.data)
+        if r.get("revenue_total"):
+            cards.append({"label": "Revenue from meaningful", "value": f"{100 * (r.get('share_meaningful') or 0):.0f}%",
+                          "note": f"of {r['revenue_total']:,.0f} {r.get('currency', '')} in {r.get('window_days')} days"})
+    return cards
