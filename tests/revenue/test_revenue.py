@@ -172,6 +172,10 @@ def test_katz_interval_and_bootstrap_behave() -> None:
     se = math.sqrt(1 / 8 - 1 / 20 + 1 / 6 - 1 / 200)
     assert ratio == pytest.approx(13.333333) and math.log(high / ratio) == pytest.approx(1.959963984540054 * se)
     assert rate_ratio_interval(3, 10, 0, 100) is None
+    # 2 buyers of 2: no Katz interval of zero width on that side, the Wilson bounds instead
+    ratio, low, high = rate_ratio_interval(2, 2, 185, 14455)
+    (l1, h1), (l0, h0) = wilson_interval(2, 2), wilson_interval(185, 14455)
+    assert (low, high) == (l1 / h0, h1 / l0) and low < ratio < high
     low, high = bootstrap_mean_interval([50.0] * 8, 20)
     assert 0 < low < 20.0 < high < 50.0
     assert bootstrap_mean_interval([50.0] * 8, 20) == (low, high)  # fixed seed

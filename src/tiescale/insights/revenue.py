@@ -14,7 +14,8 @@ The design, in the terms the report uses:
   baseline of every lift.
 - Conversion rate: buyers / people, with a 95% Wilson interval; revenue per person (zeros for
   non-buyers) with a 95% bootstrap interval (2,000 resamples, fixed seed); the lift of a tier over
-  ``none`` is the ratio of conversion rates with a 95% log (Katz) interval.
+  ``none`` is the ratio of conversion rates with a 95% log (Katz) interval (the ratio of the Wilson
+  bounds, wider, when a side has fewer than 5 buyers or non-buyers).
 
 This is association, not proof of cause: people who already like a brand both talk with it and
 buy from it. The report says so.
@@ -55,10 +56,17 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
 
 
 def rate_ratio_interval(a: int, n1: int, c: int, n0: int, z: float = Z95) -> tuple[float, float, float] | None:
-    """(ratio, low, high) of a/n1 over c/n0 with the Katz log interval; ``None`` when undefined."""
+    """(ratio, low, high) of a/n1 over c/n0; ``None`` when undefined (no buyer on either side).
+
+    The Katz log interval; with fewer than 5 buyers or 5 non-buyers on a side (where Katz is far too
+    narrow: 2 of 2 buyers gives it no width on that side), the wider ratio of the Wilson bounds.
+    """
     if n1 <= 0 or n0 <= 0 or a <= 0 or c <= 0:
         return None
     ratio = (a / n1) / (c / n0)
+    if min(a, n1 - a, c, n0 - c) < 5:
+        (low1, high1), (low0, high0) = wilson_interval(a, n1, z), wilson_interval(c, n0, z)
+        return (ratio, low1 / high0, high1 / low0)
     se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
     return (ratio, ratio * math.exp(-z * se), ratio * math.exp(z * se))
 
