@@ -28,19 +28,21 @@ def _secret(given: str | None, env: str, prompt: str) -> str | None:
 
 
 @click.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="For the list of connections.")
 @click.pass_context
-def connect_group(ctx: click.Context) -> None:
+def connect_group(ctx: click.Context, fmt: str) -> None:
     """Connect a Bluesky or Mastodon account for `tiescale sync` (without a subcommand: list them)."""
     if ctx.invoked_subcommand is None:
         from ..cli import out
         from ..render import render_rows
 
         rows = list_connections()
-        if not rows:
+        if not rows and fmt == "table":
             out.print(f"No connected accounts ({connections_path()}). "
                       "Run `tiescale connect bluesky --handle H` or `tiescale connect mastodon --instance URL`.")
             return
-        render_rows(rows, ["platform", "name", "account", "service", "secret"], "table",
+        render_rows(rows, ["platform", "name", "account", "service", "secret"], fmt,
                     title=f"Connections ({connections_path()})")
 
 
