@@ -303,5 +303,22 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    6,
+    "content balance: cached classifier verdicts of the brand's own texts",
+    """
+        -- One verdict per distinct text and classifier model (keyed by a hash of the text, so a
+        -- post or message classified once is not classified again; no text is stored here).
+        CREATE TABLE content_labels (
+            text_hash     VARCHAR NOT NULL,
+            model         VARCHAR NOT NULL,
+            label         VARCHAR NOT NULL,
+            confidence    DOUBLE NOT NULL,
+            p_promotional DOUBLE NOT NULL,
+            cues          VARCHAR NOT NULL,      -- JSON list of short phrases
+            PRIMARY KEY (text_hash, model)
+        );
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

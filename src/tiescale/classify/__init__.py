@@ -1,0 +1,11 @@
+"""Classifying the brand's own posts and messages: promotional, relational or value.
+
+``classify_texts(texts)`` returns one :class:`Verdict` per text (label, confidence, cues), from
+the small linear model shipped in ``data/model.json`` combined with clear cues (prices, codes,
+shop links, calls to action, thanks, questions). Offline, milliseconds per text.
+"""
+from __future__ import annotations
+
+from .model import LABELS, Model, Verdict, classify_texts, load_model
+
+__all__ = ["LABELS", "Model", "Verdict", "classify_texts", "load_model"]

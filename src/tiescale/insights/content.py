@@ -1,0 +1,348 @@
+"""Content balance: is selling outweighing everything else in the brand's own feed?
+
+``content_report(store)`` classifies the account's own posts (the feed: posts, quotes, shares)
+and its outbound messages (replies, comments, DMs, mentions) as promotional, relational or value
+(:mod:`tiescale.classify`), then shows:
+
+- the mix per week or month, and the sell ratio over the window, with a warning above 20%;
+- how far the feed is from 80/20 (at most one post in five sells) and from 4-1-1 (of six posts:
+  four value, one relational, one promotional);
+- what each kind earns in the 7 days after a post: replies, mentions, reposts, likes (tied to the
+  post by its id or thread), two-way conversations started (someone responded and the brand
+  answered them within 7 days), and the relationship change of the people who responded (their
+  connection's 0-10 score 30 days after the post minus on the day, on the relationship scale);
+- the posts that started the most conversations, and the most salesy posts and messages.
+
+Verdicts are cached in ``content_labels`` (by a hash of the text and the model) when the store is
+writable; a read-only store is classified in memory.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import duckdb
+
+from ..classify.model import LABELS, Model, load_model
+from ..records import UsageError
+from ..store.db import Store
+from .content_data import FEED_SQL, MESSAGES_SQL, RESPONSES_SQL, account_filter, relationship_changes
+
+SELL_LIMIT = 0.20
+RULE_4_1_1 = {"value": 4 / 6, "relational": 1 / 6, "promotional": 1 / 6}
+WINDOW_DAYS = 7
+PERIODS = ("week", "month")
+
+
+@dataclass
+class PeriodMix:
+    period: str  # 2026-03 (month) or 2026-03-02 (the Monday of the week)
+    posts: int
+    promotional: int
+    relational: int
+    value: int
+    promotional_share: float | None
+    over_limit: bool
+    messages: int
+    messages_promotional: int
+
+
+@dataclass
+class KindEarnings:
+    """What the feed posts of one kind earned in the 7 days after each post."""
+
+    label: str
+    posts: int
+    replies: int = 0
+    mentions: int = 0
+    reposts: int = 0
+    likes: int = 0
+    conversations: int = 0
+    responders: int = 0
+    per_post: dict[str, float] = field(default_factory=dict)
+    relationship_change: float | None = None  # mean change of responders' scores, 0-10 points
+    responders_rising: float | None = None  # share of responders whose score rose
+
+
+@dataclass
+class ContentPost:
+    platform: str
+    account: str
+    item_id: str
+    ts: datetime | None
+    scope: str  # feed | message
+    kind: str
+    label: str
+    confidence: float
+    p_promotional: float
+    cues: list[str]
+    text: str
+    url: str | None = None
+    replies: int = 0
+    conversations: int = 0
+    likes: int = 0
+    reposts: int = 0
+
+
+@dataclass
+class ContentReport:
+    account: str | None
+    by: str
+    start: datetime | None
+    end: datetime | None
+    posts: int
+    messages: int
+    totals: dict[str, int]
+    message_totals: dict[str, int]
+    sell_ratio: float | None
+    warning: str | None
+    rule_80_20: dict[str, Any]
+    rule_4_1_1: dict[str, Any]
+    mix: list[PeriodMix]
+    earnings: list[KindEarnings]
+    top_conversation_posts: list[ContentPost]
+    most_salesy: list[ContentPost]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("start", "end"):
+            data[key] = data[key].isoformat() if data[key] else None
+        for key in ("top_conversation_posts", "most_salesy"):
+            for row in data[key]:
+                row["ts"] = row["ts"].isoformat() if row["ts"] else None
+        return data
+
+
+# -- classification with a cache ---------------------------------------------------------------------
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def classify_cached(store: Store, texts: list[str], model: Model | None = None) -> list[dict[str, Any]]:
+    """``label, confidence, p_promotional, cues`` per text; cached in ``content_labels`` when writable."""
+    model = model or load_model()
+    hashes = [_text_hash(t) for t in texts]
+    known: dict[str, dict[str, Any]] = {}
+    has_table = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'content_labels'").fetchall()[0][0]
+    if has_table and hashes:
+        rows = store.con.execute(
+            "SELECT text_hash, label, confidence, p_promotional, cues FROM content_labels "
+            "WHERE model = ? AND text_hash IN (SELECT unnest(?))", [model.model_id, sorted(set(hashes))]).fetchall()
+        known = {h: {"label": lb, "confidence": c, "p_promotional": p, "cues": json.loads(q)}
+                 for h, lb, c, p, q in rows}
+    new: dict[str, dict[str, Any]] = {}
+    for text, h in zip(texts, hashes):
+        if h in known or h in new:
+            continue
+        verdict = model.verdict(text) if text.strip() else None
+        new[h] = ({"label": verdict.label, "confidence": verdict.confidence,
+                   "p_promotional": verdict.probabilities["promotional"], "cues": verdict.cues}
+                  if verdict else {"label": "value", "confidence": 0.0, "p_promotional": 0.0, "cues": []})
+    if new and has_table:
+        rows = [(h, model.model_id, v["label"], v["confidence"], v["p_promotional"], json.dumps(v["cues"]))
+                for h, v in new.items()]
+        try:
+            store.con.executemany("INSERT OR IGNORE INTO content_labels VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except duckdb.Error:
+            pass  # a read-only store: the verdicts are used, not kept
+    known.update(new)
+    return [known[h] for h in hashes]
+
+
+# -- the report ----------------------------------------------------------------------------------------
+def _rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = store.con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _period(ts: datetime, by: str) -> str:
+    if by == "month":
+        return f"{ts:%Y-%m}"
+    monday = ts.date() - timedelta(days=ts.weekday())
+    return monday.isoformat()
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _rule_80_20(totals: dict[str, int]) -> dict[str, Any]:
+    posts = sum(totals.values())
+    promo = totals["promotional"]
+    if not posts:
+        return {"target_promotional_share": SELL_LIMIT, "promotional_share": None, "over_by": None,
+                "fewer_promotional_needed": 0, "meets": None}
+    share = promo / posts
+    fewer = max(0, promo - int(SELL_LIMIT * posts))
+    return {"target_promotional_share": SELL_LIMIT, "promotional_share": round(share, 3),
+            "over_by": round(max(0.0, share - SELL_LIMIT), 3), "fewer_promotional_needed": fewer,
+            "meets": share <= SELL_LIMIT}
+
+
+def _rule_4_1_1(totals: dict[str, int]) -> dict[str, Any]:
+    posts = sum(totals.values())
+    actual = {label: round(totals[label] / posts, 3) if posts else None for label in LABELS}
+    distance = (round(sum(abs(totals[k] / posts - t) for k, t in RULE_4_1_1.items()) / 2, 3) if posts else None)
+    return {"target": {k: round(v, 3) for k, v in RULE_4_1_1.items()}, "actual": actual,
+            "distance": distance}  # the share of posts that would have to change kind to match
+
+
+def _warning(sell_ratio: float | None, totals: dict[str, int], mix: list[PeriodMix]) -> str | None:
+    if sell_ratio is None or sell_ratio <= SELL_LIMIT:
+        return None
+    posts = sum(totals.values())
+    text = (f"Promotional posts are {sell_ratio:.0%} of the feed ({totals['promotional']} of {posts}), more than "
+            f"one in five: audiences tune out brands that mostly sell.")
+    recent = [m for m in mix if m.posts][-1:]
+    if recent and recent[0].promotional_share is not None:
+        text += f" Latest period ({recent[0].period}): {recent[0].promotional_share:.0%}."
+    return text
+
+
+def content_report(store: Store, account: str | None = None, by: str = "month",
+                   window_days: int | None = None, limit: int = 10) -> ContentReport:
+    """The content balance of the account's own posts and messages (every account when ``None``)."""
+    if by not in PERIODS:
+        raise UsageError(f"--by {by!r}: choose week or month")
+    if window_days is not None and window_days <= 0:
+        raise UsageError(f"window_days {window_days}: must be a positive number of days")
+    where, params = account_filter(store, account)
+    feed = _rows(store, FEED_SQL.format(where=where), params)
+    messages = _rows(store, MESSAGES_SQL.format(where=where), params)
+    end = max((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
+    start = min((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
+    if window_days is not None and end is not None:
+        start = end - timedelta(days=window_days)
+        feed = [r for r in feed if r["ts"] >= start]
+        messages = [r for r in messages if r["ts"] >= start]
+    verdicts = classify_cached(store, [r["text"] for r in feed + messages])
+    for row, verdict in zip(feed + messages, verdicts):
+        row.update(verdict)
+
+    engagement = _engagement(store, feed)
+    totals = {label: sum(r["label"] == label for r in feed) for label in LABELS}
+    message_totals = {label: sum(r["label"] == label for r in messages) for label in LABELS}
+    mix = _mix(feed, messages, by)
+    sell_ratio = _share(totals["promotional"], len(feed))
+    earnings = _earnings(store, feed, engagement)
+    posts = [_post(r, "feed", engagement.get(_key(r), {})) for r in feed]
+    top = sorted((p for p in posts if p.conversations or p.replies),
+                 key=lambda p: (-p.conversations, -p.replies, -p.likes, p.item_id))[:limit]
+    salesy = [_post(r, "message", {}) for r in messages]
+    salesy = sorted((p for p in posts + salesy if p.label == "promotional"),
+                    key=lambda p: (-p.p_promotional, p.item_id))[:limit]
+    notes = []
+    if not feed:
+        notes.append("no own posts with text in this window (only replies and messages were classified)")
+    if feed and not any(e["likes"] or e["reposts"] or e["replies"] for e in engagement.values()):
+        notes.append("no reaction in the store is tied to a post (reactions need the post's id or thread)")
+    return ContentReport(account, by, start, end, len(feed), len(messages), totals, message_totals, sell_ratio,
+                         _warning(sell_ratio, totals, mix), _rule_80_20(totals), _rule_4_1_1(totals), mix, earnings,
+                         top, salesy, notes)
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (row["platform"], row["account"], row["item_id"])
+
+
+def _mix(feed: list[dict[str, Any]], messages: list[dict[str, Any]], by: str) -> list[PeriodMix]:
+    periods: dict[str, dict[str, int]] = {}
+    for row in feed:
+        counts = periods.setdefault(_period(row["ts"], by), dict.fromkeys((*LABELS, "m", "mp"), 0))
+        counts[row["label"]] += 1
+    for row in messages:
+        counts = periods.setdefault(_period(row["ts"], by), dict.fromkeys((*LABELS, "m", "mp"), 0))
+        counts["m"] += 1
+        counts["mp"] += row["label"] == "promotional"
+    out = []
+    for period in sorted(periods):
+        c = periods[period]
+        n = c["promotional"] + c["relational"] + c["value"]
+        share = _share(c["promotional"], n)
+        out.append(PeriodMix(period, n, c["promotional"], c["relational"], c["value"], share,
+                             share is not None and share > SELL_LIMIT, c["m"], c["mp"]))
+    return out
+
+
+def _engagement(store: Store, feed: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Per feed post: reactions tied to it in the 7 days after, responders, conversations."""
+    out = {_key(r): {"replies": 0, "mentions": 0, "reposts": 0, "likes": 0, "conversations": 0,
+                     "responders": [], "ts": r["ts"]} for r in feed}
+    if not feed:
+        return out
+    keys = [{"platform": r["platform"], "account": r["account"], "item_id": r["item_id"], "ts": r["ts"],
+             "thread": r.get("thread")} for r in feed]
+    store.con.register("content_feed_keys", _arrow(keys))
+    try:
+        rows = store.con.execute(RESPONSES_SQL.format(days=WINDOW_DAYS)).fetchall()
+    finally:
+        store.con.unregister("content_feed_keys")
+    for platform, account, item_id, kind, count, people, answered in rows:
+        entry = out[(platform, account, item_id)]
+        field_name = {"reply": "replies", "comment": "replies", "quote": "replies", "mention": "mentions",
+                      "repost": "reposts", "like": "likes"}[kind]
+        entry[field_name] += count
+        if kind in ("reply", "comment", "quote", "mention"):
+            entry["responders"] += list(people or [])
+            entry["conversations"] += answered
+    for row in feed:
+        entry = out[_key(row)]
+        entry["likes"] = max(entry["likes"], int(row.get("likes") or 0))  # the export's own count, undated
+        entry["reposts"] = max(entry["reposts"], int(row.get("reposts") or 0))
+        entry["responders"] = sorted(set(entry["responders"]))
+        entry["conversations"] = min(entry["conversations"], len(entry["responders"]))
+    return out
+
+
+def _arrow(rows: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    schema = pa.schema([("platform", pa.string()), ("account", pa.string()), ("item_id", pa.string()),
+                        ("ts", pa.timestamp("us", tz="UTC")), ("thread", pa.string())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _earnings(store: Store, feed: list[dict[str, Any]], engagement: dict) -> list[KindEarnings]:
+    changes = relationship_changes(
+        store, [(r["platform"], r["account"], r["ts"], engagement[_key(r)]["responders"]) for r in feed])
+    out = []
+    for label in LABELS:
+        rows = [r for r in feed if r["label"] == label]
+        e = KindEarnings(label, len(rows))
+        deltas: list[float] = []
+        for row, change in zip(feed, changes):
+            if row["label"] != label:
+                continue
+            got = engagement[_key(row)]
+            e.replies += got["replies"]
+            e.mentions += got["mentions"]
+            e.reposts += got["reposts"]
+            e.likes += got["likes"]
+            e.conversations += got["conversations"]
+            e.responders += len(got["responders"])
+            deltas += change
+        if rows:
+            e.per_post = {k: round(getattr(e, k) / len(rows), 2)
+                          for k in ("replies", "mentions", "reposts", "likes", "conversations", "responders")}
+        if deltas:
+            e.relationship_change = round(sum(deltas) / len(deltas), 2)
+            e.responders_rising = round(sum(d > 0 for d in deltas) / len(deltas), 3)
+        out.append(e)
+    return out
+
+
+def _post(row: dict[str, Any], scope: str, got: dict[str, Any]) -> ContentPost:
+    return ContentPost(row["platform"], row["account"], row["item_id"], row["ts"], scope, row["kind"], row["label"],
+                       row["confidence"], row["p_promotional"], row["cues"], row["text"], row.get("url"),
+                       got.get("replies", 0), got.get("conversations", 0), got.get("likes", 0),
+                       got.get("reposts", 0))
+
+
+def as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
