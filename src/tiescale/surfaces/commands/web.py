@@ -55,6 +55,6 @@ def report(ctx: click.Context, output: Path, top: int) -> None:
     from ..cli import open_store, out
     from ..report import write_report
 
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx) as store:  # writable: the queue refreshes its answer index
         size = write_report(store, output, top=top)
     out.print(f"wrote {output} ({size / 1024:.0f} KiB): open it in a browser, or print it to PDF")

@@ -133,9 +133,11 @@ def line_chart(series: Sequence[dict[str, Any]], title: str, width: int = 560, h
         if has_right:
             parts.append(f'<text x="{width - right + 6}" y="{y + 4:.1f}" font-size="11" fill="{MUTED}">'
                          f"{escape(compact(peaks['right'] * (4 - i) / 4))}</text>")
-    step = max(1, len(xs) // 8)
+    step = max(1, -(-len(xs) // 7))
+    drawn_at, drawn_label = -1e9, None
     for i, x in enumerate(xs):
-        if i % step == 0 or i == len(xs) - 1:
+        if (i % step == 0 or i == len(xs) - 1) and px(x) - drawn_at > 44 and _label(x) != drawn_label:
+            drawn_at, drawn_label = px(x), _label(x)
             parts.append(f'<text x="{px(x):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" '
                          f'fill="{MUTED}">{escape(_label(x))}</text>')
     legend_x = left

@@ -225,6 +225,7 @@ def content_page(request: Request, account: str | None = None) -> HTMLResponse:
 @router.get("/revenue", response_class=HTMLResponse)
 def revenue_page(request: Request) -> HTMLResponse:
     data = read(request, views.revenue_data)
+    data["rv"] = views.revenue_view(data)
     return render(request, "revenue.html", {"active": "revenue", **data})
 
 
@@ -296,3 +297,22 @@ def _refresh(response: Response) -> Response:
 
 
 __all__ = ["router", "busy_page", "message_html", "templates", "StoreBusy"]
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """The JSON API, listed from its own OpenAPI schema (no external docs viewer: nothing loads from a CDN)."""
+    schema = request.app.openapi()
+    endpoints = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [{"name": p["name"], "where": p["in"], "required": p.get("required", False),
+                       "description": p.get("description", ""),
+                       "schema": p.get("schema", {}).get("enum") or p.get("schema", {}).get("type", "")}
+                      for p in op.get("parameters", [])]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                              "description": op.get("description", ""), "params": params,
+                              "body": body.get("$ref", "").rsplit("/", 1)[-1]})
+    return render(request, "api.html", {"active": "", "endpoints": endpoints, "db_name": request.app.state.gate.path.name,
+                                        "description": schema.get("info", {}).get("description", "")})

@@ -51,8 +51,9 @@ class Snapshot:
 def snapshot(store: Store) -> Snapshot:
     as_of = current_as_of(store, score_if_needed=False)
     previous = None
-    if as_of is not None:
-        previous = scalar(store, "SELECT max(as_of) FROM score_runs WHERE as_of < ?", [as_of])
+    if as_of is not None:  # change is measured over about a month, else since the snapshot before
+        previous = scalar(store, "SELECT max(as_of) FROM score_runs WHERE as_of <= ? - INTERVAL 28 DAY", [as_of]) \
+            or scalar(store, "SELECT max(as_of) FROM score_runs WHERE as_of < ?", [as_of])
     state = store.con.execute(
         "SELECT (SELECT coalesce(max(import_id), 0) FROM imports), "
         "(SELECT coalesce(max(watermark), 0) FROM score_runs WHERE as_of = ?), "

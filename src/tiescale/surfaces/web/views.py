@@ -234,7 +234,7 @@ def revenue_tier_chart(section: Section, money: bool = True) -> Any:
     if not section.available or section.data is None:
         return None
     data = plain(section.data)
-    bars = [{"label": t["tier"], "value": t["revenue"], "color": charts.TIER_COLORS.get(t["tier"], "#94a3b8")}
+    bars = [{"label": _tier_label(t["tier"]), "value": t["revenue"], "color": charts.TIER_COLORS.get(t["tier"], "#94a3b8")}
             for t in data.get("tiers", [])]
     if not any(b["value"] for b in bars):
         return None
@@ -255,3 +255,64 @@ def headline(data: dict[str, Any]) -> list[dict[str, str]]:
             cards.append({"label": "Revenue from meaningful", "value": f"{100 * (r.get('share_meaningful') or 0):.0f}%",
                           "note": f"of {r['revenue_total']:,.0f} {r.get('currency', '')} in {r.get('window_days')} days"})
     return cards
+
+
+def revenue_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The revenue page's figures and charts, from the revenue and goals capabilities."""
+    from . import charts
+
+    out: dict[str, Any] = {}
+    if data["revenue"].available and data["revenue"].data is not None:
+        r = plain(data["revenue"].data)
+        out["r"] = r
+        tiers = [t for t in r.get("tiers", [])]
+        out["conversion_chart"] = charts.bar_chart(
+            [{"label": _tier_label(t["tier"]), "value": round(100 * t["conversion_rate"], 1),
+              "color": charts.TIER_COLORS.get(t["tier"], "#94a3b8"), "note": f"{t['converted']:,} of {t['people']:,}"}
+             for t in tiers], "share of people who bought, by tier (%)", height=220)
+        out["per_person_chart"] = charts.hbar_chart(
+            [{"label": _tier_label(t["tier"]), "value": round(t["revenue_per_person"], 2),
+              "color": charts.TIER_COLORS.get(t["tier"], "#94a3b8")} for t in tiers], "revenue per person")
+        sources = list(r.get("utm_platforms", [])) + list(r.get("other_sources", []))
+        if r.get("unattributed"):
+            sources.append(r["unattributed"])
+        out["sources_chart"] = charts.hbar_chart(
+            [{"label": s["platform"], "value": s["revenue"], "color": "#0ea5e9" if s in r.get("utm_platforms", [])
+              else "#94a3b8"} for s in sources], "revenue by source", money=True)
+    out["vanity_chart"] = vanity_chart(data["vanity"])
+    if data["vanity"].available and data["vanity"].data is not None:
+        out["vanity_statement"] = plain(data["vanity"].data).get("statement")
+    out["goals"] = [plain(g) for g in (data["goals"].data or [])] if data["goals"].available else []
+    return out
+
+
+def vanity_chart(section: Section, height: int = 240) -> Any:
+    from datetime import date
+
+    from . import charts
+
+    if not section.available or section.data is None:
+        return None
+    points = plain(section.data).get("points") or []
+    if not points:
+        return None
+
+    def month(p: dict[str, Any]) -> date:
+        return date.fromisoformat(p["month"] + "-01")
+    series = [{"name": "meaningful (score 7+)", "color": "#7c3aed", "points": [(month(p), p["meaningful"]) for p in points]},
+              {"name": "talked with you", "color": "#2563eb", "points": [(month(p), p["talked"]) for p in points]}]
+    if any(p["followers"] for p in points):
+        series.append({"name": "followers", "color": "#94a3b8", "dashed": True, "axis": "right",
+                       "points": [(month(p), p["followers"]) for p in points]})
+    return charts.line_chart(series, "vanity vs meaningful", height=height)
+
+
+def _tier_label(tier: str) -> str:
+    return "never talked" if tier == "none" else tier
+
+
+def content_view(section: Section) -> dict[str, Any]:
+    """The content report's figures (shown generically until its shape is wired in)."""
+    if not section.available or section.data is None:
+        return {}
+    return {"raw": plain(section.data)}
