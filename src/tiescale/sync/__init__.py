@@ -56,18 +56,16 @@ def connect(platform: str, name: str | None, service: str, secret: str | None,
     try:
         account = client.account
         if platform == "mastodon":
-            placeholder = connection.key
             connection.name = account
             connection.account_id = getattr(client, "account_id", None)
         else:
-            placeholder = None
             connection.account_id = account
             handle = getattr(client, "handle", None)
             if handle:
                 connection.extra["handle"] = handle
     finally:
         client.close()
-    path = save_connection(connection, replaces=placeholder)
+    path = save_connection(connection)
     return Connected(platform, connection.name, account, service, connection.secret_in_file, str(path))
 
 

@@ -115,6 +115,8 @@ class BlueskyClient(PlatformClient):
                 raise TransientError(f"{where}: server error ({_error_text(exc)})",
                                      _retry_after(headers, self.clock)) from None
             raise SyncError(f"{where}: {_error_text(exc)}") from None
+        except httpx.LocalProtocolError as exc:  # a request this side could not even send
+            raise SyncError(f"{where}: cannot send the request ({type(exc).__name__})") from None
         except httpx.TransportError as exc:  # e.g. the connection dropped before an answer
             raise TransientError(f"{where}: connection failed ({type(exc).__name__})") from None
         except atp.ModelError as exc:

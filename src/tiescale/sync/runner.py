@@ -61,6 +61,7 @@ class StreamReport:
     retries: int = 0
     waited_seconds: float = 0.0
     message: str | None = None
+    stored_pages: int = 0  # pages whose import (and cursor) committed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,6 +191,7 @@ class _StreamRun:
             path.unlink(missing_ok=True)
         if summary.status == "unchanged":  # the same bytes were imported before: only the cursor moves
             self.ingest([], after)
+        self.report.stored_pages += 1
         self._count(summary)
 
     def _count(self, summary: ImportSummary) -> None:
@@ -286,8 +288,16 @@ def select_connections(connections: list[Connection], names: Iterable[str]) -> l
 
 
 def cache_dir_for(store: Store) -> Path:
+    """The private folder for pages between fetch and import (``.<store>.sync`` next to the store).
+
+    Pages are deleted once imported; one left by a killed run holds person data that may have been
+    forgotten since, and its items come again from the cursor anyway: it is removed here.
+    """
     folder = store.path.resolve().parent / f".{store.path.name}.sync"
     folder.mkdir(mode=0o700, exist_ok=True)
+    for leftover in folder.iterdir():
+        if leftover.is_file() and leftover.name.startswith(("bluesky-", "mastodon-")):
+            leftover.unlink(missing_ok=True)
     return folder
 
 
@@ -368,8 +378,8 @@ def _with_retries(action: Callable[[], Any], policy: RetryPolicy, report: Stream
 
 
 def _failed(report: StreamReport, exc: BaseException, secrets: list[str]) -> None:
-    report.status = "partial" if report.new_items or report.pages > 1 else "failed"
-    where = "stopped after " + (f"{report.pages} page(s)" if report.pages else "no page")
+    report.status = "partial" if report.stored_pages else "failed"
+    where = f"{report.stored_pages} page(s) stored before it stopped"
     report.message = redact(f"{exc} ({where}; what came in is stored and the next sync resumes from there)",
                             secrets)
 
