@@ -216,3 +216,25 @@ def test_vanity_counts_and_goal_progress(planted: Path, tmp_path: Path) -> None:
         assert "20 to go" in progress.statement
     result = CliRunner().invoke(main, ["--db", str(db), "goal", "meaningful", "30", "--by", "2026-01-01"])
     assert result.exit_code == 2 and "not after the end of the data" in result.output
+
+
+def test_account_filter_counts_that_accounts_people(planted: Path) -> None:
+    with Store(planted, read_only=True) as store:
+        everyone = revenue_report(store, window_days=60)
+        brand = revenue_report(store, account="brand", window_days=60)
+        assert [(t.tier, t.people, t.converted) for t in brand.tiers] == \
+            [(t.tier, t.people, t.converted) for t in everyone.tiers]
+        with pytest.raises(Exception, match="no interactions with account"):
+            revenue_report(store, account="other", window_days=60)
+
+
+def test_other_currencies_are_left_out_and_said(planted: Path, tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    db.write_bytes(planted.read_bytes())
+    with Store(db) as store:
+        orders = write(tmp_path / "eur.csv", ORDER_COLUMNS,
+                       [["e1", iso(END - timedelta(days=2)), "80", "EUR", "x", "strong19", ""]])
+        ingest_path(store, orders, fmt="conversions")
+        report = revenue_report(store, window_days=60)
+    assert report.currency == "USD" and report.other_currencies == {"EUR": 1}
+    assert report.meaningful.converted == STRONG_BUYERS and any("EUR" in n for n in report.notes)

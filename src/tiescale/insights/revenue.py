@@ -167,13 +167,19 @@ def _population(store: Store, account: str | None) -> list[int]:
     if account is None:
         sql = "SELECT person_id FROM people WHERE merged_into IS NULL ORDER BY 1"
         return [r[0] for r in store.con.execute(sql).fetchall()]
-    known = store.con.execute("SELECT count(*) FROM interactions WHERE account = ?", [account]).fetchone()[0]
+    known = store.con.execute("SELECT (SELECT count(*) FROM interactions WHERE account = ?) + "
+                              "(SELECT count(*) FROM follower_snapshots WHERE account = ?)",
+                              [account, account]).fetchone()[0]
     if not known:
         raise UsageError(f"no interactions with account {account!r} in the store")
+    # everyone who touched the account or appears in its follower lists
     return [r[0] for r in store.con.execute("""
-        SELECT DISTINCT id.person_id FROM interactions i
-        JOIN identities id ON id.platform = i.platform AND id.handle = i.person
-        WHERE i.account = ? ORDER BY 1""", [account]).fetchall()]
+        SELECT DISTINCT id.person_id FROM (
+            SELECT platform, person FROM interactions WHERE account = ?
+            UNION SELECT platform, person FROM follower_snapshots WHERE account = ? AND relation = 'follower') t
+        JOIN identities id ON id.platform = t.platform AND id.handle = t.person
+        JOIN people p ON p.person_id = id.person_id AND p.merged_into IS NULL
+        ORDER BY 1""", [account, account]).fetchall()]
 
 
 def sampled_day(person_id: int, start: datetime, days: int) -> datetime:
