@@ -22,6 +22,7 @@ EVENTS = [
     ("2026-03-01T11:00:00Z", "brand", "Ann_X", "out", "reply", "x"),
     ("2026-03-02T10:00:00Z", "brand", "bob@social.example", "in", "mention", "mastodon"),
     ("2026-03-02T10:00:00Z", "brand", "cy", "in", "comment", "instagram"),
+    ("2026-03-03T10:00:00Z", "brand", "@Dee", "in", "comment", "youtube"),
 ]
 ORDER_COLUMNS = ["order_id", "ts", "value", "currency", "email", "platform", "handle", "person_id", "coupon",
                  "utm_source", "utm_campaign", "click_id"]
@@ -74,23 +75,25 @@ def test_orders_match_by_handle_person_id_coupon_email_and_utm(people_store: Sto
         order("o5", utm_source="IG"),  # UTM only: a platform, not a person
         order("o6", email="nobody@example.com"),
         order("o7", platform="x", handle="ghost"),
+        order("o8", platform="youtube", handle="dee"),  # the store keeps YouTube's @
     ])
     summary = ingest_path(store, orders, fmt="conversions")
-    assert (summary.status, summary.rows_read, summary.total_new, summary.rejected) == ("ok", 7, 7, 0)
+    assert (summary.status, summary.rows_read, summary.total_new, summary.rejected) == ("ok", 8, 8, 0)
     got = matches(store)
     assert got["o1"][:2] == (ann, "handle") and got["o2"][:2] == (bob, "person_id")
     assert got["o3"][0] is None and got["o4"][:2] == (cy, "email")
     assert got["o5"] == (None, "utm", "instagram")
     assert got["o6"][0] is None and got["o7"][0] is None
+    assert got["o8"][:2] == (person_of(store, "youtube", "@Dee"), "handle")
     # a coupon mapping imported afterwards ties o3 to bob, without re-importing the orders
     coupons = write_csv(tmp_path / "coupons.csv", ["coupon", "platform", "handle"],
                         [["BOB10", "mastodon", "bob@social.example"]])
     assert ingest_path(store, coupons).format == "conversions"  # detected
     assert matches(store)["o3"][:2] == (bob, "coupon")
     report = match_report(store)
-    assert (report.conversions, report.matched, report.utm_only, report.unmatched) == (7, 4, 1, 2)
-    assert report.by_method == {"handle": 1, "person_id": 1, "coupon": 1, "email": 1}
-    assert report.match_rate == pytest.approx(4 / 7)
+    assert (report.conversions, report.matched, report.utm_only, report.unmatched) == (8, 5, 1, 2)
+    assert report.by_method == {"handle": 2, "person_id": 1, "coupon": 1, "email": 1}
+    assert report.match_rate == pytest.approx(5 / 8)
     reasons = {r["order_id"]: r["reason"] for r in unmatched_conversions(store, limit=0)}
     assert reasons == {"o5": "only utm_source ig", "o6": "e-mail not in the store", "o7": "handle not in the store"}
 

@@ -3,7 +3,7 @@
 Matching is computed when asked, from the stored keys and the identities as they are now, so a
 merge, a new identity or a coupon mapping imported later changes who an order belongs to, and
 nothing stale is kept. Priority: the ``person_id`` the file gives, then platform + handle
-(exact, case-insensitive, the handle or the @name), then a coupon mapping, then e-mail. A key
+(exact, case-insensitive, with or without a leading @, the handle or the @name), then a coupon mapping, then e-mail. A key
 that names several people matches nobody. An order matched only through ``utm_source`` counts
 for that platform, never for a person.
 
@@ -153,8 +153,8 @@ def _utm_platform_sql(column: str) -> str:
 MATCH_SQL = f"""
 WITH handle_keys AS (
     SELECT platform, key, min(person_id) AS person_id, count(DISTINCT person_id) AS n
-    FROM (SELECT platform, lower(handle) AS key, person_id FROM identities
-          UNION SELECT platform, lower(username), person_id FROM identities WHERE username IS NOT NULL)
+    FROM (SELECT platform, ltrim(lower(handle), '@') AS key, person_id FROM identities
+          UNION SELECT platform, ltrim(lower(username), '@'), person_id FROM identities WHERE username IS NOT NULL)
     GROUP BY ALL
 ), email_keys AS (
     SELECT lower(email) AS email, min(person_id) AS person_id, count(DISTINCT person_id) AS n
@@ -167,7 +167,7 @@ WITH handle_keys AS (
                     CASE WHEN e.n = 1 THEN e.person_id END) AS person_id
     FROM coupon_mappings m
     LEFT JOIN active a ON a.ref = m.person_ref
-    LEFT JOIN handle_keys h ON h.platform = m.platform AND h.key = lower(m.handle)
+    LEFT JOIN handle_keys h ON h.platform = m.platform AND h.key = ltrim(lower(m.handle), '@')
     LEFT JOIN email_keys e ON e.email = m.email
 )
 SELECT c.order_id, c.ts, c.value, c.currency, c.utm_source, c.utm_campaign,
@@ -191,7 +191,7 @@ SELECT c.order_id, c.ts, c.value, c.currency, c.utm_source, c.utm_campaign,
        END AS unmatched_reason
 FROM conversions c
 LEFT JOIN active a ON a.ref = c.person_ref
-LEFT JOIN handle_keys h ON h.platform = c.platform AND h.key = lower(c.handle)
+LEFT JOIN handle_keys h ON h.platform = c.platform AND h.key = ltrim(lower(c.handle), '@')
 LEFT JOIN coupons k ON k.coupon = c.coupon
 LEFT JOIN email_keys e ON e.email = c.email
 """
