@@ -103,7 +103,7 @@ def conversions(ctx: click.Context, show_all: bool, fmt: str, limit: int) -> Non
     from ..cli import open_store, out
     from ..render import render_rows
 
-    with open_store(ctx, read_only=True) as store:
+    with open_store(ctx) as store:
         report = match_report(store)
         if show_all:
             sql = (f"SELECT order_id, ts, value, currency, person_id, matched_by, utm_platform, unmatched_reason "
