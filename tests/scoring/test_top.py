@@ -72,3 +72,28 @@ def test_forgetting_a_top_person_keeps_the_listing_exact(scored_store: Store) ->
         got = listed(scored_store, "2025-01-01", account, limit)
         assert got == from_snapshot(scored_store, "2025-01-01", account, limit)
         assert all((row[1], row[2]) != (platform, person) for row in got)
+
+
+def test_names_and_person_ids_are_current_after_a_merge(scored_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tiescale import merge_people
+
+    def both_paths(limit: int) -> tuple[list[dict], list[dict]]:
+        fast = list_connections(scored_store, limit=limit, as_of="2025-01-01")
+        monkeypatch.setattr(top, "TOP_PER_ACCOUNT", 0)  # the snapshot path
+        slow = list_connections(scored_store, limit=limit, as_of="2025-01-01")
+        monkeypatch.setattr(top, "TOP_PER_ACCOUNT", 8)
+        return fast, slow
+
+    fast, slow = both_paths(5)
+    assert fast == slow and all(r["person_id"] is not None and r["name"] for r in fast)
+    first = fast[0]
+    other = next(r for r in fast if r["person_id"] != first["person_id"])
+    merge_people(scored_store.con, f"{first['platform']}:{first['person']}", f"{other['platform']}:{other['person']}")
+    as_of = scored_store.con.execute("SELECT TIMESTAMP '2025-01-01'").fetchone()[0]
+    assert not top.top_answers(scored_store.con, as_of, None, 5)  # copied names are stale now
+    fast, slow = both_paths(5)
+    assert fast == slow
+    score_store(scored_store, "2025-01-01", force=True)  # scoring again refreshes the copies
+    assert top.top_answers(scored_store.con, as_of, None, 5)
+    assert list_connections(scored_store, limit=5, as_of="2025-01-01") == both_paths(5)[1]
+    assert {r["person_id"] for r in fast if r["person"] in (first["person"], other["person"])} >= {first["person_id"]}

@@ -55,17 +55,20 @@ def list_connections(
         params.append(min_score)
     dims = ", ".join(f"s.{c}" for c in DIMENSION_FIELDS if not c.startswith("pts_"))
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
-    plain_top = tier is None and min_score is None and platform is None
-    source = "connection_top" if plain_top and top_answers(store.con, as_of, account, limit) else "connection_scores"
+    order = "s.score DESC, s.last_contact DESC, s.account, s.platform, s.person"
+    if tier is None and min_score is None and platform is None and top_answers(store.con, as_of, account, limit):
+        # the small per-account table, names included (it is only used when no merge happened since)
+        sql = f"""SELECT s.account, s.person, s.score, s.tier, s.platform, s.name, s.display_name, s.person_id, {dims}
+                  FROM connection_top s WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}"""
+        return _rows(store, sql, params)
     # the top N first, then names for those N only (a join before the limit costs a full hash join)
     sql = f"""
         SELECT s.account, s.person, s.score, s.tier, s.platform, coalesce(i.username, p.label) AS name,
                i.display_name, i.person_id, {dims}
-        FROM (SELECT * FROM {source} s WHERE {' AND '.join(where)}
-              ORDER BY s.score DESC, s.last_contact DESC, s.account, s.platform, s.person {limit_sql}) s
+        FROM (SELECT * FROM connection_scores s WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}) s
         LEFT JOIN identities i ON i.platform = s.platform AND i.handle = s.person
         LEFT JOIN people p ON p.person_id = i.person_id
-        ORDER BY s.score DESC, s.last_contact DESC, s.account, s.platform, s.person
+        ORDER BY {order}
     """
     return _rows(store, sql, params)
 

@@ -15,16 +15,19 @@ ORDER = "score DESC, last_contact DESC, account, platform, person"
 
 
 def write_top(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
-    """(Re)build the top rows of every account for the snapshot at ``as_of``."""
+    """(Re)build the top rows of every account for the snapshot at ``as_of``, with the people's names."""
     con.execute("DELETE FROM connection_top WHERE as_of = ?", [as_of])
     con.execute(f"""
         INSERT INTO connection_top BY NAME
-        SELECT * EXCLUDE (rn), rn AS account_rank FROM (
-            SELECT *, row_number() OVER (PARTITION BY account ORDER BY {ORDER}) AS rn,
-                   count(*) OVER (PARTITION BY account) AS account_total
-            FROM connection_scores WHERE as_of = ?
-            QUALIFY rn <= {TOP_PER_ACCOUNT})
-        ORDER BY account, account_rank""", [as_of])
+        SELECT t.*, i.person_id, coalesce(i.username, p.label) AS name, i.display_name FROM (
+            SELECT * EXCLUDE (rn), rn AS account_rank FROM (
+                SELECT *, row_number() OVER (PARTITION BY account ORDER BY {ORDER}) AS rn,
+                       count(*) OVER (PARTITION BY account) AS account_total
+                FROM connection_scores WHERE as_of = ?
+                QUALIFY rn <= {TOP_PER_ACCOUNT})) t
+        LEFT JOIN identities i ON i.platform = t.platform AND i.handle = t.person
+        LEFT JOIN people p ON p.person_id = i.person_id
+        ORDER BY t.account, t.account_rank""", [as_of])
 
 
 def top_answers(con: duckdb.DuckDBPyConnection, as_of: datetime, account: str | None, limit: int) -> bool:
@@ -35,9 +38,16 @@ def top_answers(con: duckdb.DuckDBPyConnection, as_of: datetime, account: str | 
     if account is not None:
         where += " AND account = ?"
         params.append(account)
-    has_top, complete = con.execute(f"""
-        SELECT (SELECT count(*) > 0 FROM (SELECT 1 FROM connection_top WHERE as_of = ? LIMIT 1)),
-               coalesce(bool_and(n >= ? OR total <= {TOP_PER_ACCOUNT}), TRUE)
+    # names and person ids are copied at scoring time: a merge or unmerge since then makes them stale
+    scored_at = con.execute("SELECT max(computed_at) FROM score_runs WHERE as_of = ?", [as_of]).fetchone()[0]
+    merged_at = con.execute(
+        "SELECT max(greatest(created_at, coalesce(undone_at, created_at))) FROM merges").fetchone()[0]
+    if scored_at is None or (merged_at is not None and merged_at > scored_at):
+        return False
+    has_top = con.execute("SELECT count(*) FROM (SELECT 1 FROM connection_top WHERE as_of = ? LIMIT 1)",
+                          [as_of]).fetchone()[0] > 0
+    complete = con.execute(f"""
+        SELECT coalesce(bool_and(n >= ? OR total <= {TOP_PER_ACCOUNT}), TRUE)
         FROM (SELECT account, count(*) AS n, max(account_total) AS total FROM connection_top
-              WHERE {where} GROUP BY account)""", [as_of, limit, *params]).fetchone()
+              WHERE {where} GROUP BY account)""", [limit, *params]).fetchone()[0]
     return bool(has_top and complete)

@@ -206,6 +206,7 @@ MIGRATIONS.append((
             platform VARCHAR NOT NULL, account VARCHAR NOT NULL, person VARCHAR NOT NULL, person_id BIGINT,
             ts TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, item_id VARCHAR, thread VARCHAR, text VARCHAR,
             answered_at TIMESTAMPTZ, answer_platform VARCHAR, answer_kind VARCHAR, answer_how VARCHAR,
+            need VARCHAR,                        -- question | complaint | NULL (from the text's wording)
             import_id BIGINT NOT NULL
         );
         -- Per person: last contact each way and their usual rhythm (median gap between active days).
@@ -216,8 +217,20 @@ MIGRATIONS.append((
         -- What the index reflects: the last import, and the interaction count it saw (a change = rebuild).
         CREATE TABLE nurture_index_state (
             watermark BIGINT NOT NULL, interactions BIGINT NOT NULL, merges VARCHAR NOT NULL,
-            refreshed_at TIMESTAMPTZ NOT NULL
+            refreshed_at TIMESTAMPTZ NOT NULL,
+            total BIGINT NOT NULL,               -- count(*) of interactions: a cheap check for deletions
+            newest_ts TIMESTAMPTZ                -- the newest touchpoint (the queue's "now" is the day after)
         );
+    """,
+))
+
+MIGRATIONS.append((
+    8,
+    "names in the top table, so a top-N list needs no join",
+    """
+        ALTER TABLE connection_top ADD COLUMN person_id BIGINT;      -- as they were when scored
+        ALTER TABLE connection_top ADD COLUMN name VARCHAR;
+        ALTER TABLE connection_top ADD COLUMN display_name VARCHAR;
     """,
 ))
 
