@@ -232,3 +232,24 @@ def test_a_refused_password_fails_the_login_without_showing_it(tmp_path: Path, s
         assert "not authorised" in (report.streams[0].message or "")
         logged = " ".join(str(v) for row in store.con.execute("SELECT * FROM sync_log").fetchall() for v in row)
         assert APP_PASSWORD not in logged and APP_PASSWORD not in (report.streams[0].message or "")
+
+
+def test_the_session_is_kept_so_later_syncs_do_not_log_in_again(tmp_path: Path, server: ReplayServer,
+                                                                 policy: RetryPolicy) -> None:
+    import stat
+
+    from tiescale.sync.credentials import session_path
+
+    server.add(*cassette(BLUESKY / "day1.json"))
+    connection = bluesky_connection(server)
+    with Store(tmp_path / "s.duckdb") as store:
+        sync_store(store, connections=[connection], policy=policy)
+        sync_store(store, connections=[connection], policy=policy)
+        assert len(server.requests_to("/xrpc/com.atproto.server.createSession")) == 1
+        path = session_path(connection)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert APP_PASSWORD not in path.read_text()
+        path.write_text("not a session")  # unusable: the password logs in again, and the sync goes on
+        report = sync_store(store, connections=[connection], policy=policy)
+        assert {s.status for s in report.streams} == {"ok"}
+        assert len(server.requests_to("/xrpc/com.atproto.server.createSession")) == 2

@@ -15,8 +15,8 @@ from typing import Any, Callable
 from ..records import UsageError
 from .base import PlatformClient
 from .credentials import (
-    DEFAULT_BLUESKY_SERVICE, Connection, Secret, connections_path, load_connections, normalize_service,
-    save_connection,
+    DEFAULT_BLUESKY_SERVICE, Connection, Secret, connections_path, forget_session, load_connections,
+    normalize_service, save_connection,
 )
 from .runner import RetryPolicy, StreamReport, SyncReport, default_client, run_every, sync_store
 
@@ -52,6 +52,7 @@ def connect(platform: str, name: str | None, service: str, secret: str | None,
     connection = Connection(platform=platform, name=name or "", service=service,
                             secret=Secret(secret) if secret else None, secret_in_file=bool(secret))
     connection.resolved_secret()  # a clear error now when there is no secret at all
+    forget_session(connection)  # a new password: log in with it, not with an old session
     client = client_factory(connection, policy or RetryPolicy(attempts=2))
     try:
         account = client.account

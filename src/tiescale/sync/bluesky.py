@@ -23,7 +23,7 @@ from atproto_client.request import Request, Response
 
 from ..timeparse import BadTimestamp, parse_ts
 from .base import AuthFailed, NotPermitted, Page, PlatformClient, RateLimited, Stream, SyncError, TransientError
-from .credentials import Connection
+from .credentials import Connection, forget_session, load_session, save_session
 
 PAGE_LIMIT = 100
 CHAT_PAGE_LIMIT = 100
@@ -78,17 +78,40 @@ class BlueskyClient(PlatformClient):
         self.connection = connection
         self.clock = clock
         self.pause: float | None = None  # seconds the last answer asked to wait before the next call
+        self.timeout = timeout
         self.client = Client(base_url=connection.service, request=Request(timeout=timeout))
         self._chat: Client | None = None
-        password = connection.resolved_secret()
-        session = self._call(lambda: self.client.login(connection.name, password.reveal(), fetch_bsky_profile=False),
-                             "log in")
-        del session
+        if not self._resume():
+            password = connection.resolved_secret()
+            self._call(lambda: self.client.login(connection.name, password.reveal(), fetch_bsky_profile=False),
+                       "log in")
         me = self.client._session  # the session the login created (DID, handle, PDS)
         if me is None or not me.did:
             raise AuthFailed(f"bluesky:{connection.name}: the server did not return a session")
         self.account = me.did
         self.handle = me.handle
+        save_session(connection, self.client.export_session_string())
+        self.client.on_session_change(lambda _event, session: save_session(connection, session.export()))
+
+    def _resume(self) -> bool:
+        """Resume the saved session (refreshing it when due) instead of logging in again."""
+        saved = load_session(self.connection)
+        if saved is None:
+            return False
+        try:
+            self.client.login(session_string=saved, fetch_bsky_profile=False)
+            session = self.client._session
+            if session is None or self.connection.account_id not in (None, session.did):
+                raise AuthFailed("the saved session is for another account")
+            if self.client._should_refresh_session():
+                self._call(self.client._refresh_and_set_session, "refresh the session")
+            return True
+        except TransientError:
+            raise
+        except Exception:  # noqa: BLE001 - an unusable saved session: log in with the password instead
+            forget_session(self.connection)
+            self.client = Client(base_url=self.connection.service, request=Request(timeout=self.timeout))
+            return False
 
     # -- calls -------------------------------------------------------------------------------
     def _call(self, action: Callable[[], Any], what: str) -> Any:
@@ -100,10 +123,12 @@ class BlueskyClient(PlatformClient):
             headers = exc.response.headers if exc.response is not None else {}
             raise RateLimited(f"{where}: rate limited ({_error_text(exc)})", _retry_after(headers, self.clock)) from None
         except atp.UnauthorizedError as exc:
+            forget_session(self.connection)  # the next run logs in again
             raise AuthFailed(f"{where}: not authorised ({_error_text(exc)})") from None
         except atp.BadRequestError as exc:
             content = exc.response.content if exc.response is not None else None
             if isinstance(content, models.common.XrpcError) and content.error in ("ExpiredToken", "InvalidToken"):
+                forget_session(self.connection)
                 raise AuthFailed(f"{where}: {_error_text(exc)}") from None
             raise SyncError(f"{where}: refused ({_error_text(exc)})") from None
         except atp.NetworkError as exc:  # transport failures, and 409/413/502 answers

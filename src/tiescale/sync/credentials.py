@@ -188,3 +188,41 @@ def _check_permissions(path: Path) -> None:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise UsageError(f"{path}: readable by other users (mode {stat.S_IMODE(mode):o}); "
                          f"run `chmod 600 {path}`")
+
+
+# -- Bluesky sessions ---------------------------------------------------------------------------
+# createSession is rate limited hard (about 30 per 5 minutes and 300 a day per account): a sync
+# every few minutes must not log in every time. The session (access and refresh tokens, as the
+# atproto client exports it) is kept next to the connections, 0600, and refreshed by the client.
+def session_path(connection: Connection) -> Path:
+    safe = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in connection.name)
+    return config_dir() / "sessions" / f"{connection.platform}-{safe}.session"
+
+
+def load_session(connection: Connection) -> str | None:
+    path = session_path(connection)
+    if not path.exists():
+        return None
+    _check_permissions(path)
+    text = path.read_text(encoding="utf-8").strip()
+    return text or None
+
+
+def save_session(connection: Connection, text: str) -> None:
+    path = session_path(connection)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent.parent, 0o700)
+    os.chmod(path.parent, 0o700)
+    fd, temp = tempfile.mkstemp(prefix=".session-", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def forget_session(connection: Connection) -> None:
+    session_path(connection).unlink(missing_ok=True)
