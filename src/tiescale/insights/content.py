@@ -207,14 +207,18 @@ def _warning(sell_ratio: float | None, totals: dict[str, int], mix: list[PeriodM
 
 def content_report(store: Store, account: str | None = None, by: str = "month",
                    window_days: int | None = None, limit: int = 10) -> ContentReport:
-    """The content balance of the account's own posts and messages (every account when ``None``)."""
+    """The content balance of the account's own posts and messages (every account when ``None``).
+
+    ``limit`` caps the lists of conversation starters and most salesy posts (0: all).
+    """
     if by not in PERIODS:
         raise UsageError(f"--by {by!r}: choose week or month")
     if window_days is not None and window_days <= 0:
         raise UsageError(f"window_days {window_days}: must be a positive number of days")
+    cap = limit or None  # 0 means all
     where, params = account_filter(store, account)
     feed = _rows(store, FEED_SQL.format(where=where), params)
-    messages = _rows(store, MESSAGES_SQL.format(where=where), params)
+    messages = _rows(store, MESSAGES_SQL.format(where=where), params * 2)  # {where} appears twice
     end = max((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
     start = min((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
     if window_days is not None and end is not None:
@@ -233,10 +237,10 @@ def content_report(store: Store, account: str | None = None, by: str = "month",
     earnings = _earnings(store, feed, engagement)
     posts = [_post(r, "feed", engagement.get(_key(r), {})) for r in feed]
     top = sorted((p for p in posts if p.conversations or p.replies),
-                 key=lambda p: (-p.conversations, -p.replies, -p.likes, p.item_id))[:limit]
+                 key=lambda p: (-p.conversations, -p.replies, -p.likes, p.item_id))[:cap]
     salesy = [_post(r, "message", {}) for r in messages]
     salesy = sorted((p for p in posts + salesy if p.label == "promotional"),
-                    key=lambda p: (-p.p_promotional, p.item_id))[:limit]
+                    key=lambda p: (-p.p_promotional, p.item_id))[:cap]
     notes = []
     if not feed:
         notes.append("no own posts with text in this window (only replies and messages were classified)")

@@ -99,7 +99,7 @@ def register(main: click.Group) -> None:
 
         with _open(ctx) as store:
             report = content_report(store, account=account, by=by, window_days=window_days,
-                                    limit=limit or 1_000_000)
+                                    limit=limit)
         if fmt == "json":
             out.file.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str) + "\n")
             return
