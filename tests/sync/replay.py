@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +38,7 @@ class Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None  # dict/list -> JSON; str/bytes as is
     drop: bool = False
+    delay: float = 0.0  # seconds before answering (a slow server; a process can be killed meanwhile)
     times: int = 1  # 0: unlimited
     used: int = 0
     origin: str | None = None  # the recorded origin, rewritten to the server's
@@ -125,6 +127,8 @@ class ReplayServer:
             self.unmatched.append(seen)
             self._send(handler, 404, {}, {"error": "NotRecorded", "message": f"no recording for {parts.path}"})
             return
+        if exchange.delay:
+            time.sleep(exchange.delay)
         if exchange.drop:
             handler.close_connection = True
             try:
