@@ -17,6 +17,7 @@ from tiescale.sync.credentials import (
     BLUESKY_PASSWORD_ENV, MASTODON_TOKEN_ENV, Connection, Secret, connections_path, load_connections,
     save_connection,
 )
+from tiescale.sync.base import SyncError
 from tiescale.sync.runner import parse_duration, run_every
 
 
@@ -153,7 +154,7 @@ def test_run_every_keeps_the_rhythm_and_survives_a_failed_run() -> None:
         took = next(durations)
         now[0] += took
         if took == 5.0:
-            raise UsageError("network down")
+            raise SyncError("network down")
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
@@ -163,3 +164,11 @@ def test_run_every_keeps_the_rhythm_and_survives_a_failed_run() -> None:
     assert runs == 3
     assert slept == [890.0, 0.0]  # start to start; after an overrun the next run starts at once
     assert errors == ["network down"]
+
+
+def test_run_every_stops_on_a_usage_error() -> None:
+    def once() -> None:
+        raise UsageError("no connected accounts")
+
+    with pytest.raises(UsageError):
+        run_every(900, once, sleep=lambda s: None, clock=lambda: 0.0, on_error=lambda e: None)

@@ -417,7 +417,8 @@ def run_every(interval: float, once: Callable[[], Any], sleep: Callable[[float],
               on_error: Callable[[BaseException], None] | None = None) -> int:
     """Run ``once`` now and then every ``interval`` seconds (start to start, never overlapping).
 
-    A run that fails is reported through ``on_error`` and the schedule goes on; a run that takes
+    A run that fails is reported through ``on_error`` and the schedule goes on (a usage error
+    stops it: it would fail the same way every time); a run that takes
     longer than the interval is followed by the next one straight away. Returns the runs made.
     """
     runs = 0
@@ -425,7 +426,9 @@ def run_every(interval: float, once: Callable[[], Any], sleep: Callable[[float],
     while max_runs is None or runs < max_runs:
         try:
             once()
-        except TiescaleError as exc:
+        except UsageError:
+            raise  # no connection, an unknown account: waiting will not fix it
+        except TiescaleError as exc:  # e.g. the store is busy: report, try again next time
             if on_error is None:
                 raise
             on_error(exc)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from ...sync import DEFAULT_BLUESKY_SERVICE, connect, connections_path, list_connections
+from ...sync import DEFAULT_BLUESKY_SERVICE, Connected, connect, connections_path, list_connections
 from ...sync.credentials import BLUESKY_PASSWORD_ENV, MASTODON_TOKEN_ENV
 from ...sync.runner import StreamReport, SyncReport, parse_duration, run_every, sync_store
 
@@ -67,7 +67,7 @@ def connect_mastodon(instance: str, token: str | None) -> None:
     _print_connected(connect("mastodon", None, instance, secret), MASTODON_TOKEN_ENV)
 
 
-def _print_connected(connected, env: str) -> None:  # type: ignore[no-untyped-def]
+def _print_connected(connected: Connected, env: str) -> None:
     from ..cli import out
 
     where = f"secret stored in {connected.path} (0600)" if connected.secret_stored else \
