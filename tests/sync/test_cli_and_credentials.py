@@ -14,7 +14,7 @@ from tests.sync.replay import Exchange, ReplayServer
 from tiescale.records import UsageError
 from tiescale.surfaces.cli import main
 from tiescale.sync.credentials import (
-    BLUESKY_PASSWORD_ENV, MASTODON_TOKEN_ENV, Connection, Secret, connections_path, load_connections,
+    MASTODON_TOKEN_ENV, Connection, Secret, connections_path, load_connections,
     save_connection,
 )
 from tiescale.sync.base import SyncError
