@@ -31,21 +31,11 @@ from typing import Any
 from ..records import UsageError
 from ..store.db import Store
 from .actions import ACTIVE_ACTIONS_SQL
-from .snapshots import ensure_snapshots
+from .queue_reasons import ACTIONS, fill_names, relationship_reasons
+from .snapshots import default_now, ensure_snapshots
 from .threads import refresh_threads
 
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
-ACTIONS = {"unanswered": "reply", "cooling": "check in", "rising": "welcome", "thank": "thank",
-           "reengage": "check in"}
-QUESTION_RE = (r"(\?|\b(how|what|when|where|why|which) (do|does|did|is|are|can|could|should|would|will|to)\b|"
-               r"\b(can|could|would|will) (you|i|we)\b|\bany (update|news|idea|tips?)\b|\bdo you\b|"
-               r"\bis there\b|\bwie\b|\bpourquoi\b|\bcómo\b|\bdónde\b)")
-COMPLAINT_RE = (r"\b(not working|doesn'?t work|isn'?t working|stopped working|broken|refund|still waiting|"
-                r"never (arrived|came|got)|disappointed|terrible|awful|worst|cancel\w*|wrong|late|missing|"
-                r"problem|issue|complain\w*|unacceptable|error|fail\w*|damaged|charged twice|no one|nobody|"
-                r"ridiculous|frustrat\w*|angry|useless|horrible|bad service|poor service)\b")
-
-
 @dataclass(frozen=True)
 class QueueConfig:
     min_wait_hours: float = 24.0
@@ -91,10 +81,6 @@ class QueueItem:
         return data
 
 
-def _as_naive_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-
-
 def _ago(days: float) -> str:
     if days < 2:
         return f"{days * 24:.0f} hours ago"
@@ -110,7 +96,11 @@ def _quote(text: str | None, width: int = 90) -> str:
 
 def build_queue(store: Store, account: str | None = None, limit: int = 50, now: datetime | None = None,
                 config: QueueConfig | None = None) -> list[QueueItem]:
-    """The ranked queue (needs a writable store: it refreshes the answer index and snapshots)."""
+    """The ranked queue (needs a writable store: it refreshes the answer index, snapshots and cache).
+
+    ``now``: the moment the queue is for (default: the day after the newest touchpoint for the data,
+    the wall clock for done / snooze); given, it is used for both.
+    """
     config = config or DEFAULT_QUEUE
     con = store.con
     if account is not None and not con.execute("SELECT count(*) FROM accounts WHERE handle = ?",
@@ -118,197 +108,134 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
         known = ", ".join(r[0] for r in con.execute("SELECT handle FROM accounts ORDER BY 1").fetchall())
         raise UsageError(f"--account: no account {account!r} in the store (known: {known or 'none'})")
     refresh_threads(store)
-    snaps = ensure_snapshots(store, now, config.window_days, config.history_months)
-    if snaps is None:
+    t_now = _naive(now) if now is not None else default_now(store)
+    if t_now is None:
         return []
-    t_now, t_prev = snaps.now, snaps.previous
+    watermark, total, merges = con.execute("SELECT watermark, total, merges FROM nurture_index_state").fetchone()
+    key = f"{watermark}|{total}|{merges}|{t_now.isoformat()}|{account or ''}|{config!r}"
+    if not con.execute("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]).fetchone()[0]:
+        if not _build_cache(store, key, t_now, account, config, default_date=now is None):
+            return []
     clock = now or datetime.now(timezone.utc)
     clock = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
-    params = {"t": t_now, "tprev": t_prev, "clock": clock, "account": account,
-              "min_wait": config.min_wait_hours, "max_wait": config.max_wait_days,
+    return _read(store, key, t_now, clock, limit, config)
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, config: QueueConfig,
+                 default_date: bool) -> bool:
+    """Score what is missing, then store every candidate for this state of the data."""
+    snaps = ensure_snapshots(store, None if default_date else t_now, config.window_days, config.history_months)
+    if snaps is None:
+        return False
+    con = store.con
+    params = {"t": t_now, "tprev": snaps.previous, "account": account,
               "history_from": t_now - timedelta(days=round(config.history_months * 30.5))}
+    relationship = list(relationship_reasons(store, params, config).values())
+    fill_names(store, relationship, t_now, account)
+    t_tz = t_now.replace(tzinfo=timezone.utc)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in ("nurture_queue_cache", "nurture_queue_messages", "nurture_queue_people", "nurture_queue_names"):
+            con.execute(f"DELETE FROM {table}")
+        account_filter = "AND account = $account" if account is not None else ""
+        query_params: dict[str, Any] = {"key": key, "t_tz": t_tz, "min_wait": config.min_wait_hours,
+                                        "max_wait": config.max_wait_days}
+        if account is not None:
+            query_params["account"] = account
+        con.execute(f"""
+            INSERT INTO nurture_queue_messages
+            SELECT $key, person_id, platform, account, person, ts, kind, text, need FROM nurture_messages
+            WHERE (answered_at IS NULL OR answered_at > $t_tz)
+              AND ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
+              AND ts >= $t_tz - to_microseconds(($max_wait * 86400e6)::BIGINT) {account_filter}""", query_params)
+        if relationship:
+            import pyarrow as pa
+
+            columns = ("person_id", "reason", "priority", "evidence", "action", "score", "tier", "platform",
+                       "account", "person", "name")
+            con.register("q_people", pa.table({c: [getattr(i, c) for i in relationship] for c in columns}))
+            try:
+                con.execute(f"INSERT INTO nurture_queue_people SELECT $key, {', '.join(columns)} FROM q_people",
+                            {"key": key})
+            finally:
+                con.unregister("q_people")
+        con.execute("""
+            INSERT INTO nurture_queue_names
+            SELECT $key, w.person_id, coalesce(p.display_name, p.label), s.score, s.tier
+            FROM (SELECT DISTINCT person_id FROM nurture_queue_messages) w
+            JOIN people p ON p.person_id = w.person_id
+            LEFT JOIN person_scores s ON s.person_id = w.person_id AND s.as_of = $t""", {"key": key, "t": t_now})
+        con.execute("INSERT INTO nurture_queue_cache VALUES (?, now())", [key])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def _read(store: Store, key: str, t_now: datetime, clock: datetime, limit: int,
+          config: QueueConfig) -> list[QueueItem]:
+    """The cached candidates with done / snooze applied: who is waiting first, then the rest."""
+    con = store.con
+    t_tz = t_now.replace(tzinfo=timezone.utc)
     con.execute(f"CREATE OR REPLACE TEMP TABLE q_actions AS {ACTIVE_ACTIONS_SQL}", {"clock": clock})
-    unanswered = _unanswered(store, params, config)
-    relationship = _relationship(store, params, config)
-    con.execute("DROP TABLE IF EXISTS q_actions")
-    items = _merge(unanswered, relationship)
-    items.sort(key=lambda i: (-i.priority, i.person_id))
-    items = items[:limit] if limit else items
-    _fill_names(store, items, t_now, account)
-    return items
-
-
-def _unanswered(store: Store, params: dict[str, Any], config: QueueConfig) -> dict[int, QueueItem]:
-    con = store.con
-    t = params["t"]
-    t_tz = t.replace(tzinfo=timezone.utc)
-    account_filter = "AND m.account = $account" if params["account"] is not None else ""
-    rows = con.execute(f"""
-        WITH pending AS (
-            SELECT d.person_id, m.platform, m.account, m.person, m.ts, m.kind, m.text,
-                   CASE WHEN regexp_matches(lower(coalesce(m.text, '')), $complaint) THEN 'complaint'
-                        WHEN regexp_matches(lower(coalesce(m.text, '')), $question) THEN 'question' END AS need
-            FROM nurture_messages m
-            JOIN identities d ON d.platform = m.platform AND d.handle = m.person
-            LEFT JOIN q_actions a ON a.person_id = d.person_id
-            WHERE (m.answered_at IS NULL OR m.answered_at > $t_tz)
-              AND m.ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
-              AND m.ts >= $t_tz - to_microseconds(($max_wait * 86400e6)::BIGINT)
-              AND (a.done_at IS NULL OR m.ts > a.done_at)
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE q_pending AS
+            SELECT m.person_id, min(m.ts) AS waiting_since, count(*) AS n, bool_or(m.need IS NOT NULL) AS needs,
+                   arg_min(m.platform, (m.need IS NULL, m.ts)) AS platform,
+                   arg_min(m.account, (m.need IS NULL, m.ts)) AS account,
+                   arg_min(m.person, (m.need IS NULL, m.ts)) AS person,
+                   arg_min(m.kind, (m.need IS NULL, m.ts)) AS kind,
+                   arg_min(m.text, (m.need IS NULL, m.ts)) AS text, arg_min(m.ts, (m.need IS NULL, m.ts)) AS ts,
+                   arg_min(m.need, (m.need IS NULL, m.ts)) AS need
+            FROM nurture_queue_messages m LEFT JOIN q_actions a ON a.person_id = m.person_id
+            WHERE m.cache_key = $key AND (a.done_at IS NULL OR m.ts > a.done_at)
               AND (a.snoozed_until IS NULL OR m.ts > a.snoozed_at)
-              {account_filter}
-        )
-        SELECT p.person_id, min(p.ts) AS waiting_since, count(*) AS n,
-               arg_min(p.platform, (p.need IS NULL, p.ts)), arg_min(p.account, (p.need IS NULL, p.ts)),
-               arg_min(p.person, (p.need IS NULL, p.ts)), arg_min(p.kind, (p.need IS NULL, p.ts)),
-               arg_min(p.text, (p.need IS NULL, p.ts)), arg_min(p.ts, (p.need IS NULL, p.ts)),
-               arg_min(p.need, (p.need IS NULL, p.ts))
-        FROM pending p GROUP BY p.person_id
-    """, {"t_tz": t_tz, "complaint": COMPLAINT_RE, "question": QUESTION_RE, "min_wait": params["min_wait"], "max_wait": params["max_wait"],
-          **({"account": params["account"]} if params["account"] is not None else {})}).fetchall()
-    items: dict[int, QueueItem] = {}
-    for person_id, since, n, platform, account, handle, kind, text, ts, need in rows:
-        waited_days = (t_tz - since).total_seconds() / 86400
-        msg_days = (t_tz - ts).total_seconds() / 86400
-        what = {"dm": "a DM", "reply": "a reply", "mention": "a mention", "comment": "a comment"}.get(kind, kind)
-        label = {"question": "asked a question", "complaint": "raised a complaint"}.get(need or "", f"sent {what}")
-        via = f" by DM on {platform}" if kind == "dm" and need else f" in {what} on {platform}" if need else \
-            f" on {platform}"
-        evidence = f"{label}{via} {_ago(msg_days)}, no answer yet: {_quote(text)}"
-        if n > 1:
-            evidence += f" ({n - 1} more message{'s' if n > 2 else ''} waiting since {_ago(waited_days)})"
-        priority = (300 if need else 200) + min(waited_days, config.max_wait_days)
-        items[person_id] = QueueItem(
-            person_id, handle, None, platform, account, "unanswered", round(priority, 2), evidence,
-            "reply by DM" if kind == "dm" else "reply", None, None, since, round(waited_days * 24, 1), need,
-            {"messages_waiting": n})
+            GROUP BY m.person_id""", {"key": key})
+        wanted = limit or 1 << 62
+        rows = con.execute("""
+            SELECT q.person_id, q.waiting_since, q.n, q.platform, q.account, q.person, q.kind, q.text, q.ts, q.need,
+                   (CASE WHEN q.needs THEN 300 ELSE 200 END)
+                   + least(epoch($t_tz - q.waiting_since) / 86400.0, $max_wait) AS priority,
+                   n.name, n.score, n.tier
+            FROM q_pending q LEFT JOIN nurture_queue_names n ON n.cache_key = $key AND n.person_id = q.person_id
+            ORDER BY priority DESC, q.person_id LIMIT $limit""",
+                           {"t_tz": t_tz, "max_wait": config.max_wait_days, "limit": wanted, "key": key}).fetchall()
+        items = [_unanswered_item(t_tz, *row) for row in rows]
+        if len(items) < wanted:
+            quiet = timedelta(days=config.done_quiet_days)
+            others = con.execute("""
+                SELECT r.person_id, r.person, r.name, r.platform, r.account, r.reason, r.priority, r.evidence,
+                       r.action, r.score, r.tier
+                FROM nurture_queue_people r LEFT JOIN q_actions a ON a.person_id = r.person_id
+                WHERE r.cache_key = $key AND r.person_id NOT IN (SELECT person_id FROM q_pending)
+                  AND a.snoozed_until IS NULL AND (a.done_at IS NULL OR $clock >= a.done_at + $quiet)
+                ORDER BY r.priority DESC, r.person_id LIMIT $limit""",
+                                 {"key": key, "clock": clock, "quiet": quiet, "limit": wanted - len(items)}).fetchall()
+            items += [QueueItem(*row, details={"expected_gain": row[6]}) for row in others]
+    finally:
+        con.execute("DROP TABLE IF EXISTS q_actions")
+        con.execute("DROP TABLE IF EXISTS q_pending")
     return items
 
 
-def _relationship(store: Store, params: dict[str, Any], config: QueueConfig) -> dict[int, QueueItem]:
-    """cooling, rising, thank, reengage from the snapshots at T, T - window and the history."""
-    con = store.con
-    if params["account"] is None:
-        def scores(as_of: str) -> str:
-            return f"SELECT person_id, score, tier, first_contact, last_contact FROM person_scores WHERE as_of = {as_of}"
-        history = ("SELECT person_id, max(score) AS peak, arg_max(as_of, score) AS peak_at FROM person_scores "
-                   "WHERE as_of >= $history_from AND as_of <= $t AND score >= $peak GROUP BY 1")
-    else:
-        def scores(as_of: str) -> str:
-            return f"""SELECT d.person_id, max(s.score) AS score, arg_max(s.tier, s.score) AS tier,
-                              min(s.first_contact) AS first_contact, max(s.last_contact) AS last_contact
-                       FROM connection_scores s JOIN identities d ON d.platform = s.platform AND d.handle = s.person
-                       WHERE s.as_of = {as_of} AND s.account = $account GROUP BY 1"""
-        history = ("SELECT d.person_id, max(s.score) AS peak, arg_max(s.as_of, s.score) AS peak_at "
-                   "FROM connection_scores s JOIN identities d ON d.platform = s.platform AND d.handle = s.person "
-                   "WHERE s.as_of >= $history_from AND s.as_of <= $t AND s.account = $account AND s.score >= $peak "
-                   "GROUP BY 1")
-    c = config
-    query_params = {"t": params["t"], "tprev": params["tprev"], "history_from": params["history_from"],
-                    "peak": c.reengage_peak}
-    if params["account"] is not None:
-        query_params["account"] = params["account"]
-    rows = con.execute(f"""
-        WITH cur AS ({scores('$t')}), old AS ({scores('$tprev')}), hist AS ({history}),
-        cand AS (
-            SELECT coalesce(cur.person_id, old.person_id, hist.person_id) AS person_id,
-                   cur.score AS score, cur.tier AS tier, old.score AS old_score, hist.peak, hist.peak_at,
-                   cur.first_contact, coalesce(cur.last_contact, old.last_contact) AS last_contact
-            FROM cur FULL JOIN old USING (person_id) FULL JOIN hist USING (person_id)
-            WHERE cur.score >= {min(c.rising_min_score, c.cooling_min_score, c.thank_min_score)}
-               OR old.score >= {c.cooling_min_score} OR hist.peak IS NOT NULL
-        )
-        SELECT cand.*, np.last_out, np.last_contact AS any_contact, np.median_gap_days,
-               a.done_at, a.snoozed_until
-        FROM cand JOIN people p ON p.person_id = cand.person_id AND p.merged_into IS NULL
-        LEFT JOIN nurture_people np ON np.person_id = cand.person_id
-        LEFT JOIN q_actions a ON a.person_id = cand.person_id
-    """, query_params).fetchall()
-    t = params["t"].replace(tzinfo=timezone.utc)
-    clock = params["clock"]
-    items: dict[int, QueueItem] = {}
-    for (person_id, score, tier, old_score, peak, peak_at, first_contact, last_contact, last_out, any_contact,
-         gap, done_at, snoozed_until) in rows:
-        if snoozed_until is not None:
-            continue
-        if done_at is not None and clock < done_at + timedelta(days=c.done_quiet_days):
-            continue
-        score = score or 0.0
-        contact = any_contact or (last_contact.replace(tzinfo=timezone.utc) if last_contact else None)
-        silence = (t - contact).total_seconds() / 86400 if contact else None
-        item = None
-        if peak is not None and silence is not None and silence >= c.dormant_days:
-            item = ("reengage", peak - score,
-                    f"was a champion ({peak:.1f} on {peak_at:%Y-%m-%d}); silent for {silence:.0f} days, now {score:.1f}")
-        elif old_score is not None and old_score >= c.cooling_min_score and old_score - score >= c.cooling_drop:
-            item = ("cooling", old_score - score,
-                    f"score fell from {old_score:.1f} to {score:.1f} in {c.window_days} days"
-                    + (f"; silent for {silence:.0f} days" if silence is not None and silence >= 2 else ""))
-        elif (score >= c.cooling_min_score and gap and silence is not None and silence >= c.cooling_min_silence_days
-              and silence >= c.rhythm_factor * gap):
-            item = ("cooling", max((old_score or score) - score, 0.0),
-                    f"silent for {silence:.0f} days, {silence / gap:.0f}x their usual gap of {gap:.1f} days "
-                    f"(score {score:.1f})")
-        elif score >= c.thank_min_score:
-            since_out = (t - last_out).total_seconds() / 86400 if last_out else None
-            if since_out is None or since_out >= c.thank_after_days:
-                weeks = 10.0 if since_out is None else min(10.0, since_out / 7)
-                item = ("thank", weeks, f"a champion ({score:.1f}) who keeps showing up; "
-                        + ("you have never written to them" if since_out is None
-                           else f"you last engaged with them {since_out:.0f} days ago"))
-        elif (first_contact is not None and score >= c.rising_min_score
-              and first_contact >= params["tprev"]):
-            new_days = (params["t"] - first_contact).total_seconds() / 86400
-            item = ("rising", score - (old_score or 0.0),
-                    f"new {new_days:.0f} days ago, already at {score:.1f} ({tier})")
-        if item is None:
-            continue
-        reason, gain, evidence = item
-        items[person_id] = QueueItem(person_id, "", None, None, None, reason, round(max(gain, 0.0), 2), evidence,
-                                     ACTIONS[reason], round(score, 1), tier,
-                                     details={"expected_gain": round(max(gain, 0.0), 2)})
-    return items
-
-
-def _merge(unanswered: dict[int, QueueItem], relationship: dict[int, QueueItem]) -> list[QueueItem]:
-    merged = dict(relationship)
-    merged.update(unanswered)  # someone waiting for an answer comes first
-    return list(merged.values())
-
-
-def _fill_names(store: Store, items: list[QueueItem], t_now: datetime, account: str | None) -> None:
-    """Names, the connection to show, and the current score/tier, for the rows shown only."""
-    if not items:
-        return
-    con = store.con
-    ids = [i.person_id for i in items]
-    names = {r[0]: r[1:] for r in con.execute("""
-        SELECT p.person_id, p.label, p.display_name FROM people p WHERE p.person_id IN (SELECT unnest($ids))""",
-        {"ids": ids}).fetchall()}
-    account_filter = "AND s.account = $account" if account is not None else ""
-    params: dict[str, Any] = {"ids": ids, "t": t_now}
-    if account is not None:
-        params["account"] = account
-    main = {r[0]: r[1:] for r in con.execute(f"""
-        SELECT d.person_id, arg_max(s.platform, (s.last_contact, s.score)), arg_max(s.account, (s.last_contact, s.score)),
-               arg_max(s.person, (s.last_contact, s.score)), arg_max(d.username, (s.last_contact, s.score))
-        FROM connection_scores s JOIN identities d ON d.platform = s.platform AND d.handle = s.person
-        WHERE s.as_of = $t AND d.person_id IN (SELECT unnest($ids)) {account_filter}
-        GROUP BY 1""", params).fetchall()}
-    person_level = {r[0]: r[1:] for r in con.execute(
-        "SELECT person_id, score, tier FROM person_scores WHERE as_of = $t AND person_id IN (SELECT unnest($ids))",
-        {"ids": ids, "t": t_now}).fetchall()}
-    usernames = {(r[0], r[1]): r[2] for r in con.execute(
-        "SELECT platform, handle, username FROM identities WHERE person_id IN (SELECT unnest($ids))",
-        {"ids": ids}).fetchall()}
-    for item in items:
-        label, display = names.get(item.person_id, (None, None))
-        if item.reason != "unanswered" and item.person_id in main:
-            item.platform, item.account, item.person, _ = main[item.person_id]
-        if not item.person:
-            item.person = label or f"#{item.person_id}"
-        username = usernames.get((item.platform, item.person))
-        item.name = display or (f"@{username}" if username else label)
-        if item.score is None and item.person_id in person_level:
-            score, tier = person_level[item.person_id]
-            item.score, item.tier = round(score, 1), tier
+def _unanswered_item(t_tz: datetime, person_id: int, since: datetime, n: int, platform: str, account: str,
+                     handle: str, kind: str, text: str | None, ts: datetime, need: str | None, priority: float,
+                     name: str | None, score: float | None, tier: str | None) -> QueueItem:
+    waited_days = (t_tz - since).total_seconds() / 86400
+    msg_days = (t_tz - ts).total_seconds() / 86400
+    what = {"dm": "a DM", "reply": "a reply", "mention": "a mention", "comment": "a comment"}.get(kind, kind)
+    label = {"question": "asked a question", "complaint": "raised a complaint"}.get(need or "", f"sent {what}")
+    via = f" by DM on {platform}" if kind == "dm" and need else f" in {what} on {platform}" if need else \
+        f" on {platform}"
+    evidence = f"{label}{via} {_ago(msg_days)}, no answer yet: {_quote(text)}"
+    if n > 1:
+        evidence += f" ({n - 1} more message{'s' if n > 2 else ''} waiting since {_ago(waited_days)})"
+    return QueueItem(person_id, handle, name, platform, account, "unanswered", round(priority, 2), evidence,
+                     "reply by DM" if kind == "dm" else "reply", None if score is None else round(score, 1), tier,
+                     since, round(waited_days * 24, 1), need, {"messages_waiting": n})

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..scoring.run import resolve_as_of, score_store
 from ..store.db import Store
-from .people import current_as_of
+from .threads import data_end
 
 
 @dataclass
@@ -39,6 +38,8 @@ def _fresh(store: Store, as_of: datetime) -> bool:
 
 def ensure_snapshot(store: Store, as_of: datetime) -> None:
     if not _fresh(store, as_of):
+        from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
+
         _drop_scoring_temps(store)
         score_store(store, as_of)
 
@@ -67,23 +68,43 @@ def month_starts(t: datetime, months: int) -> list[datetime]:
     return [d for d in found if d < t]
 
 
+def default_now(store: Store) -> datetime | None:
+    """Midnight (UTC) after the newest touchpoint, never later than now: the day the data was taken
+    (the same rule as ``tiescale score`` without --as-of)."""
+    newest = data_end(store)
+    if newest is None:
+        return None
+    newest = _naive(newest)
+    end = datetime(newest.year, newest.month, newest.day) + timedelta(days=1)
+    return min(end, _naive(datetime.now(timezone.utc)))
+
+
 def ensure_snapshots(store: Store, now: datetime | None, window_days: int, history_months: int) -> Snapshots | None:
+    """Call after ``refresh_threads``."""
     con = store.con
-    first = con.execute("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
+    first = con.execute("SELECT min(first_ts) FROM imports").fetchone()[0]
+    if first is None:
+        first = con.execute("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
     if first is None:
         return None
     first = _naive(first)
-    t = _naive(resolve_as_of(now, store))
+    t = _naive(now) if now is not None else default_now(store)
+    if t is None:
+        return None
     previous = t - timedelta(days=window_days)
     history = [d for d in month_starts(t, history_months) if d > first]
     for day in ([previous] if previous > first else []) + history:
         ensure_snapshot(store, day)
     ensure_snapshot(store, t)
-    if now is None and current_as_of(store, score_if_needed=False) != t:
-        # `current_as_of` (what `tiescale people` shows) takes the snapshot computed last at the
-        # current import watermark; the older dates scored above must not take its place.
-        store.con.execute("""
-            INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds)
-            SELECT as_of, engine, scale, watermark, connections, 0.0 FROM score_runs
-            WHERE as_of = ? ORDER BY watermark DESC, computed_at DESC LIMIT 1""", [t])
+    if now is None:
+        watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
+        latest = con.execute("SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY computed_at DESC LIMIT 1",
+                             [watermark]).fetchone()
+        if latest is None or latest[0] != t:
+            # `current_as_of` (what `tiescale people` shows) takes the snapshot computed last at the
+            # current import watermark; the older dates scored above must not take its place.
+            con.execute("""
+                INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds)
+                SELECT as_of, engine, scale, watermark, connections, 0.0 FROM score_runs
+                WHERE as_of = ? ORDER BY watermark DESC, computed_at DESC LIMIT 1""", [t])
     return Snapshots(t, previous, history)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..store.db import Store
 
@@ -29,6 +30,14 @@ INBOUND_KINDS = ("reply", "mention", "comment", "dm")
 ANSWER_KINDS = ("reply", "mention", "comment", "quote", "dm")
 #: Outbound kinds that count as engaging with someone (for "thank"): everything but follows.
 ENGAGE_EXCLUDED = ("follow", "unfollow")
+#: What makes a message a question or a complaint (lower-cased text; English first, a few other words).
+QUESTION_RE = (r"(\?|\b(how|what|when|where|why|which) (do|does|did|is|are|can|could|should|would|will|to)\b|"
+               r"\b(can|could|would|will) (you|i|we)\b|\bany (update|news|idea|tips?)\b|\bdo you\b|"
+               r"\bis there\b|\bwie\b|\bpourquoi\b|\bcómo\b|\bdónde\b)")
+COMPLAINT_RE = (r"\b(not working|doesn'?t work|isn'?t working|stopped working|broken|refund|still waiting|"
+                r"never (arrived|came|got)|disappointed|terrible|awful|worst|cancel\w*|wrong|late|missing|"
+                r"problem|issue|complain\w*|unacceptable|error|fail\w*|damaged|charged twice|no one|nobody|"
+                r"ridiculous|frustrat\w*|angry|useless|horrible|bad service|poor service)\b")
 #: A later message to them on another thread or platform answers a message only this soon after it.
 INDIRECT_ANSWER_DAYS = 7
 
@@ -58,17 +67,27 @@ def _counted(store: Store, watermark: int) -> int:
         [watermark]).fetchone()[0]
 
 
+def data_end(store: Store) -> datetime | None:
+    """The newest touchpoint as the index last saw it (call ``refresh_threads`` first)."""
+    row = store.con.execute("SELECT newest_ts FROM nurture_index_state").fetchone()
+    return row[0] if row else None
+
+
 def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
     """Bring the answer index up to date with the store (needs a writable store)."""
     started = time.perf_counter()
     con = store.con
     watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
     merges = _merges_signature(store)
-    state = con.execute("SELECT watermark, interactions, merges FROM nurture_index_state").fetchone()
-    if state is not None and not full and state[2] == merges and state[1] == _counted(store, state[0]):
-        if state[0] == watermark:
+    total = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    state = con.execute("SELECT watermark, interactions, merges, total FROM nurture_index_state").fetchone()
+    mode = "full"
+    if state is not None and not full and state[2] == merges:
+        if state[0] == watermark and state[3] == total:
             return RefreshResult("unchanged", 0, 0, time.perf_counter() - started)
-        mode = "incremental"
+        if state[0] != watermark and state[1] == _counted(store, state[0]):
+            mode = "incremental"  # new imports only, nothing deleted
+    if mode == "incremental":
         touched = f"""
             SELECT DISTINCT d.person_id FROM interactions i
             JOIN identities d ON d.platform = i.platform AND d.handle = i.person
@@ -79,7 +98,6 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
                   WHERE import_id > {int(state[0])} AND direction = 'out' AND in_reply_to IS NOT NULL) r
               ON r.platform = m.platform AND r.in_reply_to = m.item_id"""
     else:
-        mode = "full"
         touched = "SELECT person_id FROM identities"
     con.execute("BEGIN TRANSACTION")
     try:
@@ -93,8 +111,9 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
             con.execute("DELETE FROM nurture_people WHERE person_id IN (SELECT person_id FROM nm_people)")
         messages = _index_people(store, full=mode == "full")
         con.execute("DELETE FROM nurture_index_state")
-        con.execute("INSERT INTO nurture_index_state VALUES (?, ?, ?, now())",
-                    [watermark, _counted(store, watermark), merges])
+        newest = con.execute("SELECT max(ts) FROM interactions").fetchone()[0]
+        con.execute("INSERT INTO nurture_index_state VALUES (?, ?, ?, now(), ?, ?)",
+                    [watermark, _counted(store, watermark), merges, total, newest])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -166,8 +185,10 @@ def _index_people(store: Store, full: bool) -> int:
                     WHEN kind = 'dm' AND later_kind <> 'dm' THEN 'in public'
                     WHEN kind <> 'dm' AND later_kind = 'dm' THEN 'by DM'
                     ELSE 'a later message to them' END AS answer_how,
+               CASE WHEN regexp_matches(lower(coalesce(text, '')), $complaint) THEN 'complaint'
+                    WHEN regexp_matches(lower(coalesce(text, '')), $question) THEN 'question' END AS need,
                import_id
-        FROM joined""")
+        FROM joined""", {"complaint": COMPLAINT_RE, "question": QUESTION_RE})
     # per person: last contact each way, and the median gap between their active days (any direction)
     con.execute(f"""
         INSERT INTO nurture_people

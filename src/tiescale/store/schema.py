@@ -221,6 +221,22 @@ MIGRATIONS.append((
             total BIGINT NOT NULL,               -- count(*) of interactions: a cheap check for deletions
             newest_ts TIMESTAMPTZ                -- the newest touchpoint (the queue's "now" is the day after)
         );
+        -- The queue's candidates for one state of the data (cache_key: imports, merges, date, account,
+        -- settings), so that reading the queue touches only these small tables. Rebuilt when the key
+        -- changes; done / snooze are applied when reading. Person data (message text, names).
+        CREATE TABLE nurture_queue_cache (cache_key VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL);
+        CREATE TABLE nurture_queue_messages (
+            cache_key VARCHAR NOT NULL, person_id BIGINT NOT NULL, platform VARCHAR, account VARCHAR,
+            person VARCHAR, ts TIMESTAMPTZ, kind VARCHAR, text VARCHAR, need VARCHAR
+        );
+        CREATE TABLE nurture_queue_people (
+            cache_key VARCHAR NOT NULL, person_id BIGINT NOT NULL, reason VARCHAR, priority DOUBLE,
+            evidence VARCHAR, action VARCHAR, score DOUBLE, tier VARCHAR, platform VARCHAR, account VARCHAR,
+            person VARCHAR, name VARCHAR
+        );
+        CREATE TABLE nurture_queue_names (
+            cache_key VARCHAR NOT NULL, person_id BIGINT NOT NULL, name VARCHAR, score DOUBLE, tier VARCHAR
+        );
     """,
 ))
 
