@@ -178,7 +178,13 @@ def unmerge_person(con: duckdb.DuckDBPyConnection, ref: str) -> list[int]:
 
 
 def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
-    """Delete a person, their identities and every interaction with them; re-imports skip them."""
+    """Delete a person, their identities and every interaction with them; re-imports skip them.
+
+    Everything else that names them goes too: score snapshots, orders and coupon mappings, the
+    nurture index (their messages) and the actions recorded about them.
+    """
+    from .store.conversions import forget_conversions
+
     person = find_person(con, ref)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -194,10 +200,15 @@ def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
                 "DELETE FROM follower_snapshots WHERE platform = ? AND person = ?", [platform, handle]
             ).fetchone()[0]
             con.execute("INSERT INTO forgotten (platform, handle_hash) VALUES (?, sha256(?))", [platform, handle])
-        con.execute("DELETE FROM person_scores WHERE person_id = ?", [person])
-        con.execute("DELETE FROM identities WHERE person_id = ?", [person])
+        for platform, handle in ids:
+            con.execute("DELETE FROM nurture_messages WHERE platform = ? AND person = ?", [platform, handle])
         merged = [r[0] for r in con.execute(
             "SELECT person_id FROM people WHERE merged_into = ?", [person]).fetchall()]
+        counts["orders"] = forget_conversions(con, person)  # finds orders through the identities: before they go
+        for person_id in (person, *merged):
+            for table in ("person_scores", "nurture_actions", "nurture_people", "nurture_messages"):
+                con.execute(f"DELETE FROM {table} WHERE person_id = ?", [person_id])
+        con.execute("DELETE FROM identities WHERE person_id = ?", [person])
         con.execute("DELETE FROM people WHERE person_id = ? OR merged_into = ?", [person, person])
         con.execute("DELETE FROM merges WHERE into_person = ? OR from_person = ?", [person, person])
         counts["people"] = 1 + len(merged)
