@@ -8,6 +8,7 @@ fixture recording, each with its own author, URI and time), served newest first 
 Measures, in this process (best of ``--runs``):
 
 - ``reference``: ``ingest_path`` of all the pages saved as one file (the export path, one transaction);
+- ``page files``: ``ingest_path`` of each page saved as its own file (what a sync does, without HTTP);
 - ``first sync``: ``sync_store`` into a fresh store: login, every page over HTTP, one import and
   cursor transaction per page;
 - ``next sync``: the same again when nothing is new: one page, stopped at the high water.
@@ -35,6 +36,7 @@ from tiescale.store.db import Store  # noqa: E402
 from tiescale.store.ingest import ingest_path  # noqa: E402
 from tiescale.sync.credentials import Connection, Secret  # noqa: E402
 from tiescale.sync.runner import RetryPolicy, sync_store  # noqa: E402
+import tiescale.sync.bluesky  # noqa: E402,F401  (imported here: its ~1 s import is not part of a sync)
 
 OWN = "did:plc:hbrcf6ee7yzq2mxk4w3vt5ab"
 PATH = "/xrpc/app.bsky.notification.listNotifications"
@@ -88,17 +90,24 @@ def main() -> None:
     pages = make_pages(args.pages, args.per_page)
     work = Path(tempfile.mkdtemp(prefix="tiescale-bench-sync-"))
     os.environ["XDG_CONFIG_HOME"] = str(work / "config")
-    results: dict[str, list[float]] = {"reference": [], "first sync": [], "next sync": []}
+    results: dict[str, list[float]] = {"reference": [], "page files": [], "first sync": [], "next sync": []}
     counts = {}
     try:
         export = work / "notifications.json"
         export.write_text(json.dumps(pages))
+        page_files = []
+        for number, page in enumerate(pages):
+            page_files.append(work / f"page-{number:04d}.json")
+            page_files[-1].write_text(json.dumps(page))
         with ReplayServer(exchanges(pages)) as server:
             connection = Connection("bluesky", "harbor.example.com", server.url, Secret("bench-pass"), True)
             for run in range(args.runs):
                 with Store(work / f"ref{run}.duckdb") as store:
                     results["reference"].append(timed(lambda: ingest_path(store, export, fmt="bluesky", account=OWN)))
                     counts["reference"] = store.con.execute("SELECT count(*) FROM interactions").fetchone()[0]
+                with Store(work / f"pages{run}.duckdb") as store:
+                    results["page files"].append(timed(lambda: [ingest_path(store, f, fmt="bluesky", account=OWN)
+                                                               for f in page_files]))
                 with Store(work / f"sync{run}.duckdb") as store:
                     policy = RetryPolicy(sleep=lambda s: None)
                     results["first sync"].append(timed(lambda: sync_store(store, connections=[connection],
