@@ -84,13 +84,20 @@ def _ts(value: Any) -> datetime:
 
 
 # -- detection ------------------------------------------------------------------------------
+#: Detection opens JSON members to look for the marker; in a big export (thousands of JSON files
+#: of another platform) only the members named like sync's pages are opened.
+MAX_MEMBERS_OPENED = 50
+
+
 def _members(files: ExportFiles) -> list[str]:
+    names = [n for n in files.names() if n.lower().endswith(".json")]
+    if len(names) > MAX_MEMBERS_OPENED:
+        names = [n for n in names if "mastodon" in n.lower().rsplit("/", 1)[-1]][:MAX_MEMBERS_OPENED * 20]
     found = []
-    for name in files.names():
-        if name.lower().endswith(".json"):
-            with files.open_binary(name) as handle:
-                if _MARKER.match(handle.read(256)):
-                    found.append(name)
+    for name in names:
+        with files.open_binary(name) as handle:
+            if _MARKER.match(handle.read(256)):
+                found.append(name)
     return found
 
 
