@@ -97,7 +97,8 @@ def page(browser: Any) -> Iterator[Any]:
     pg.problems = []  # type: ignore[attr-defined]
     pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.on("dialog", lambda d: d.accept() if d.type == "confirm" else (pg.problems.append(f"dialog: {d.message}"),
+                                                                        d.dismiss()))
     yield pg
     context.close()
 

@@ -47,7 +47,7 @@ def report_data(store: Store, top: int = 25, queue_size: int = 15) -> dict[str, 
     data["responsiveness_chart"] = views.responsiveness_chart(data["responsiveness_summary"])
     data["rv"] = views.revenue_view(data)
     data["headline"] = views.headline(data)
-    data["content_view"] = views.content_view(data["content"])
+    data["cv"] = views.content_view(data["content"])
     return data
 
 

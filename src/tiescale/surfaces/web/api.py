@@ -182,9 +182,10 @@ def responsiveness(request: Request, account: str | None = Query(None, max_lengt
 
 
 @router.get("/content", response_model=SectionOut, responses=ERRORS)
-def content(request: Request, account: str | None = Query(None, max_length=300), by: By = "month") -> Any:
+def content(request: Request, account: str | None = Query(None, max_length=300),
+            by: Literal["week", "month"] = "month") -> Any:
     """The content mix over time and what each kind of post earns."""
-    return _read(request, lambda s: views.content_data(s, account, by)["content"].to_dict())
+    return views.content_data(request.app.state.gate, request.app.state.memo, account, by)["content"].to_dict()
 
 
 @router.post("/classify", response_model=SectionOut, responses=ERRORS)

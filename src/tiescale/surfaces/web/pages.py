@@ -172,6 +172,7 @@ def overview_page(request: Request) -> HTMLResponse:
     data["responsiveness_chart"] = views.responsiveness_chart(data["responsiveness_summary"])
     data["headline"] = views.headline(data)
     data["revenue_by_tier"] = views.revenue_tier_chart(data["revenue"])
+    data["cv"] = views.content_view(data["content"])
     return render(request, "overview.html", {"active": "overview", **data})
 
 
@@ -217,8 +218,11 @@ def queue_page(request: Request, account: str | None = None, reason: str | None 
 
 
 @router.get("/content", response_class=HTMLResponse)
-def content_page(request: Request, account: str | None = None) -> HTMLResponse:
-    data = read(request, lambda s: views.content_data(s, account or None))
+def content_page(request: Request, account: str | None = None,
+                 by: str = Query("month", pattern="^(week|month)$")) -> HTMLResponse:
+    data = views.content_data(request.app.state.gate, request.app.state.memo, account or None, by)
+    data["db_name"] = request.app.state.gate.path.name
+    data["cv"] = views.content_view(data["content"])
     return render(request, "content.html", {"active": "content", "account": account or "", **data})
 
 
@@ -230,10 +234,10 @@ def revenue_page(request: Request) -> HTMLResponse:
 
 
 # -- htmx actions (POST, CSRF-checked by the security middleware) ------------------------------------
-def _toast(response: Response, message: str) -> Response:
+def _toast(response: Response, message: str, **events: Any) -> Response:
     import json
 
-    response.headers["HX-Trigger"] = json.dumps({"toast": message})
+    response.headers["HX-Trigger"] = json.dumps({"toast": message, **events})
     return response
 
 
@@ -242,7 +246,7 @@ def queue_done(request: Request, person: str = Form(..., max_length=300), note: 
     fn = views.capabilities.function("actions", "mark_done")
     with request.app.state.gate.write() as store:
         fn(store, person, note=(note or None))
-    return _toast(HTMLResponse(""), f"Done: {person}")
+    return _toast(HTMLResponse(""), f"Done: {person}", queueRemoved=person)
 
 
 @router.post("/ui/queue/snooze", response_class=HTMLResponse)
@@ -251,7 +255,7 @@ def queue_snooze(request: Request, person: str = Form(..., max_length=300),
     fn = views.capabilities.function("actions", "snooze")
     with request.app.state.gate.write() as store:
         fn(store, person, days)
-    return _toast(HTMLResponse(""), f"Snoozed {person} for {days} days")
+    return _toast(HTMLResponse(""), f"Snoozed {person} for {days} days", queueRemoved=person)
 
 
 @router.post("/ui/people/{person_id}/note", response_class=HTMLResponse)

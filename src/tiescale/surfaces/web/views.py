@@ -139,10 +139,14 @@ def queue_data(gate: StoreGate, memo: Memo, account: str | None = None) -> dict[
     return {"snap": snap, "accounts": accounts, **nurture(gate, memo, version, account)}
 
 
-def content_data(store: Store, account: str | None = None, by: str = "month") -> dict[str, Any]:
-    return {"snap": queries.snapshot(store), "content": attempt("content", "content_report", store, account=account,
-                                                                by=by),
-            "classifier": capabilities.available("classify"), "accounts": queries.accounts(store)}
+def content_data(gate: StoreGate, memo: Memo, account: str | None = None, by: str = "month") -> dict[str, Any]:
+    with gate.read() as store:
+        version = store_version(store)
+        data = {"snap": queries.snapshot(store), "classifier": capabilities.available("classify"),
+                "accounts": queries.accounts(store)}
+        data["content"] = memo.get(("content", account, by, version),
+                                   lambda: attempt("content", "content_report", store, account=account, by=by))
+    return data
 
 
 def revenue_data(store: Store) -> dict[str, Any]:
@@ -311,8 +315,36 @@ def _tier_label(tier: str) -> str:
     return "never talked" if tier == "none" else tier
 
 
+LABEL_COLORS = {"promotional": "#ef4444", "relational": "#10b981", "value": "#3b82f6"}
+
+
 def content_view(section: Section) -> dict[str, Any]:
-    """The content report's figures (shown generically until its shape is wired in)."""
+    """The content report's charts: the mix over time and what each kind of post earns."""
+    from . import charts
+
     if not section.available or section.data is None:
         return {}
-    return {"raw": plain(section.data)}
+    r = plain(section.data)
+    labels = ["promotional", "relational", "value"]
+    mix = r.get("mix") or []
+    out: dict[str, Any] = {"r": r}
+    out["mix_chart"] = charts.stacked_bars(
+        [{"label": _period(m["period"]), "values": {k: m.get(k, 0) for k in labels}} for m in mix], labels,
+        "the mix of posts over time", colors=LABEL_COLORS)
+    out["mix_small"] = charts.stacked_bars(
+        [{"label": _period(m["period"]), "values": {k: m.get(k, 0) for k in labels}} for m in mix[-12:]], labels,
+        "the mix of posts over time", colors=LABEL_COLORS, height=170)
+    earnings = r.get("earnings") or []
+    out["earn_chart"] = charts.hbar_chart(
+        [{"label": e["label"], "value": (e.get("per_post") or {}).get("replies", 0),
+          "color": LABEL_COLORS.get(e["label"], "#94a3b8")} for e in earnings], "replies per post")
+    return out
+
+
+def _period(value: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value if len(value) > 7 else value + "-01")
+    except ValueError:
+        return value

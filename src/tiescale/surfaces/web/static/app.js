@@ -21,9 +21,9 @@
     toast(text, true);
   });
   document.addEventListener("htmx:sendError", function () { toast("The dashboard server is not answering", true); });
-  document.addEventListener("htmx:afterSwap", function () {
-    var list = document.getElementById("queue-list"), count = document.getElementById("queue-count");
-    if (list && count) count.textContent = list.querySelectorAll("li.q-item").length;
+  document.addEventListener("queueRemoved", function () {
+    var count = document.getElementById("queue-count");
+    if (count) count.textContent = Math.max(0, parseInt(count.textContent, 10) - 1);
   });
   document.addEventListener("change", function (e) {
     var form = e.target && e.target.form;
