@@ -14,7 +14,8 @@ Protocols:
 1. YouTube, leave one video out: train on the brand posts and the other three videos' comments,
    test on every comment of the held-out video (promotional = the collection's spam label).
 2. Brand posts, leave one industry out: the 339 posts written for the project, each industry
-   held out in turn (trained on the other industries' posts and all YouTube comments);
+   held out in turn (tiescale trained on the other industries' posts and all YouTube comments;
+   the tf-idf reference on the other industries' posts only, three classes);
    per-class precision/recall/F1 and the 3x3 confusion matrix, pooled over the 16 folds.
 3. SMS: a fixed 30% of the SMS collection held out (seed 5); trained on the other 70%, the
    brand posts and the YouTube comments. Reported to show what SMS-style spam looks like.
@@ -116,7 +117,9 @@ def brand_protocol(brand: list[Example], youtube: list[Example], config: Trainin
         texts = [e.text for e in held]
         truth += [e.label for e in held]
         predicted["tiescale"] += tiescale_system(training, config)(texts)
-        predicted["tfidf-lr"] += tfidf_system(training)(texts)
+        # the reference learns the three classes from the brand posts alone: mapping the YouTube
+        # comments' "genuine" to one of relational/value would bias it
+        predicted["tfidf-lr"] += tfidf_system([e for e in training if e.source == "brand"])(texts)
         predicted["keywords"] += keyword_rule(texts)
     out: dict = {"posts": len(truth), "industries": len({e.group for e in brand})}
     for name, labels in predicted.items():
