@@ -67,7 +67,8 @@ def exchanges(pages: list[dict]) -> list[Exchange]:
                    if e.path.endswith("createSession"))
     session.times = 0
     found = [session, Exchange("GET", "/xrpc/app.bsky.feed.getAuthorFeed", body={"feed": []}, times=0),
-             Exchange("GET", "/xrpc/chat.bsky.convo.listConvos", body={"convos": []}, times=0)]
+             Exchange("GET", "/xrpc/chat.bsky.convo.listConvos", body={"convos": []}, times=0),
+             Exchange("GET", "/xrpc/com.atproto.repo.listRecords", body={"records": []}, times=0)]
     for number, page in enumerate(pages):
         query = {"cursor": f"c{number * len(pages[0]['notifications'])}"} if number else {}
         found.append(Exchange("GET", PATH, query, body=page, times=0))

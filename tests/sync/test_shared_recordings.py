@@ -58,7 +58,8 @@ def test_real_recordings_after_the_same_export_add_nothing(tmp_path: Path, share
         server.add(Exchange("GET", notifications.path, last_page, body={"notifications": []}, times=0),
                    Exchange("GET", messages.path, {"cursor": json.loads(messages.body)["cursor"]},
                             body={"messages": []}, times=0),
-                   Exchange("GET", "/xrpc/app.bsky.feed.getAuthorFeed", body={"feed": []}, times=0))
+                   Exchange("GET", "/xrpc/app.bsky.feed.getAuthorFeed", body={"feed": []}, times=0),
+                   Exchange("GET", "/xrpc/com.atproto.repo.listRecords", body={"records": []}, times=0))
         summary = ingest_path(store, export, fmt="bluesky", account=OWN)
         assert summary.total_new > 0
         before = store.con.execute("SELECT count(*) FROM interactions").fetchone()[0]

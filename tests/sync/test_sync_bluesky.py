@@ -45,7 +45,8 @@ def test_full_sync_stores_what_the_recordings_hold(tmp_path: Path, server: Repla
     with Store(tmp_path / "synced.duckdb") as synced:
         report = run(synced, server, policy)
         assert [s.status for s in report.streams] == ["ok"] * len(report.streams)
-        assert {s.stream for s in report.streams} == {"notifications", "posts", "chat:3kconvoharborbea"}
+        assert {s.stream for s in report.streams} == {"notifications", "posts", "likes", "follows",
+                                                      "chat:3kconvoharborbea"}
         assert not server.unmatched
         # The same responses saved as files and imported as an export give the same store.
         saved = tmp_path / "saved"
@@ -54,6 +55,7 @@ def test_full_sync_stores_what_the_recordings_hold(tmp_path: Path, server: Repla
             {"notifications": recorded_items("listNotifications", "notifications")}))
         (saved / "feed.json").write_text(json.dumps({"feed": recorded_items("getAuthorFeed", "feed")}))
         (saved / "messages.json").write_text(json.dumps({"messages": recorded_items("getMessages", "messages")}))
+        (saved / "records.json").write_text(json.dumps({"records": recorded_items("listRecords", "records")}))
         with Store(tmp_path / "imported.duckdb") as imported:
             ingest_path(imported, saved, fmt="bluesky", account=OWN_DID)
             assert keys(synced) == keys(imported)
@@ -80,16 +82,16 @@ def test_sync_after_an_export_adds_only_what_is_new(tmp_path: Path, server: Repl
         run(only_sync, server, policy)
         from_sync = keys(only_sync)
     with Store(tmp_path / "store.duckdb") as store:
-        for name in ("notifications.json", "author_feed.json", "messages.json"):
+        for name in ("repo.car", "notifications.json", "author_feed.json", "messages.json"):
             ingest_path(store, export / name, fmt="bluesky", account=OWN_DID)
         from_export = keys(store)
-        assert from_export and from_export <= from_sync  # the recordings overlap the export
+        assert from_export & from_sync  # the recordings overlap the export (likes, follows, notifications, DMs)
         report = run(store, server, policy)
         assert keys(store) == from_export | from_sync
         new_interactions = len(from_sync - from_export)
         new_posts = report.new_items - new_interactions
         assert new_interactions > 0 and new_posts >= 0
-        assert sum(s.duplicates for s in report.streams) >= len(from_export)
+        assert sum(s.duplicates for s in report.streams) >= len(from_export & from_sync)
         duplicated = store.con.execute("SELECT count(*) FROM (SELECT platform, person, dedupe_key FROM interactions "
                                        "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         assert duplicated == 0

@@ -1,12 +1,13 @@
-"""Bluesky through the ``atproto`` client: notifications, the own posts and replies, chat.
+"""Bluesky through the ``atproto`` client: notifications, the own posts and replies, likes and
+follows (the own repository's records), chat.
 
 Every call goes through :class:`atproto.Client` (session, token refresh, the PDS switch after
 login, the ``atproto-proxy`` header for chat), asking for the raw XRPC JSON so that the pages
-saved for ingest are exactly what the server sent. Notifications and the author feed are saved
-as the API responses they are and read by :mod:`tiescale.sources.bluesky`, the same parser as a
-saved export; chat messages are written in the canonical events format (a getMessages page does
-not say who is in the conversation, ``listConvos`` does), with the message id as the dedupe key,
-as the export parser uses.
+saved for ingest are exactly what the server sent. Notifications, the author feed and the
+``listRecords`` pages are saved as the API responses they are and read by
+:mod:`tiescale.sources.bluesky`, the same parser as a saved export; chat messages are written in
+the canonical events format (a getMessages page does not say who is in the conversation,
+``listConvos`` does), with the message id as the dedupe key, as the export parser uses.
 """
 from __future__ import annotations
 
@@ -163,6 +164,10 @@ class BlueskyClient(PlatformClient):
                    self._save_json("notifications"), account_hint=self.account),
             Stream("posts", "walk", self._feed, self._feed_position, self._save_json("feed"),
                    account_hint=self.account),
+            Stream("likes", "walk", self._records("app.bsky.feed.like"), self._record_position,
+                   self._save_json("records"), account_hint=self.account),
+            Stream("follows", "walk", self._records("app.bsky.graph.follow"), self._record_position,
+                   self._save_json("records"), account_hint=self.account),
         ]
         try:
             found.extend(self._chat_streams())
@@ -195,6 +200,20 @@ class BlueskyClient(PlatformClient):
             return iso_position(reason.get("indexedAt"))
         post = item.get("post") if isinstance(item.get("post"), dict) else {}
         return iso_position(post.get("indexedAt"))
+
+    def _records(self, collection: str) -> Callable[[str | None, str | None], Page]:
+        """The own repository's likes or follows (``listRecords``, newest first): outbound touchpoints."""
+        def fetch(cursor: str | None, since: str | None) -> Page:
+            params = models.ComAtprotoRepoListRecords.Params(repo=self.account, collection=collection,
+                                                             limit=PAGE_LIMIT, cursor=cursor)
+            data = self._query(self.client, "com.atproto.repo.listRecords", params, f"listRecords {collection}")
+            return Page(_items(data, "records"), _str(data.get("cursor")))
+        return fetch
+
+    @staticmethod
+    def _record_position(item: dict[str, Any]) -> str | None:
+        value = item.get("value") if isinstance(item.get("value"), dict) else {}
+        return iso_position(value.get("createdAt"))
 
     def _save_json(self, key: str) -> Callable[[list[dict[str, Any]], Path, str], tuple[Path, str]]:
         def save(items: list[dict[str, Any]], folder: Path, stem: str) -> tuple[Path, str]:
