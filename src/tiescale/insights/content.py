@@ -144,12 +144,20 @@ def classify_cached(store: Store, texts: list[str], model: Model | None = None) 
                    "p_promotional": verdict.probabilities["promotional"], "cues": verdict.cues}
                   if verdict else {"label": "value", "confidence": 0.0, "p_promotional": 0.0, "cues": []})
     if new and has_table:
-        rows = [(h, model.model_id, v["label"], v["confidence"], v["p_promotional"], json.dumps(v["cues"]))
-                for h, v in new.items()]
+        import pyarrow as pa
+
+        table = pa.table({
+            "text_hash": list(new), "model": [model.model_id] * len(new),
+            "label": [v["label"] for v in new.values()], "confidence": [float(v["confidence"]) for v in new.values()],
+            "p_promotional": [float(v["p_promotional"]) for v in new.values()],
+            "cues": [json.dumps(v["cues"]) for v in new.values()]})
+        store.con.register("content_new_labels", table)
         try:
-            store.con.executemany("INSERT OR IGNORE INTO content_labels VALUES (?, ?, ?, ?, ?, ?)", rows)
+            store.con.execute("INSERT OR IGNORE INTO content_labels SELECT * FROM content_new_labels").fetchall()
         except duckdb.Error:
             pass  # a read-only store: the verdicts are used, not kept
+        finally:
+            store.con.unregister("content_new_labels")
     known.update(new)
     return [known[h] for h in hashes]
 
