@@ -80,6 +80,7 @@ def test_reactions_conversations_and_relationship_change_of_one_post(tmp_path: P
         ("2023-08-27T10:00:00Z", "dan", "in", "repost", "r5", "", post, post),
         ("2023-09-05T10:00:00Z", "cat", "in", "reply", "r6", "Late to this", post, post),  # after 7 days
         ("2023-08-26T12:00:00Z", "eve", "in", "reply", "r7", "Unrelated", "999", "999"),  # another thread
+        ("2023-08-27T12:00:00Z", "fay", "in", "mention", "m1", "@harbour lovely beans", "", ""),  # answers no post
         ("2023-11-20T10:00:00Z", "ana", "in", "dm", "d1", "Thanks again!", "", ""),  # the data runs on
     ]
     with events.open("w", newline="", encoding="utf-8") as handle:
@@ -96,6 +97,7 @@ def test_reactions_conversations_and_relationship_change_of_one_post(tmp_path: P
     assert ours[0].replies == 3  # r1, r3, r4: r6 is too late, r7 answers something else
     assert ours[0].conversations == 1  # ana was answered; ben was not
     assert ours[0].likes == 12 and ours[0].reposts == 3  # the export's counts exceed the dated ones
+    assert ours[0].mentions == 1  # fay's mention, credited to the latest post before it
     kind = next(e for e in report.earnings if e.label == ours[0].label)
     assert kind.responders >= 2 and kind.conversations >= 1
     assert kind.relationship_change is not None and kind.relationship_change > 0  # strangers before the post

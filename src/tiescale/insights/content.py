@@ -8,7 +8,8 @@ and its outbound messages (replies, comments, DMs, mentions) as promotional, rel
 - how far the feed is from 80/20 (at most one post in five sells) and from 4-1-1 (of six posts:
   four value, one relational, one promotional);
 - what each kind earns in the 7 days after a post: replies, mentions, reposts, likes (tied to the
-  post by its id or thread), two-way conversations started (someone responded and the brand
+  post by its id or thread; a mention that answers no post is credited to the account's latest
+  post before it on that platform), two-way conversations started (someone responded and the brand
   answered them within 7 days), and the relationship change of the people who responded (their
   connection's 0-10 score 30 days after the post minus on the day, on the relationship scale);
 - the posts that started the most conversations, and the most salesy posts and messages.
@@ -29,7 +30,9 @@ import duckdb
 from ..classify.model import LABELS, Model, load_model
 from ..records import UsageError
 from ..store.db import Store
-from .content_data import FEED_SQL, MESSAGES_SQL, RESPONSES_SQL, account_filter, relationship_changes
+from .content_data import (
+    FEED_SQL, LOOSE_MENTIONS_SQL, MESSAGES_SQL, RESPONSES_SQL, account_filter, relationship_changes,
+)
 
 SELL_LIMIT = 0.20
 RULE_4_1_1 = {"value": 4 / 6, "relational": 1 / 6, "promotional": 1 / 6}
@@ -85,6 +88,7 @@ class ContentPost:
     conversations: int = 0
     likes: int = 0
     reposts: int = 0
+    mentions: int = 0
 
 
 @dataclass
@@ -293,6 +297,7 @@ def _engagement(store: Store, feed: list[dict[str, Any]]) -> dict[tuple[str, str
     store.con.register("content_feed_keys", _arrow(keys))
     try:
         rows = store.con.execute(RESPONSES_SQL.format(days=WINDOW_DAYS)).fetchall()
+        loose = store.con.execute(LOOSE_MENTIONS_SQL.format(days=WINDOW_DAYS)).fetchall()
     finally:
         store.con.unregister("content_feed_keys")
     for platform, account, item_id, kind, count, people, answered in rows:
@@ -303,6 +308,8 @@ def _engagement(store: Store, feed: list[dict[str, Any]]) -> dict[tuple[str, str
         if kind in ("reply", "comment", "quote", "mention"):
             entry["responders"] += list(people or [])
             entry["conversations"] += answered
+    for platform, account, item_id, count in loose:
+        out[(platform, account, item_id)]["mentions"] += count
     for row in feed:
         entry = out[_key(row)]
         entry["likes"] = max(entry["likes"], int(row.get("likes") or 0))  # the export's own count, undated
@@ -353,7 +360,7 @@ def _post(row: dict[str, Any], scope: str, got: dict[str, Any]) -> ContentPost:
     return ContentPost(row["platform"], row["account"], row["item_id"], row["ts"], scope, row["kind"], row["label"],
                        row["confidence"], row["p_promotional"], row["cues"], row["text"], row.get("url"),
                        got.get("replies", 0), got.get("conversations", 0), got.get("likes", 0),
-                       got.get("reposts", 0))
+                       got.get("reposts", 0), got.get("mentions", 0))
 
 
 def as_utc(value: datetime) -> datetime:

@@ -68,6 +68,22 @@ RESPONSES_SQL = f"""
     GROUP BY x.platform, x.account, x.item_id, x.kind
 """
 
+#: Mentions of the account that answer no post, credited to the latest feed post of the same
+#: account less than {days} days before them (last touch).
+LOOSE_MENTIONS_SQL = """
+    WITH m AS (
+        SELECT platform, account, ts, in_reply_to, thread FROM interactions i
+        WHERE direction = 'in' AND kind = 'mention' AND ts IS NOT NULL AND in_reply_to IS NULL
+          AND EXISTS (SELECT 1 FROM content_feed_keys f WHERE f.platform = i.platform AND f.account = i.account)
+          AND NOT EXISTS (SELECT 1 FROM content_feed_keys f WHERE f.platform = i.platform AND f.account = i.account
+                          AND (i.thread = f.item_id OR (f.thread IS NOT NULL AND i.thread = f.thread)))
+    )
+    SELECT f.platform, f.account, f.item_id, count(*) AS n
+    FROM m ASOF JOIN content_feed_keys f ON m.platform = f.platform AND m.account = f.account AND m.ts >= f.ts
+    WHERE m.ts < f.ts + INTERVAL {days} DAY
+    GROUP BY ALL
+"""
+
 
 def account_filter(store: Store, account: str | None) -> tuple[str, list[Any]]:
     """SQL (``AND account IN (...)``) for an account given by handle, id or display name."""
