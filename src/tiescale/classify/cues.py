@@ -110,6 +110,6 @@ def find_cues(text: str) -> list[str]:
 
 
 def describe(names: list[str], label: str) -> list[str]:
-    """Short phrases for the cues that support ``label`` (those of its kind first)."""
-    own = [CUE_BY_NAME[n].says for n in names if CUE_BY_NAME[n].kind == label]
-    return own or [CUE_BY_NAME[n].says for n in names]
+    """Short phrases for the cues that point to ``label``; empty when the model judged from the
+    wording alone (cues of another kind would not explain the verdict)."""
+    return [CUE_BY_NAME[n].says for n in names if CUE_BY_NAME[n].kind == label]
