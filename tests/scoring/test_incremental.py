@@ -91,3 +91,32 @@ def test_non_midnight_as_of_uses_the_exact_path(tmp_path: Path) -> None:
         last = store.con.execute(
             "SELECT max(last_contact) FROM connection_scores WHERE as_of = TIMESTAMP '2024-10-01 12:30:00'").fetchone()[0]
         assert last < __import__("datetime").datetime(2024, 10, 1, 12, 30)
+
+
+def test_every_incremental_snapshot_equals_a_full_recomputation(tmp_path: Path) -> None:
+    """New days only (the additive path), a late older export (the recompute path), people on two
+    platforms (person roll-ups): each snapshot checked, not only the last."""
+    first, later = split_events(tmp_path)
+    steps = [(first, "2024-08-01"), (None, "2024-09-15"), (None, "2024-11-01"), (later, "2025-01-10"),
+             (None, "2025-02-20")]
+    imported: list[Path] = []
+    with Store(tmp_path / "inc.duckdb") as inc:
+        for n, (path, as_of) in enumerate(steps):
+            if path is not None:
+                ingest_path(inc, path)
+                imported.append(path)
+            if n == 0:
+                merge_people(inc.con, "x:p1", "mastodon:p1")  # one person, two platforms
+            run = score_store(inc, as_of)
+            assert run.mode == ("full" if n == 0 else "incremental")
+            with Store(tmp_path / f"full{n}.duckdb") as full:
+                for p in imported:
+                    ingest_path(full, p)
+                merge_people(full.con, "x:p1", "mastodon:p1")
+                assert score_store(full, as_of, force=True).mode == "full"
+                for name, keys in (("connection_scores", "account, platform, person"), ("person_scores", "person_id")):
+                    assert_same(table(inc, name, keys, as_of), table(full, name, keys, as_of))
+        multi = inc.con.execute("""SELECT count(*) FROM (SELECT i.person_id FROM connection_scores s
+            JOIN identities i ON i.platform = s.platform AND i.handle = s.person WHERE s.as_of = '2025-02-20'
+            GROUP BY 1 HAVING count(*) > 1)""").fetchone()[0]
+        assert multi > 0  # people with several connections took part

@@ -58,12 +58,13 @@ def _events_sql(where: str = "TRUE") -> str:
                FROM interactions i WHERE i.ts IS NOT NULL AND {where}"""
 
 
-def _connection_days(con, backend, view: str, as_of: datetime) -> ir.Table:  # type: ignore[no-untyped-def]
+def _connection_days(con, backend, view: str, as_of: datetime,  # type: ignore[no-untyped-def]
+                     name: str = "conn_days") -> ir.Table:
     """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
     events = backend.table(view)
     events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
-    _materialize(con, "conn_days", daily(events, CONNECTION_KEYS, as_of))
-    return backend.table("conn_days")
+    _materialize(con, name, daily(events, CONNECTION_KEYS, as_of))
+    return backend.table(name)
 
 
 def _materialize(con, name: str, expr: ir.Table) -> None:  # type: ignore[no-untyped-def]
@@ -77,34 +78,17 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
     cut = _ts(as_of)
+    people_changed = prev is not None and con.execute(
+        "SELECT count(*) FROM merges WHERE greatest(created_at, coalesce(undone_at, created_at)) > ?",
+        [prev.computed_at]).fetchone()[0] > 0
     if prev is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
         days = _connection_days(con, backend, "score_events", as_of)
         _materialize(con, "conn_dims", dimensions(days, CONNECTION_KEYS, as_of, config))
-        touched = None
+        _person_dims(store, backend, as_of, config, None, incremental=False)
     else:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE touched_pairs AS
-            SELECT DISTINCT account, platform, person FROM interactions
-            WHERE ts IS NOT NULL AND ts < {cut} AND (import_id > {int(prev.watermark)} OR ts >= {_ts(prev.as_of)})
-            UNION SELECT account, platform, person FROM scoring_dirty""")
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS
-            SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN touched_pairs t
-            ON e.account = t.account AND e.platform = t.platform AND e.person = t.person""")
-        days = _connection_days(con, backend, "score_events", as_of)
-        _materialize(con, "fresh_conn", dimensions(days, CONNECTION_KEYS, as_of, config))
-        rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE conn_dims AS
-            SELECT account, platform, person, {rolled} FROM connection_scores s
-            WHERE s.as_of = {_ts(prev.as_of)} AND NOT EXISTS (SELECT 1 FROM touched_pairs t
-                WHERE t.account = s.account AND t.platform = s.platform AND t.person = s.person)
-            UNION ALL BY NAME SELECT * FROM fresh_conn""")
-        touched = "touched_pairs"
-    people_changed = prev is not None and con.execute(
-        "SELECT count(*) FROM merges WHERE greatest(created_at, coalesce(undone_at, created_at)) > ?",
-        [prev.computed_at]).fetchone()[0] > 0
-    _person_dims(store, backend, as_of, config, None if people_changed else prev, touched)
+        _touched_connections(store, backend, as_of, prev, config, people_changed)
+        _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
     _write(store, backend, as_of, config)
     connections = con.execute("SELECT count(*) FROM conn_dims").fetchone()[0]
     people = con.execute("SELECT count(*) FROM person_dims").fetchone()[0]
@@ -112,64 +96,165 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     return ("full" if prev is None else "incremental"), connections, people
 
 
-def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
-                 prev: Previous | None, touched: str | None) -> None:
-    """People: one connection -> its dimensions; several -> rolled up from their touchpoints."""
+def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,  # type: ignore[no-untyped-def]
+                         config: ScaleConfig, people_changed: bool) -> None:
+    """``conn_dims`` from the previous snapshot: untouched rows rolled forward, touched ones updated.
+
+    A connection whose new touchpoints all fall on or after the previous cut (the usual case: a new
+    day of data) is its previous row rolled forward plus the dimensions of its new days alone:
+    every dimension is a sum over days (or a first/last time), and the new days are not among the
+    old ones. Only a connection with new touchpoints from before the previous cut (an older export
+    imported late), or marked dirty, is recomputed from its whole history.
+    """
     con = store.con
+    cut, since = _ts(as_of), _ts(prev.as_of)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE touched_pairs AS
+        SELECT DISTINCT account, platform, person FROM interactions
+        WHERE ts IS NOT NULL AND ts < {cut} AND (import_id > {int(prev.watermark)} OR ts >= {since})
+        UNION SELECT account, platform, person FROM scoring_dirty""")
+    if people_changed:  # people regroup: every touched connection's whole history is needed anyway
+        con.execute("CREATE OR REPLACE TEMP TABLE backfill_pairs AS SELECT * FROM touched_pairs")
+    else:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE backfill_pairs AS
+            SELECT DISTINCT account, platform, person FROM interactions
+            WHERE ts IS NOT NULL AND ts < {since} AND import_id > {int(prev.watermark)}
+            UNION SELECT account, platform, person FROM scoring_dirty""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE append_pairs AS
+                   SELECT * FROM touched_pairs EXCEPT SELECT * FROM backfill_pairs""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS
+        SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN backfill_pairs t
+        ON e.account = t.account AND e.platform = t.platform AND e.person = t.person""")
+    days = _connection_days(con, backend, "score_events", as_of)
+    _materialize(con, "fresh_conn", dimensions(days, CONNECTION_KEYS, as_of, config))
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW delta_events AS
+        SELECT e.* FROM ({_events_sql(f'i.ts < {cut} AND i.ts >= {since}')}) e SEMI JOIN append_pairs t
+        ON e.account = t.account AND e.platform = t.platform AND e.person = t.person""")
+    delta_days = _connection_days(con, backend, "delta_events", as_of, name="delta_days")
+    _materialize(con, "delta_conn", dimensions(delta_days, CONNECTION_KEYS, as_of, config))
+    rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
+    appended_old = f"""SELECT account, platform, person, {rolled} FROM connection_scores s
+        SEMI JOIN append_pairs t ON t.account = s.account AND t.platform = s.platform AND t.person = s.person
+        WHERE s.as_of = {since}"""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE conn_dims AS
+        SELECT account, platform, person, {rolled} FROM connection_scores s
+        WHERE s.as_of = {since} AND NOT EXISTS (SELECT 1 FROM touched_pairs t
+            WHERE t.account = s.account AND t.platform = s.platform AND t.person = s.person)
+        UNION ALL BY NAME SELECT * FROM fresh_conn
+        UNION ALL BY NAME {_added_sql(appended_old, "delta_conn", CONNECTION_KEYS)}""")
+
+
+def _added_sql(old: str, new: str, keys: tuple[str, ...]) -> str:
+    """Rows of ``old`` plus rows of ``new`` (same keys, disjoint days): sums add, first/last widen."""
+    columns = []
+    for c in RAW_DIMENSIONS:
+        if c == "first_contact":
+            columns.append(f"least(o.{c}, n.{c}) AS {c}")
+        elif c == "last_contact":
+            columns.append(f"greatest(o.{c}, n.{c}) AS {c}")
+        else:
+            columns.append(f"coalesce(o.{c}, 0) + coalesce(n.{c}, 0) AS {c}")
+    key_columns = ", ".join(f"coalesce(o.{k}, n.{k}) AS {k}" for k in keys)
+    on = " AND ".join(f"o.{k} = n.{k}" for k in keys)
+    return f"SELECT {key_columns}, {', '.join(columns)} FROM ({old}) o FULL OUTER JOIN {new} n ON {on}"
+
+
+def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+                 prev: Previous | None, incremental: bool) -> None:
+    """People: one connection -> its dimensions; several -> rolled up from their touchpoints.
+
+    Full run (``incremental`` False): everyone from ``conn_days``. Incremental with people regrouped
+    (``prev`` None): every person recomputed, touched connections' days from ``conn_days`` and the
+    others' read again. Incremental (``prev`` given): only touched people; a person whose touched
+    connections only gained new days is their previous row rolled forward plus those days.
+    """
+    con = store.con
+    columns = ", ".join(RAW_DIMENSIONS)
+    if not incremental or prev is None:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE conn_people AS
+            SELECT c.*, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
+            FROM conn_dims c JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
+        # multi_people: recomputed from the days of all their connections
+        con.execute("""CREATE OR REPLACE TEMP TABLE multi_people AS
+                       SELECT DISTINCT person_id FROM conn_people WHERE n_connections > 1""")
+        if incremental:
+            _add_missing_days(con, backend, as_of, "backfill_pairs")
+        multi_dims = _multi_dims(con, backend, as_of, config, "conn_days")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE person_dims AS
+            SELECT person_id, {columns} FROM conn_people WHERE n_connections = 1
+            UNION ALL BY NAME SELECT * FROM {multi_dims}""")
+        return
+    con.execute("""CREATE OR REPLACE TEMP TABLE touched_people AS
+        SELECT DISTINCT i.person_id FROM touched_pairs t JOIN identities i ON i.platform = t.platform
+        AND i.handle = t.person""")
+    # every connection of the touched people (and only theirs): their identities first, a small table
     con.execute("""
         CREATE OR REPLACE TEMP TABLE conn_people AS
         SELECT c.*, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
-        FROM conn_dims c JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
-    recompute = "(SELECT DISTINCT person_id FROM conn_people)"
-    if prev is not None and touched is not None:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_people AS
-            SELECT DISTINCT i.person_id FROM {touched} t JOIN identities i ON i.platform = t.platform
-            AND i.handle = t.person""")
-        recompute = "(SELECT person_id FROM touched_people)"
-    # people with several connections: their connections' days, regrouped (conn_days holds every
-    # touched connection, and in a full run every connection)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE multi_people AS
-        SELECT person_id FROM conn_people WHERE n_connections > 1 AND person_id IN {recompute} GROUP BY 1""")
-    if touched is not None:
-        # conn_days holds only touched connections: add the days of the others these people have
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE missing_conns AS
-            SELECT c.account, c.platform, c.person FROM conn_people c SEMI JOIN multi_people m
-            ON m.person_id = c.person_id
-            ANTI JOIN {touched} t ON t.account = c.account AND t.platform = c.platform AND t.person = c.person""")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE missing_events AS
-            SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e SEMI JOIN missing_conns m
-            ON m.account = e.account AND m.platform = e.platform AND m.person = e.person""")
-        missing = backend.table("missing_events")
-        missing = missing.mutate(warm=(missing.direction == "in").ifelse(message_warmth(missing.text), 0.0))
-        _materialize(con, "missing_days", daily(missing, CONNECTION_KEYS, as_of))
-        con.execute("INSERT INTO conn_days BY NAME SELECT * FROM missing_days")
-    # their connections first (a small hash table), then their days: no join of every day with identities
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE multi_conns AS
-        SELECT c.account, c.platform, c.person, c.person_id FROM conn_people c SEMI JOIN multi_people m
-        ON m.person_id = c.person_id""")
-    con.execute("""
-        CREATE OR REPLACE TEMP VIEW multi_days AS
-        SELECT d.*, c.person_id FROM conn_days d JOIN multi_conns c
-        ON c.account = d.account AND c.platform = d.platform AND c.person = d.person""")
-    days = backend.table("multi_days")
-    _materialize(con, "multi_dims", dimensions(rollup(days, ("person_id",)), ("person_id",), as_of, config))
-    columns = ", ".join(RAW_DIMENSIONS)
-    fresh = f"""SELECT person_id, {columns} FROM conn_people WHERE n_connections = 1 AND person_id IN {recompute}
-                UNION ALL BY NAME SELECT * FROM multi_dims"""
-    if prev is None or touched is None:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE person_dims AS {fresh}")
-        return
+        FROM conn_dims c JOIN (SELECT i.platform, i.handle, i.person_id FROM identities i
+                               SEMI JOIN touched_people t ON t.person_id = i.person_id) i
+        ON i.platform = c.platform AND i.handle = c.person""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE backfill_people AS
+        SELECT DISTINCT i.person_id FROM backfill_pairs t JOIN identities i ON i.platform = t.platform
+        AND i.handle = t.person""")
+    # several connections and a backfilled one: whole history of every connection, as in a full run
+    con.execute("""CREATE OR REPLACE TEMP TABLE multi_people AS
+        SELECT DISTINCT c.person_id FROM conn_people c SEMI JOIN backfill_people b ON b.person_id = c.person_id
+        WHERE c.n_connections > 1""")
+    _add_missing_days(con, backend, as_of, "backfill_pairs")
+    full_dims = _multi_dims(con, backend, as_of, config, "conn_days")
+    # several connections, only new days: previous row rolled forward plus the new days, regrouped
+    con.execute("""CREATE OR REPLACE TEMP TABLE multi_people AS
+        SELECT DISTINCT c.person_id FROM conn_people c SEMI JOIN touched_people t ON t.person_id = c.person_id
+        ANTI JOIN backfill_people b ON b.person_id = c.person_id WHERE c.n_connections > 1""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE multi_full AS SELECT * FROM {full_dims}")
+    delta_dims = _multi_dims(con, backend, as_of, config, "delta_days")
     rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
+    old_rows = f"""SELECT person_id, {rolled} FROM person_scores s SEMI JOIN multi_people m ON m.person_id = s.person_id
+                   WHERE s.as_of = {_ts(prev.as_of)}"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE person_dims AS
         SELECT person_id, {rolled} FROM person_scores s
         WHERE s.as_of = {_ts(prev.as_of)} AND s.person_id NOT IN (SELECT person_id FROM touched_people)
           AND s.person_id IN (SELECT person_id FROM people WHERE merged_into IS NULL)
-        UNION ALL BY NAME {fresh}""")
+        UNION ALL BY NAME SELECT person_id, {columns} FROM conn_people c
+            SEMI JOIN touched_people t ON t.person_id = c.person_id WHERE c.n_connections = 1
+        UNION ALL BY NAME SELECT * FROM multi_full
+        UNION ALL BY NAME {_added_sql(old_rows, delta_dims, ("person_id",))}""")
+
+
+def _add_missing_days(con, backend, as_of: datetime, recomputed: str) -> None:  # type: ignore[no-untyped-def]
+    """Add to conn_days the whole-history days of multi_people's connections not in ``recomputed``."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE missing_conns AS
+        SELECT c.account, c.platform, c.person FROM conn_people c SEMI JOIN multi_people m
+        ON m.person_id = c.person_id
+        ANTI JOIN {recomputed} t ON t.account = c.account AND t.platform = c.platform AND t.person = c.person""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW missing_events AS
+        SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e SEMI JOIN missing_conns m
+        ON m.account = e.account AND m.platform = e.platform AND m.person = e.person""")
+    missing = _connection_days(con, backend, "missing_events", as_of, name="missing_days")
+    con.execute(f"INSERT INTO conn_days BY NAME SELECT * FROM {missing.get_name()}")
+
+
+def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig, days_table: str) -> str:  # type: ignore[no-untyped-def]
+    """Dimensions of multi_people across their connections, from ``days_table``; returns the table name."""
+    # their connections first (a small hash table), then their days: no join of every day with identities
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE multi_conns AS
+        SELECT c.account, c.platform, c.person, c.person_id FROM conn_people c SEMI JOIN multi_people m
+        ON m.person_id = c.person_id""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW multi_days AS
+        SELECT d.*, c.person_id FROM {days_table} d JOIN multi_conns c
+        ON c.account = d.account AND c.platform = d.platform AND c.person = d.person""")
+    days = backend.table("multi_days")
+    _materialize(con, "multi_dims", dimensions(rollup(days, ("person_id",)), ("person_id",), as_of, config))
+    return "multi_dims"
 
 
 def _write(store: Store, backend, as_of: datetime, config: ScaleConfig) -> None:  # type: ignore[no-untyped-def]
