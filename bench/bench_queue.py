@@ -85,13 +85,17 @@ def child(spec: dict) -> dict:
             account = store.con.execute(
                 "SELECT account FROM nurture_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
         times, reasons = [], {}
+        started = time.perf_counter()
+        build_queue(store, account=account, limit=50)  # the cache for this account, if not built yet
+        first_ms = (time.perf_counter() - started) * 1000
         for _ in range(spec["runs"]):
             started = time.perf_counter()
             items = build_queue(store, account=account, limit=50)
             times.append(time.perf_counter() - started)
         for item in build_queue(store, account=account, limit=0):
             reasons[item.reason] = reasons.get(item.reason, 0) + 1
-        return {**_stats(times), "items": len(items), "queue_by_reason_all": reasons, "account": account}
+        return {**_stats(times), "first_call_ms": first_ms, "items": len(items), "queue_by_reason_all": reasons,
+                "account": account}
 
 
 def _stats(times: list[float]) -> dict:
@@ -162,6 +166,7 @@ def main() -> None:
     for key in ("warm", "warm_account", "reference"):
         r = report[key]
         print(f"  {key:<13} p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  peak {r['peak_rss_mb']:.0f} MB"
+              + (f"  (first call, cache built: {r['first_call_ms']:.0f} ms)" if "first_call_ms" in r else "")
               + (f"  reasons {r['queue_by_reason_all']}" if "queue_by_reason_all" in r else ""))
     print(f"  cli: tiescale queue {report['cli_queue_ms']:.0f} ms (whole process); tiescale --help "
           f"{report['cli_help_ms']:.0f} ms")

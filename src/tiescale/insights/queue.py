@@ -36,6 +36,23 @@ from .snapshots import default_now, ensure_snapshots
 from .threads import refresh_threads
 
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
+#: One row per person with messages waiting: the most urgent message (questions and complaints
+#: first, then the oldest), how many, since when. ``{join}`` / ``{where}`` act on nurture_queue_messages m.
+WAITING_SQL = """
+    SELECT m.person_id, min(m.ts) AS waiting_since, count(*) AS n,
+           arg_min(m.platform, (m.need IS NULL, m.ts)) AS platform,
+           arg_min(m.account, (m.need IS NULL, m.ts)) AS account,
+           arg_min(m.person, (m.need IS NULL, m.ts)) AS person, arg_min(m.kind, (m.need IS NULL, m.ts)) AS kind,
+           arg_min(m.text, (m.need IS NULL, m.ts)) AS text, arg_min(m.ts, (m.need IS NULL, m.ts)) AS ts,
+           arg_min(m.need, (m.need IS NULL, m.ts)) AS need
+    FROM nurture_queue_messages m {join}
+    WHERE {where}
+    GROUP BY m.person_id"""
+#: Questions and complaints 300 + days waited, other messages 200 + days waited.
+PRIORITY_SQL = """((CASE WHEN w.need IS NOT NULL THEN 300 ELSE 200 END)
+                   + least(epoch($t_tz - w.waiting_since) / 86400.0, $max_wait))"""
+WITH_ACTIONS = """m.cache_key = $key AND m.person_id IN (SELECT person_id FROM q_actions)
+    AND (a.done_at IS NULL OR m.ts > a.done_at) AND (a.snoozed_until IS NULL OR m.ts > a.snoozed_at)"""
 @dataclass(frozen=True)
 class QueueConfig:
     min_wait_hours: float = 24.0
@@ -139,7 +156,7 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
     t_tz = t_now.replace(tzinfo=timezone.utc)
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in ("nurture_queue_cache", "nurture_queue_messages", "nurture_queue_people", "nurture_queue_names"):
+        for table in ("nurture_queue_cache", "nurture_queue_messages", "nurture_queue_people", "nurture_queue_waiting"):
             con.execute(f"DELETE FROM {table}")
         account_filter = "AND account = $account" if account is not None else ""
         query_params: dict[str, Any] = {"key": key, "t_tz": t_tz, "min_wait": config.min_wait_hours,
@@ -163,12 +180,13 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
                             {"key": key})
             finally:
                 con.unregister("q_people")
-        con.execute("""
-            INSERT INTO nurture_queue_names
-            SELECT $key, w.person_id, coalesce(p.display_name, p.label), s.score, s.tier
-            FROM (SELECT DISTINCT person_id FROM nurture_queue_messages) w
-            JOIN people p ON p.person_id = w.person_id
-            LEFT JOIN person_scores s ON s.person_id = w.person_id AND s.as_of = $t""", {"key": key, "t": t_now})
+        waiting = WAITING_SQL.format(join="", where="m.cache_key = $key")
+        con.execute(f"""
+            INSERT INTO nurture_queue_waiting
+            SELECT $key, w.*, {PRIORITY_SQL} AS priority, coalesce(p.display_name, p.label), s.score, s.tier
+            FROM ({waiting}) w JOIN people p ON p.person_id = w.person_id
+            LEFT JOIN person_scores s ON s.person_id = w.person_id AND s.as_of = $t""",
+                    {"key": key, "t": t_now, "t_tz": t_tz, "max_wait": config.max_wait_days})
         con.execute("INSERT INTO nurture_queue_cache VALUES (?, now())", [key])
         con.execute("COMMIT")
     except BaseException:
@@ -184,28 +202,24 @@ def _read(store: Store, key: str, t_now: datetime, clock: datetime, limit: int,
     t_tz = t_now.replace(tzinfo=timezone.utc)
     con.execute(f"CREATE OR REPLACE TEMP TABLE q_actions AS {ACTIVE_ACTIONS_SQL}", {"clock": clock})
     try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE q_pending AS
-            SELECT m.person_id, min(m.ts) AS waiting_since, count(*) AS n, bool_or(m.need IS NOT NULL) AS needs,
-                   arg_min(m.platform, (m.need IS NULL, m.ts)) AS platform,
-                   arg_min(m.account, (m.need IS NULL, m.ts)) AS account,
-                   arg_min(m.person, (m.need IS NULL, m.ts)) AS person,
-                   arg_min(m.kind, (m.need IS NULL, m.ts)) AS kind,
-                   arg_min(m.text, (m.need IS NULL, m.ts)) AS text, arg_min(m.ts, (m.need IS NULL, m.ts)) AS ts,
-                   arg_min(m.need, (m.need IS NULL, m.ts)) AS need
-            FROM nurture_queue_messages m LEFT JOIN q_actions a ON a.person_id = m.person_id
-            WHERE m.cache_key = $key AND (a.done_at IS NULL OR m.ts > a.done_at)
-              AND (a.snoozed_until IS NULL OR m.ts > a.snoozed_at)
-            GROUP BY m.person_id""", {"key": key})
+        # people with a done or snooze: their waiting messages again with the action applied (few);
+        # everyone else: as cached
+        acted = WAITING_SQL.format(join="JOIN q_actions a ON a.person_id = m.person_id", where=WITH_ACTIONS)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE q_acted AS
+            SELECT w.*, {PRIORITY_SQL} AS priority, c.name, c.score, c.tier
+            FROM ({acted}) w
+            LEFT JOIN nurture_queue_waiting c ON c.cache_key = $key AND c.person_id = w.person_id""",
+                    {"key": key, "t_tz": t_tz, "max_wait": config.max_wait_days})
         wanted = limit or 1 << 62
         rows = con.execute("""
-            SELECT q.person_id, q.waiting_since, q.n, q.platform, q.account, q.person, q.kind, q.text, q.ts, q.need,
-                   (CASE WHEN q.needs THEN 300 ELSE 200 END)
-                   + least(epoch($t_tz - q.waiting_since) / 86400.0, $max_wait) AS priority,
-                   n.name, n.score, n.tier
-            FROM q_pending q LEFT JOIN nurture_queue_names n ON n.cache_key = $key AND n.person_id = q.person_id
-            ORDER BY priority DESC, q.person_id LIMIT $limit""",
-                           {"t_tz": t_tz, "max_wait": config.max_wait_days, "limit": wanted, "key": key}).fetchall()
+            SELECT person_id, waiting_since, n, platform, account, person, kind, text, ts, need, priority,
+                   name, score, tier
+            FROM (SELECT * FROM q_acted
+                  UNION ALL
+                  SELECT * EXCLUDE (cache_key) FROM nurture_queue_waiting
+                  WHERE cache_key = $key AND person_id NOT IN (SELECT person_id FROM q_actions))
+            ORDER BY priority DESC, person_id LIMIT $limit""", {"key": key, "limit": wanted}).fetchall()
         items = [_unanswered_item(t_tz, *row) for row in rows]
         if len(items) < wanted:
             quiet = timedelta(days=config.done_quiet_days)
@@ -213,14 +227,16 @@ def _read(store: Store, key: str, t_now: datetime, clock: datetime, limit: int,
                 SELECT r.person_id, r.person, r.name, r.platform, r.account, r.reason, r.priority, r.evidence,
                        r.action, r.score, r.tier
                 FROM nurture_queue_people r LEFT JOIN q_actions a ON a.person_id = r.person_id
-                WHERE r.cache_key = $key AND r.person_id NOT IN (SELECT person_id FROM q_pending)
+                WHERE r.cache_key = $key AND r.person_id NOT IN (SELECT person_id FROM q_acted)
+                  AND r.person_id NOT IN (SELECT person_id FROM nurture_queue_waiting
+                                          WHERE cache_key = $key AND person_id NOT IN (SELECT person_id FROM q_actions))
                   AND a.snoozed_until IS NULL AND (a.done_at IS NULL OR $clock >= a.done_at + $quiet)
                 ORDER BY r.priority DESC, r.person_id LIMIT $limit""",
                                  {"key": key, "clock": clock, "quiet": quiet, "limit": wanted - len(items)}).fetchall()
             items += [QueueItem(*row, details={"expected_gain": row[6]}) for row in others]
     finally:
         con.execute("DROP TABLE IF EXISTS q_actions")
-        con.execute("DROP TABLE IF EXISTS q_pending")
+        con.execute("DROP TABLE IF EXISTS q_acted")
     return items
 
 

@@ -4,7 +4,7 @@ Both run when the queue's cache is built (see ``queue``), not on every read.
 """
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timezone
 from typing import Any, TYPE_CHECKING
 
 from ..store.db import Store

@@ -234,8 +234,11 @@ MIGRATIONS.append((
             evidence VARCHAR, action VARCHAR, score DOUBLE, tier VARCHAR, platform VARCHAR, account VARCHAR,
             person VARCHAR, name VARCHAR
         );
-        CREATE TABLE nurture_queue_names (
-            cache_key VARCHAR NOT NULL, person_id BIGINT NOT NULL, name VARCHAR, score DOUBLE, tier VARCHAR
+        -- Per person with messages waiting (before done / snooze): the most urgent one, the priority, the name.
+        CREATE TABLE nurture_queue_waiting (
+            cache_key VARCHAR NOT NULL, person_id BIGINT NOT NULL, waiting_since TIMESTAMPTZ, n BIGINT,
+            platform VARCHAR, account VARCHAR, person VARCHAR, kind VARCHAR, text VARCHAR, ts TIMESTAMPTZ,
+            need VARCHAR, priority DOUBLE, name VARCHAR, score DOUBLE, tier VARCHAR
         );
     """,
 ))
