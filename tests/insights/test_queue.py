@@ -174,3 +174,19 @@ def test_cli_queue_csv_and_json_carry_person_and_reason_one_row_per_person(tmp_p
 def test_an_empty_store_has_an_empty_queue(store: Store) -> None:
     assert build_queue(store) == []
     assert (NOW - timedelta(days=1)) < NOW  # nothing scored, nothing to show
+
+
+def test_done_quiets_a_relationship_reason_for_a_while(store: Store, tmp_path: Path) -> None:
+    ingest_events(store, tmp_path, "a", exchange_weekly("cora", 160, 32))
+    assert reasons(store) == {"cora": "cooling"}
+    mark_done(store, "cora", note="checked in by e-mail", at=at(2))
+    assert reasons(store) == {}  # within QueueConfig.done_quiet_days of the done
+
+
+def test_people_still_lists_the_latest_snapshot_after_the_queue_scored_older_ones(store: Store, tmp_path: Path) -> None:
+    from tiescale.insights.people import current_as_of
+
+    ingest_events(store, tmp_path, "a", exchange_weekly("pia", 100, 2))
+    build_queue(store, limit=0, config=QueueConfig(history_months=2))  # default date: the day after the data
+    dates = [r[0] for r in store.con.execute("SELECT DISTINCT as_of FROM person_scores ORDER BY 1").fetchall()]
+    assert len(dates) >= 3 and current_as_of(store, score_if_needed=False) == dates[-1]
