@@ -7,6 +7,7 @@ Three systems, trained and tested on the same splits in the same run:
   n-grams, two logistic heads), retrained on each training split;
 - ``tfidf-lr``: a plain character n-gram TF-IDF (2-5, sublinear) with logistic regression
   (multinomial for three classes), on the same training texts;
+- ``tiescale-no-cues`` (YouTube only): the same recipe without the cue features, an ablation;
 - ``keywords``: a keyword rule, promotional when any of :data:`KEYWORDS` appears (for three
   classes: else relational when the text asks a question or thanks, else value).
 
@@ -99,8 +100,10 @@ def youtube_protocol(brand: list[Example], youtube: list[Example], config: Train
         test = [e for e in youtube if e.source == video]
         texts, truth = [e.text for e in test], binary([e.label for e in test])
         row = {}
+        no_cues = TrainingConfig(**{**config.__dict__, "cue_weight": 0.0})
         for name, predictor in (("tiescale", tiescale_system(training, config)),
-                                ("tfidf-lr", tfidf_system(training)), ("keywords", keyword_rule)):
+                                ("tfidf-lr", tfidf_system(training)), ("keywords", keyword_rule),
+                                ("tiescale-no-cues", tiescale_system(training, no_cues))):
             predicted = binary(predictor(texts))
             row[name] = {"promotional": prf(truth, predicted, "promotional"), "other": prf(truth, predicted, "other")}
         results[video.split(":")[1]] = {"comments": len(test), **row}
@@ -192,6 +195,9 @@ def markdown(report: dict) -> str:
             cells.append(f"{m['precision']:.3f} / {m['recall']:.3f} / **{m['f1']:.3f}**")
         lines.append(f"| {video} | {row['comments']} | " + " | ".join(cells) + " |")
     lines.append("| mean | | " + " | ".join(f"F1 {np.mean(v):.3f}" for v in means.values()) + " |")
+    lines += ["", "Ablation, the same recipe without the cue features (n-grams only), promotional F1: " + "; ".join(
+        f"{video} {row['tiescale-no-cues']['promotional']['f1']:.3f}" for video, row in report["youtube"].items())
+        + f"; mean {np.mean([row['tiescale-no-cues']['promotional']['f1'] for row in report['youtube'].values()]):.3f}"]
     lines += ["", "Genuine (not promotional) comments, F1: " + "; ".join(
         f"{video} {row['tiescale']['other']['f1']:.3f} (tf-idf {row['tfidf-lr']['other']['f1']:.3f})"
         for video, row in report["youtube"].items()), ""]

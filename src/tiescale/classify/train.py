@@ -27,7 +27,7 @@ from .model import MODEL_FILE, Head, Model
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BRAND_POSTS = DATA_DIR / "brand_posts.csv"
 DEFAULT_BITS = 18
-DEFAULT_CUE_WEIGHT = 0.5
+DEFAULT_CUE_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,8 @@ class TrainingConfig:
     bits: int = DEFAULT_BITS
     cue_weight: float = DEFAULT_CUE_WEIGHT
     c_promotional: float = 8.0
-    c_relational: float = 4.0
-    brand_weight: float = 3.0  # a written brand post counts as this many comments
+    c_relational: float = 16.0
+    brand_weight: float = 8.0  # a written brand post counts as this many comments
     sms_weight: float = 0.0  # SMS spam lowered F1 on held-out YouTube videos: off by default
 
 
