@@ -197,7 +197,7 @@ def classify(body: Draft) -> Any:
 @router.get("/revenue", responses=ERRORS)
 def revenue(request: Request) -> dict[str, Any]:
     """Revenue by tier and lift, vanity vs meaningful, goal progress."""
-    data = _read(request, views.revenue_data)
+    data = views.revenue_data(request.app.state.gate, request.app.state.memo)
     return {k: data[k].to_dict() for k in ("revenue", "vanity", "goals")}
 
 

@@ -228,7 +228,8 @@ def content_page(request: Request, account: str | None = None,
 
 @router.get("/revenue", response_class=HTMLResponse)
 def revenue_page(request: Request) -> HTMLResponse:
-    data = read(request, views.revenue_data)
+    data = views.revenue_data(request.app.state.gate, request.app.state.memo)
+    data["db_name"] = request.app.state.gate.path.name
     data["rv"] = views.revenue_view(data)
     return render(request, "revenue.html", {"active": "revenue", **data})
 

@@ -85,13 +85,27 @@ def nurture(gate: StoreGate, memo: Memo, version: tuple[Any, ...], account: str 
         if not capabilities.available("queue") and not capabilities.available("responsiveness"):
             missing = attempt("responsiveness", "responsiveness")
             return {"queue": attempt("queue", "build_queue"), "responsiveness": missing, "responsiveness_all": missing}
+        with gate.read() as store:  # when the index and snapshots are fresh, reading is enough
+            try:
+                return _nurture_on(store, account, limit, raise_errors=True)
+            except Exception as exc:  # noqa: BLE001 - mostly "read-only": the index or a snapshot is missing
+                log.info("queue on a read-only store: %s; computing it on a writable one", str(exc).splitlines()[0])
         with gate.write() as store:
-            found = {"queue": attempt("queue", "build_queue", store, account=account, limit=limit),
-                     "responsiveness": attempt("responsiveness", "responsiveness", store, account=account, by="month")}
-            found["responsiveness_all"] = attempt("responsiveness", "responsiveness", store, account=account, by="all",
-                                                  refresh=False)
-            return found
+            return _nurture_on(store, account, limit)
     return memo.get(("nurture", account, limit, version), compute)
+
+
+def _nurture_on(store: Store, account: str | None, limit: int, raise_errors: bool = False) -> dict[str, Section]:
+    if raise_errors:
+        queue = capabilities.function("queue", "build_queue")
+        responsiveness = capabilities.function("responsiveness", "responsiveness")
+        return {"queue": Section(True, queue(store, account=account, limit=limit)),
+                "responsiveness": Section(True, responsiveness(store, account=account, by="month")),
+                "responsiveness_all": Section(True, responsiveness(store, account=account, by="all", refresh=False))}
+    return {"queue": attempt("queue", "build_queue", store, account=account, limit=limit),
+            "responsiveness": attempt("responsiveness", "responsiveness", store, account=account, by="month"),
+            "responsiveness_all": attempt("responsiveness", "responsiveness", store, account=account, by="all",
+                                          refresh=False)}
 
 
 def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
@@ -149,10 +163,15 @@ def content_data(gate: StoreGate, memo: Memo, account: str | None = None, by: st
     return data
 
 
-def revenue_data(store: Store) -> dict[str, Any]:
-    return {"snap": queries.snapshot(store), "revenue": attempt("revenue", "revenue_report", store),
-            "vanity": attempt("goals", "vanity_vs_meaningful", store),
-            "goals": attempt("goals", "goal_progress", store)}
+def revenue_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
+    with gate.read() as store:
+        version = store_version(store)
+
+        def compute() -> dict[str, Any]:
+            return {"revenue": attempt("revenue", "revenue_report", store),
+                    "vanity": attempt("goals", "vanity_vs_meaningful", store),
+                    "goals": attempt("goals", "goal_progress", store)}
+        return {"snap": queries.snapshot(store), **memo.get(("revenue", version), compute)}
 
 
 def overview_charts(ov: queries.Overview) -> dict[str, Any]:
