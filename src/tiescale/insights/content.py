@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -361,7 +361,3 @@ def _post(row: dict[str, Any], scope: str, got: dict[str, Any]) -> ContentPost:
                        row["confidence"], row["p_promotional"], row["cues"], row["text"], row.get("url"),
                        got.get("replies", 0), got.get("conversations", 0), got.get("likes", 0),
                        got.get("reposts", 0), got.get("mentions", 0))
-
-
-def as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
