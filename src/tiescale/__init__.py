@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from .identity import find_person, forget_person, merge_people, suggest_merges, unmerge_person
 from .records import (
-    AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Rejected, SourceError, TiescaleError, UsageError,
+    AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Rejected, Skipped, SourceError, TiescaleError,
+    UsageError,
 )
 from .store.db import Store
 from .store.export import export_events
 from .store.ingest import ImportSummary, ingest_path
 
 __all__ = [
-    "AccountInfo", "FollowEdge", "ImportSummary", "Interaction", "PersonInfo", "Post", "Rejected",
+    "AccountInfo", "FollowEdge", "ImportSummary", "Interaction", "PersonInfo", "Post", "Rejected", "Skipped",
     "SourceError", "Store", "TiescaleError", "UsageError", "export_events", "find_person", "forget_person",
     "ingest_path", "merge_people", "suggest_merges", "unmerge_person",
 ]

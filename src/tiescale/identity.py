@@ -206,7 +206,8 @@ def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
             "SELECT person_id FROM people WHERE merged_into = ?", [person]).fetchall()]
         counts["orders"] = forget_conversions(con, person)  # finds orders through the identities: before they go
         for person_id in (person, *merged):
-            for table in ("person_scores", "nurture_actions", "nurture_people", "nurture_messages"):
+            for table in ("person_scores", "nurture_actions", "nurture_people", "nurture_messages",
+                          "nurture_queue_messages", "nurture_queue_people", "nurture_queue_waiting"):
                 con.execute(f"DELETE FROM {table} WHERE person_id = ?", [person_id])
         con.execute("DELETE FROM identities WHERE person_id = ?", [person])
         con.execute("DELETE FROM people WHERE person_id = ? OR merged_into = ?", [person, person])

@@ -102,7 +102,20 @@ class Rejected:
     reason: str
 
 
-Record = Union[Interaction, Post, PersonInfo, AccountInfo, FollowEdge, Rejected]
+@dataclass(slots=True)
+class Skipped:
+    """A record read fine but left out on purpose (the export does not say who it involves).
+
+    Counted and listed in the import log like a rejected row, but not an error: an import with
+    skipped rows and no rejected ones is complete (status ok, exit code 0).
+    """
+
+    file: str
+    record: str
+    reason: str
+
+
+Record = Union[Interaction, Post, PersonInfo, AccountInfo, FollowEdge, Rejected, Skipped]
 
 
 class TiescaleError(Exception):

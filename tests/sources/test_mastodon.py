@@ -154,18 +154,20 @@ def test_malformed_items_are_rejected_and_the_rest_imports(store: Store, tmp_pat
     (folder / "likes.json").write_text(json.dumps(likes))
 
     summary = ingest_path(store, folder)
-    assert summary.status == "partial" and summary.rejected == 5
+    assert summary.status == "partial" and (summary.rejected, summary.skipped) == (4, 1)
     reasons = sorted((r.record, r.reason) for r in summary.rejects)
     assert reasons == [
         ("item 1", "unreadable timestamp 'yesterday-ish'"),
         ("item 13", "Create without an embedded object"),
         ("item 4", "not a JSON object"),
-        ("like 5", "cannot tell the author of https://odd.example/objects/5f2c"),
         ("like 6", "not a status URL"),
     ]
+    assert [(r.record, r.reason) for r in summary.skips] == [
+        ("like 5", "the export does not say who wrote https://odd.example/objects/5f2c")]
     assert summary.new_interactions == BASE_KINDS  # the rejected post had no interaction
     assert count(store, "SELECT count(*) FROM posts") == 9
-    assert count(store, "SELECT count(*) FROM import_rejects") == 5
+    assert count(store, "SELECT count(*) FROM import_rejects") == 4
+    assert count(store, "SELECT count(*) FROM import_skipped") == 1
 
 
 def test_truncated_file_is_an_error_and_the_store_is_unchanged(store: Store, tmp_path: Path) -> None:
@@ -201,7 +203,7 @@ def test_single_files_and_the_own_account(store: Store, tmp_path: Path) -> None:
         ingest_path(store, FIXTURE / "likes.json")
     likes = ingest_path(store, FIXTURE / "likes.json", account="@Harbor@coast.example")
     # Alone, the Misskey note's author is unknown (the outbox's reply to it told it): reported.
-    assert likes.new_interactions == {"like": 2} and likes.rejected == 1
+    assert likes.new_interactions == {"like": 2} and (likes.rejected, likes.skipped) == (0, 1)
     assert count(store, "SELECT count(*) FROM accounts") == 1
 
 
@@ -222,10 +224,11 @@ def test_real_sample(store: Store, shared_data: Path) -> None:
         "post": 821, "reply": 404, "repost": 326}
     assert summary.new_interactions == {"reply": 176, "mention": 121, "repost": 320, "dm": 31, "like": 1107}
     # 1,115 liked URLs: 1,107 with a known author, all undated; 8 Misskey/Friendica-style URLs
-    # whose author the export does not tell are rejected and reported.
+    # whose author the export does not tell are skipped and reported (not an error: status ok).
     assert count(store, "SELECT count(*) FROM interactions WHERE kind = 'like' AND ts IS NULL") == 1107
     assert count(store, "SELECT count(*) FROM interactions WHERE ts IS NULL") == 1107
-    assert summary.rejected == 8 and {r.record[:5] for r in summary.rejects} == {"like "}
+    assert (summary.rejected, summary.skipped, summary.status) == (0, 8, "ok")
+    assert {r.record[:5] for r in summary.skips} == {"like "}
     assert store.con.execute("SELECT handle, display_name FROM accounts").fetchall() == [
         ("dealingwith@indieweb.social", "dealingwith")]
     assert count(store, "SELECT count(*) FROM follower_snapshots") == 0  # no follows CSV in the sample

@@ -25,11 +25,12 @@ from tiescale.sources import ExportFiles, ReadOptions, detect, x_archive
 OWNER = "1200000001"
 ADA, BO, CLEO, DEV, EMI, FINN, GUS, HANA = (f"210000000{i}" for i in range(1, 9))
 BASIC_INTERACTIONS = {"reply": 3, "mention": 3, "repost": 1, "quote": 2, "dm": 10, "like": 2}
-BASIC_REJECTS = {
+BASIC_REJECTS = {  # rejected (a gap in the data) and skipped (read fine, nobody to attribute it to)
     ("tweets.js", "tweet 1700000000000000003"): "quote of @some_stranger",
     ("direct-messages-group.js", "message 1697000000000000001"): "group message whose other participants",
     ("like.js", "like 1690000000000000005"): "like without a known author",
 }
+BASIC_SKIPPED = {("tweets.js", "tweet 1700000000000000003"), ("like.js", "like 1690000000000000005")}
 
 
 @pytest.fixture
@@ -82,12 +83,14 @@ def post_kinds(store: Store) -> dict[str, int]:
 
 
 def reject_keys(summary: Any) -> dict[tuple[str, str], str]:
-    return {(Path(r.file.split(":")[-1]).name, r.record): r.reason for r in summary.rejects}
+    return {(Path(r.file.split(":")[-1]).name, r.record): r.reason for r in [*summary.rejects, *summary.skips]}
 
 
 def assert_basic_rejects(summary: Any) -> None:
     found = reject_keys(summary)
     assert set(found) == set(BASIC_REJECTS)
+    skipped = {(Path(r.file.split(":")[-1]).name, r.record) for r in summary.skips}
+    assert skipped == BASIC_SKIPPED
     for key, reason in BASIC_REJECTS.items():
         assert found[key].startswith(reason)
 
@@ -99,7 +102,7 @@ def test_fixture_archive_imports_with_exact_counts(store: Store, archive: Path) 
     assert summary.status == "partial"
     assert summary.new_interactions == BASIC_INTERACTIONS
     assert summary.new_posts == 10
-    assert summary.rejected == 3
+    assert (summary.rejected, summary.skipped) == (1, 2)
     assert_basic_rejects(summary)
     assert summary.rows_read == 10 + 21 + 3 + 6  # posts, interactions, rejects, follow edges
     assert post_kinds(store) == {"post": 2, "reply": 4, "repost": 1, "quote": 3}
@@ -306,7 +309,7 @@ def test_a_malformed_tweet_is_rejected_and_the_rest_imports(store: Store, work_c
     assert found[("tweets.js", "tweet 1700000000000000008")].startswith("unreadable timestamp 'sometime last week'")
     assert found[("tweets.js", "item 10")] == "tweet without an id_str"
     assert found[("tweets.js", "item 11")] == "not a tweet object"
-    assert summary.rejected == 3 + 3
+    assert summary.rejected == 1 + 3
     assert summary.status == "partial"
     assert summary.new_posts == 10 - 2
     assert summary.new_interactions == {**BASIC_INTERACTIONS, "reply": 2}
@@ -367,7 +370,7 @@ def test_reading_is_pure_and_streams_records(archive: Path) -> None:
     with ExportFiles(archive) as files:
         records = list(x_archive.read(files, ReadOptions()))
     names = {type(r).__name__ for r in records}
-    assert names == {"AccountInfo", "Post", "Interaction", "PersonInfo", "FollowEdge", "Rejected"}
+    assert names == {"AccountInfo", "Post", "Interaction", "PersonInfo", "FollowEdge", "Rejected", "Skipped"}
 
 
 # -- the shared real sample ---------------------------------------------------------------------------
@@ -408,8 +411,8 @@ def test_shared_sample_counts(store: Store, shared_data: Path) -> None:
         "SELECT direction, count(*) FROM interactions WHERE kind = 'dm' GROUP BY ALL").fetchall())
     assert dm == {"in": 488, "out": 416}  # 900 one-to-one messages and 4 received in group chats
     assert count(store, "SELECT count(DISTINCT thread) FROM interactions WHERE kind = 'dm'") == 72 + 4
-    reasons = [r.reason.split(":")[0] for r in summary.rejects]
-    assert summary.rejected == 36
+    reasons = [r.reason.split(":")[0] for r in summary.skips]
+    assert (summary.rejected, summary.skipped, summary.status) == (0, 36, "ok")
     assert reasons.count("like without a known author") == 8  # 12 likes: 4 by authors we replied to
     assert sum(1 for r in reasons if r.startswith("quote of @")) == 28
     assert store.con.execute("SELECT handle, account_id FROM accounts").fetchall() == [("3128746474", "3128746474")]

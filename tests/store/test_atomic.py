@@ -114,3 +114,18 @@ def test_kill_during_fast_path_import_leaves_the_store_as_before(tmp_path: Path)
         assert fingerprint(db) == before
     if not killed:
         pytest.skip("every import finished before it could be killed")
+
+
+def test_a_reader_brings_an_older_store_up_to_date_first(tmp_path: Path) -> None:
+    """A store written by an older tiescale (here: without migration 9) opened read-only is migrated once."""
+    from tiescale.store.schema import LATEST
+
+    db = tmp_path / "old.duckdb"
+    with Store(db) as store:
+        store.con.execute("DROP TABLE import_skipped")
+        store.con.execute("ALTER TABLE imports DROP COLUMN skipped")
+        store.con.execute("DELETE FROM schema_version WHERE version >= 9")
+    with Store(db, read_only=True) as reader:
+        assert reader.schema_version == LATEST
+        assert reader.con.execute("SELECT count(*) FROM import_skipped").fetchone()[0] == 0
+        assert reader.con.execute("SELECT count(skipped) FROM imports").fetchone()[0] == 0

@@ -109,3 +109,22 @@ def test_missing_account_column_uses_the_account_flag(store: Store, tmp_path: Pa
     summary = ingest_path(store, path, account="mybrand")
     assert summary.total_new == 1
     assert count(store, "SELECT count(*) FROM interactions WHERE account = 'mybrand'") == 1
+
+
+def test_skipped_rows_are_logged_and_listed_but_the_import_is_complete(tmp_path: Path, fixtures: Path) -> None:
+    """Mastodon likes alone: one liked note's author is not in the export; read, left out, listed; exit 0."""
+    import json
+
+    from click.testing import CliRunner
+
+    from tiescale.surfaces.cli import main
+
+    db = tmp_path / "s.duckdb"
+    result = CliRunner().invoke(main, ["--db", str(db), "ingest", str(fixtures / "mastodon" / "archive-20240310120000-5e1f0c" / "likes.json"),
+                                       "--format", "mastodon", "--account", "@Harbor@coast.example"])
+    assert result.exit_code == 0, result.output
+    assert "rows skipped 1" in result.output and "rejected" not in result.output
+    rows = json.loads(CliRunner().invoke(main, ["--db", str(db), "imports", "--skipped", "--format", "json"]).output)
+    assert len(rows) == 1 and rows[0]["reason"].startswith("the export does not say who wrote ")
+    log = json.loads(CliRunner().invoke(main, ["--db", str(db), "imports", "--format", "json"]).output)
+    assert (log[0]["status"], log[0]["rejected"], log[0]["skipped"], log[0]["new_interactions"]) == ("ok", 0, 1, 2)

@@ -17,7 +17,7 @@ def current_as_of(store: Store, score_if_needed: bool = True) -> datetime | None
     """The as-of date of the snapshot that reflects every import; scores one when missing."""
     watermark = store.con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
     row = store.con.execute(
-        "SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY computed_at DESC LIMIT 1", [watermark]
+        "SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY as_of DESC, computed_at DESC LIMIT 1", [watermark]
     ).fetchone()
     if row is not None:
         return row[0]

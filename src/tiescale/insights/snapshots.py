@@ -40,22 +40,7 @@ def ensure_snapshot(store: Store, as_of: datetime) -> None:
     if not _fresh(store, as_of):
         from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
 
-        _drop_scoring_temps(store)
         score_store(store, as_of)
-
-
-def _drop_scoring_temps(store: Store) -> None:
-    """Scoring leaves temp tables/views on the connection; several runs on one connection may
-    need a name as a table once and as a view the next time."""
-    import duckdb
-
-    for name, kind in store.con.execute(
-            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
-            "AND table_catalog = 'temp' AND table_name = 'score_events'").fetchall():
-        try:
-            store.con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.main.{name}")
-        except duckdb.Error:  # pragma: no cover - best effort
-            pass
 
 
 def month_starts(t: datetime, months: int) -> list[datetime]:
@@ -96,15 +81,4 @@ def ensure_snapshots(store: Store, now: datetime | None, window_days: int, histo
     for day in ([previous] if previous > first else []) + history:
         ensure_snapshot(store, day)
     ensure_snapshot(store, t)
-    if now is None:
-        watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
-        latest = con.execute("SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY computed_at DESC LIMIT 1",
-                             [watermark]).fetchone()
-        if latest is None or latest[0] != t:
-            # `current_as_of` (what `tiescale people` shows) takes the snapshot computed last at the
-            # current import watermark; the older dates scored above must not take its place.
-            con.execute("""
-                INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds)
-                SELECT as_of, engine, scale, watermark, connections, 0.0 FROM score_runs
-                WHERE as_of = ? ORDER BY watermark DESC, computed_at DESC LIMIT 1""", [t])
     return Snapshots(t, previous, history)

@@ -93,7 +93,25 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     connections = con.execute("SELECT count(*) FROM conn_dims").fetchone()[0]
     people = con.execute("SELECT count(*) FROM person_dims").fetchone()[0]
     con.execute("DELETE FROM scoring_dirty")
+    _drop_temporaries(con)
     return ("full" if prev is None else "incremental"), connections, people
+
+
+SCORING_TEMPORARIES = (
+    "score_events", "delta_events", "missing_events", "multi_days",  # views first: they read the tables
+    "conn_days", "conn_dims", "touched_pairs", "backfill_pairs", "append_pairs", "fresh_conn", "delta_days",
+    "delta_conn", "conn_people", "touched_people", "backfill_people", "multi_people", "multi_full", "multi_conns",
+    "multi_dims", "missing_conns", "missing_days", "person_dims",
+)
+
+
+def _drop_temporaries(con) -> None:  # type: ignore[no-untyped-def]
+    """Free the working tables (a long-lived process scores many times on one connection)."""
+    kinds = dict(con.execute("""SELECT table_name, table_type FROM information_schema.tables
+                                WHERE table_catalog = 'temp'""").fetchall())
+    for name in SCORING_TEMPORARIES:
+        if name in kinds:
+            con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} temp.main.{name}")
 
 
 def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,  # type: ignore[no-untyped-def]

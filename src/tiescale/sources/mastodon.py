@@ -29,7 +29,9 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError
+from ..records import (
+    AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, Skipped, SourceError,
+)
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem
 from . import ReadOptions
 from ._files import ExportFiles
@@ -368,7 +370,7 @@ class _Reader:
                 continue  # liking one's own status is not an interaction
             author = self._author_of_status(url)
             if author is None:
-                yield Rejected(where, f"like {number}", f"cannot tell the author of {url[:120]}")
+                yield Skipped(where, f"like {number}", f"the export does not say who wrote {url[:120]}")
                 continue
             if author == self.account:
                 continue

@@ -12,11 +12,12 @@ one ``user_id`` of all tweet headers, which list only the owner's tweets; else t
 - Own tweets -> ``Post`` (repost ``RT @x:``, reply, quote, post) and out/reply to the replied-to
   user, out/mention per other mention, out/repost, out/quote (``quoted_status_id_str``, or a status
   permalink ending the text, as archives show quotes). An author known only by @name is resolved
-  through the ids the archive pairs with names; if it cannot be, that interaction is ``Rejected``.
+  through the ids the archive pairs with names; if it cannot be, that interaction is ``Skipped``
+  (counted and listed in the import log, not an error: the post itself is imported).
 - DMs -> dm in/out; a group message goes out to every other participant the conversation lists.
 - Likes -> out/like with ``ts=None`` (no time in the archive), author from the archive itself (our
   reply to that tweet, or ``/name/status/`` in its URL). Newer archives give ``/i/web/status/<id>``
-  only: such a like is ``Rejected`` ("like without a known author"), counted, never guessed.
+  only: such a like is ``Skipped`` ("like without a known author"), counted, never guessed.
 - Follower / following lists -> ``FollowEdge`` snapshots at the file name's date, else the
   manifest's ``generationDate``, else a date in the path, else the file's mtime (a guess).
 
@@ -35,7 +36,9 @@ from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any, Iterator, NamedTuple
 
-from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError
+from ..records import (
+    AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, Skipped, SourceError,
+)
 from ..timeparse import BadTimestamp, parse_ts
 from . import ReadOptions
 from ._files import ExportFiles
@@ -428,8 +431,8 @@ def _resolve_pending(ctx: _Context) -> Iterator[Record]:
     for display, tweet, kind, screen_name, quoted_id in ctx.pending:
         person = names.get(screen_name.lower())
         if person is None:
-            yield Rejected(display, f"tweet {tweet.id}", f"{kind} of @{screen_name}: the archive gives no account "
-                           f"id for that name (the post is imported, the {kind} is not)")
+            yield Skipped(display, f"tweet {tweet.id}", f"{kind} of @{screen_name}: the archive gives no account "
+                          f"id for that name (the post is imported, the {kind} is not)")
             continue
         if quoted_id:
             ctx.authors[quoted_id] = person
@@ -505,8 +508,8 @@ def _read_likes(files: ExportFiles, name: str, ctx: _Context) -> Iterator[Record
         match = _STATUS_URL.match(_text(like.get("expandedUrl")) or "")
         author = ctx.authors.get(tweet_id) or (names.get(match.group(1).lower()) if match else None)
         if not author:
-            yield Rejected(display, f"like {tweet_id}", "like without a known author: the archive does not say "
-                           "who wrote the liked tweet")
+            yield Skipped(display, f"like {tweet_id}", "like without a known author: the archive does not say "
+                          "who wrote the liked tweet")
         elif author != ctx.owner.id:
             yield Interaction(None, PLATFORM, ctx.owner.id, author, "out", "like", tweet_id,
                               unescape(_text(like.get("fullText"))))

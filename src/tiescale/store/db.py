@@ -28,18 +28,29 @@ class Store:
         self.path = resolve_db_path(path)
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store here yet (run `tiescale ingest` or `tiescale demo`)")
+        self.con = self._connect(read_only)
+        if not read_only:
+            self.migrate()
+            return
+        self._check_version()
+        if self.schema_version < LATEST:
+            # a store written by an older tiescale: bring its schema up to date once, then read
+            self.con.close()
+            self.con = self._connect(False)
+            self.migrate()
+            self.con.close()
+            self.con = self._connect(True)
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise StoreError(f"{self.path}: cannot open the store ({str(exc).splitlines()[0]})") from None
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: not a tiescale store ({str(exc).splitlines()[0]})") from None
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")
-        if not read_only:
-            self.migrate()
-        else:
-            self._check_version()
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        return con
 
     @property
     def schema_version(self) -> int:

@@ -11,7 +11,7 @@ from typing import Callable
 
 import duckdb
 
-from ..records import Rejected, SourceError, TiescaleError
+from ..records import Rejected, Skipped, SourceError, TiescaleError
 from ..sources import ExportFiles, ReadOptions, detect, parser
 from .db import Store
 from .merge import MergeResult, merge_stage
@@ -37,6 +37,8 @@ class ImportSummary:
     duplicates: int = 0
     rejected: int = 0
     rejects: list[Rejected] = field(default_factory=list)
+    skipped: int = 0
+    skips: list[Skipped] = field(default_factory=list)
     new_people: int = 0
     updated_people: int = 0
     new_posts: int = 0
@@ -225,6 +227,12 @@ def _import(con, module, files, account, strict, path, now, summary, digest, on_
             [summary.import_id, REJECTS_SHOWN],
         ).fetchall()
     ]
+    summary.skips = [
+        Skipped(*row) for row in con.execute(
+            "SELECT file, record, reason FROM import_skipped WHERE import_id = ? LIMIT ?",
+            [summary.import_id, REJECTS_SHOWN],
+        ).fetchall()
+    ]
     summary.status = "partial" if summary.rejected else "ok"
     drop_stage(con)
 
@@ -280,6 +288,7 @@ def _stage_records(con, module, files, options, path, now, strict, summary, on_p
     writer.flush()
     summary.rows_read = writer.rows_read
     summary.rejected = writer.rejected
+    summary.skipped = writer.skipped
 
 
 def _first_reject(con) -> Rejected:  # type: ignore[no-untyped-def]
@@ -304,10 +313,10 @@ def _log_import(con, summary: ImportSummary, digest: str, now: datetime, started
     con.execute(
         """INSERT INTO imports (import_id, path, content_hash, format, started_at, finished_at, status,
            rows_read, new_interactions, duplicates, rejected, new_people, updated_people, new_posts,
-           first_ts, last_ts) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           first_ts, last_ts, skipped) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             summary.import_id, str(Path(summary.path).resolve()), digest, summary.format, now, summary.status,
             summary.rows_read, summary.total_new, summary.duplicates, summary.rejected, summary.new_people,
-            summary.updated_people, summary.new_posts, summary.first_ts, summary.last_ts,
+            summary.updated_people, summary.new_posts, summary.first_ts, summary.last_ts, summary.skipped,
         ],
     )

@@ -39,6 +39,7 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> MergeResult:
     con.execute(
         "INSERT INTO import_rejects SELECT ?, file, record, reason FROM stage_rejects", [import_id]
     )
+    con.execute("INSERT INTO import_skipped SELECT ?, file, record, reason FROM stage_skipped", [import_id])
     con.execute(
         "INSERT INTO import_rejects SELECT ?, file, record, reject_reason FROM stage_interactions "
         "WHERE reject_reason IS NOT NULL", [import_id]

@@ -253,6 +253,20 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    9,
+    "skipped rows: read fine, left out on purpose (the export does not say who they involve)",
+    """
+        ALTER TABLE imports ADD COLUMN skipped BIGINT DEFAULT 0;
+        CREATE TABLE import_skipped (
+            import_id BIGINT NOT NULL,
+            file      VARCHAR NOT NULL,
+            record    VARCHAR NOT NULL,
+            reason    VARCHAR NOT NULL
+        );
+    """,
+))
+
 # Numbers by capability: 3 nurture (queue actions), 4 revenue (conversions, goals), 5 live sync (cursors).
 # Each capability appends its own entry below its number; the list is run in version order.
 MIGRATIONS.append((

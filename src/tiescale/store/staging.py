@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from ..records import (
-    DIRECTIONS, AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected,
+    DIRECTIONS, AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, Skipped,
 )
 from ..timeparse import plausibility_problem
 
@@ -36,8 +36,10 @@ STAGE_OTHERS = [
         platform VARCHAR, account VARCHAR, person VARCHAR, relation VARCHAR, snapshot_at TIMESTAMPTZ,
         person_name VARCHAR)""",
     """CREATE TEMP TABLE stage_rejects (file VARCHAR, record VARCHAR, reason VARCHAR)""",
+    """CREATE TEMP TABLE stage_skipped (file VARCHAR, record VARCHAR, reason VARCHAR)""",
 ]
-STAGE_TABLES = ["stage_interactions", "stage_posts", "stage_people", "stage_accounts", "stage_follows", "stage_rejects"]
+STAGE_TABLES = ["stage_interactions", "stage_posts", "stage_people", "stage_accounts", "stage_follows", "stage_rejects",
+                "stage_skipped"]
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -77,6 +79,7 @@ class StageWriter:
         self.now = now
         self.rows_read = 0
         self.rejected = 0
+        self.skipped = 0
         self._seq = 0
         self._buffers: dict[str, list[tuple[Any, ...]]] = {t: [] for t in STAGE_TABLES}
 
@@ -106,6 +109,10 @@ class StageWriter:
         elif isinstance(record, Rejected):
             self.rows_read += 1
             return self._reject(record)
+        elif isinstance(record, Skipped):
+            self.rows_read += 1
+            self.skipped += 1
+            self._push("stage_skipped", (record.file, record.record, record.reason))
         elif isinstance(record, PersonInfo):
             self._push("stage_people", (
                 record.platform, record.handle, record.display_name, record.email, record.url, record.username,

@@ -118,26 +118,35 @@ def _print_summary(s: ImportSummary) -> None:
             out.print(f"    {r.file}, {r.record}: {r.reason}", soft_wrap=True, markup=False)
         if s.rejected > 20:
             out.print(f"    ... and {s.rejected - 20:,} more (all in the import log: `tiescale imports --rejects`)")
+    if s.skipped:
+        out.print(f"  rows skipped {s.skipped:,} (read fine; the export does not say who they involve):")
+        for r in s.skips[:5]:
+            out.print(f"    {r.file}, {r.record}: {r.reason}", soft_wrap=True, markup=False)
+        if s.skipped > 5:
+            out.print(f"    ... and {s.skipped - 5:,} more (`tiescale imports --skipped`)")
 
 
 @main.command()
 @click.option("--rejects", is_flag=True, help="List rejected rows instead of imports.")
+@click.option("--skipped", is_flag=True, help="List skipped rows (read, left out: nobody to attribute them to).")
 @format_option
 @limit_option
 @click.pass_context
-def imports(ctx: click.Context, rejects: bool, fmt: str, limit: int) -> None:
-    """The import log: every file imported, with its counts; or the rows rejected."""
+def imports(ctx: click.Context, rejects: bool, skipped: bool, fmt: str, limit: int) -> None:
+    """The import log: every file imported, with its counts; or the rows rejected, or skipped."""
     with open_store(ctx, read_only=True) as store:
-        if rejects:
-            sql = "SELECT import_id, file, record, reason FROM import_rejects ORDER BY import_id, file"
+        if rejects or skipped:
+            table = "import_rejects" if rejects else "import_skipped"
+            sql = f"SELECT import_id, file, record, reason FROM {table} ORDER BY import_id, file"
             columns = ["import_id", "file", "record", "reason"]
         else:
             sql = ("SELECT import_id, path, format, status, finished_at, rows_read, new_interactions, duplicates, "
-                   "rejected, new_people FROM imports ORDER BY import_id")
+                   "rejected, skipped, new_people FROM imports ORDER BY import_id")
             columns = ["import_id", "path", "format", "status", "finished_at", "rows_read", "new_interactions",
-                       "duplicates", "rejected", "new_people"]
+                       "duplicates", "rejected", "skipped", "new_people"]
         rows = _dicts(store.con, sql + (f" LIMIT {limit}" if limit else ""))
-    render_rows(rows, columns, fmt, title="Rejected rows" if rejects else "Imports")
+    title = "Rejected rows" if rejects else "Skipped rows" if skipped else "Imports"
+    render_rows(rows, columns, fmt, title=title)
 
 
 def _dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
