@@ -129,3 +129,14 @@ def test_a_reader_brings_an_older_store_up_to_date_first(tmp_path: Path) -> None
         assert reader.schema_version == LATEST
         assert reader.con.execute("SELECT count(*) FROM import_skipped").fetchone()[0] == 0
         assert reader.con.execute("SELECT count(skipped) FROM imports").fetchone()[0] == 0
+
+
+def test_a_migration_missing_below_the_newest_still_runs(tmp_path: Path) -> None:
+    """A store that had a later migration but not an earlier one (capabilities landed out of order)."""
+    db = tmp_path / "gap.duckdb"
+    with Store(db) as store:
+        store.con.execute("DROP TABLE content_labels")
+        store.con.execute("DELETE FROM schema_version WHERE version = 6")
+    with Store(db) as store:
+        assert store.con.execute("SELECT count(*) FROM content_labels").fetchone()[0] == 0
+        assert 6 in {r[0] for r in store.con.execute("SELECT version FROM schema_version").fetchall()}

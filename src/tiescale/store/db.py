@@ -33,7 +33,7 @@ class Store:
             self.migrate()
             return
         self._check_version()
-        if self.schema_version < LATEST:
+        if self._applied() != {version for version, _, _ in MIGRATIONS}:
             # a store written by an older tiescale: bring its schema up to date once, then read
             self.con.close()
             self.con = self._connect(False)
@@ -61,6 +61,12 @@ class Store:
             return 0
         return self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
+    def _applied(self) -> set[int]:
+        """The migrations this store has had (any missing one runs, even below the newest)."""
+        if self.schema_version == 0:
+            return set()
+        return {row[0] for row in self.con.execute("SELECT version FROM schema_version").fetchall()}
+
     def _check_version(self) -> None:
         if self.schema_version > LATEST:
             raise StoreError(
@@ -68,15 +74,15 @@ class Store:
             )
 
     def migrate(self) -> None:
-        """Run every migration newer than the store's version, each in its own transaction."""
+        """Run every migration the store has not had yet, in version order, each in its own transaction."""
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
             "description VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
         )
         self._check_version()
-        current = self.schema_version
+        done = self._applied()
         for version, description, sql in MIGRATIONS:
-            if version <= current:
+            if version in done:
                 continue
             self.con.execute("BEGIN TRANSACTION")
             try:
