@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
@@ -139,6 +140,7 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
 
 
 _MEMORY_BACKEND = None
+_MEMORY_LOCK = threading.Lock()
 _ARROW_SCHEMA = pa.schema([("account", pa.string()), ("platform", pa.string()), ("person", pa.string()),
                            ("person_id", pa.int64()), ("ts", pa.timestamp("us")), ("direction", pa.string()),
                            ("kind", pa.string()), ("text", pa.string())])
@@ -159,13 +161,14 @@ def score_records(records: list[dict], as_of: str | datetime, config: ScaleConfi
         if isinstance(row["ts"], datetime) and row["ts"].tzinfo is not None:
             row["ts"] = row["ts"].astimezone(timezone.utc).replace(tzinfo=None)
     global _MEMORY_BACKEND
-    if _MEMORY_BACKEND is None:
-        _MEMORY_BACKEND = ibis.duckdb.connect()
     table = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA) if rows else _ARROW_SCHEMA.empty_table()
-    raw = _MEMORY_BACKEND.con
-    raw.register("events_arrow", table)
-    raw.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM events_arrow")
-    raw.unregister("events_arrow")
-    events = _MEMORY_BACKEND.table("events")
-    connections, _people = score_expressions(events, cut, config)
-    return connections.to_pyarrow()
+    with _MEMORY_LOCK:  # one in-memory database, shared: one caller at a time (web requests run in threads)
+        if _MEMORY_BACKEND is None:
+            _MEMORY_BACKEND = ibis.duckdb.connect()
+        raw = _MEMORY_BACKEND.con
+        raw.register("events_arrow", table)
+        raw.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM events_arrow")
+        raw.unregister("events_arrow")
+        events = _MEMORY_BACKEND.table("events")
+        connections, _people = score_expressions(events, cut, config)
+        return connections.to_pyarrow()
