@@ -124,7 +124,8 @@ def print_overview(result: DemoResult, console: Console) -> None:
     console.print(f"built in {result.seconds:.1f}s")
     console.print()
     console.print("[bold]Try next[/]")
-    wanted = ["people", "queue", "merge", "content", "revenue", "imports", "report demo-report.html"]
+    wanted = ["people", "queue", "merge", "responsiveness", "content", "revenue", "imports",
+              "report demo-report.html", "serve"]
     example = _example_person(truth)
     if example:
         wanted.insert(2, f"person {shlex.quote(example)}")
