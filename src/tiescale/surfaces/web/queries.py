@@ -195,20 +195,27 @@ def people_page(
         WHERE {' AND '.join(where)}"""
     inner_params = ([snap.previous] if needs_change and join_prev else []) + params
     total = scalar(store, f"SELECT count(*) FROM person_scores ps WHERE {' AND '.join(where)}", params) or 0
-    page_rows = rows(store, f"""
-        WITH top AS ({inner} ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)})
-        SELECT top.*, p.label, p.display_name,
-               {'prev.score' if join_prev else 'NULL::DOUBLE'} AS previous_score,
-               (SELECT list(i.platform || ':' || coalesce(i.username, i.handle) ORDER BY i.platform, i.handle)
-                  FROM identities i WHERE i.person_id = top.person_id) AS handles
-        FROM top JOIN people p ON p.person_id = top.person_id
-        {'LEFT JOIN person_scores prev ON prev.as_of = ? AND prev.person_id = top.person_id' if join_prev else ''}
-        ORDER BY {SORTS[sort].replace('change', 'top.change')}""",
-        inner_params + ([snap.previous] if join_prev else []))
-    for row in page_rows:
-        if row["previous_score"] is not None or join_prev:
-            row["change"] = row["score"] - (row["previous_score"] or 0.0)
-        row["handles"] = list(row["handles"] or [])
+    page_rows = rows(store, f"{inner} ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)}", inner_params)
+    # names, handles and the previous score for this page's people only (a join before the limit
+    # would build hash tables over every person)
+    ids = [r["person_id"] for r in page_rows]
+    if ids:
+        names = {r[0]: r[1:] for r in store.con.execute(
+            "SELECT person_id, label, display_name FROM people WHERE person_id IN (SELECT unnest(?))", [ids]).fetchall()}
+        handles: dict[int, list[str]] = {}
+        for pid, handle in store.con.execute(
+                "SELECT person_id, platform || ':' || coalesce(username, handle) FROM identities "
+                "WHERE person_id IN (SELECT unnest(?)) ORDER BY platform, handle", [ids]).fetchall():
+            handles.setdefault(pid, []).append(handle)
+        previous = dict(store.con.execute(
+            "SELECT person_id, score FROM person_scores WHERE as_of = ? AND person_id IN (SELECT unnest(?))",
+            [snap.previous, ids]).fetchall()) if snap.previous is not None else {}
+        for row in page_rows:
+            row["label"], row["display_name"] = names.get(row["person_id"], (f"#{row['person_id']}", None))
+            row["handles"] = handles.get(row["person_id"], [])
+            row["previous_score"] = previous.get(row["person_id"])
+            if snap.previous is not None:
+                row["change"] = row["score"] - (row["previous_score"] or 0.0)
     return PeoplePage(page_rows, int(total), max(page, 1), limit)
 
 

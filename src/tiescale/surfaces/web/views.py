@@ -108,6 +108,20 @@ def _nurture_on(store: Store, account: str | None, limit: int, raise_errors: boo
                                           refresh=False)}
 
 
+#: Above this many people, vanity_vs_meaningful (which scores every person at every month end) is
+#: not run inside a page: at a million people it takes minutes and tens of GB. The overview then
+#: draws meaningful connections from the stored score snapshots instead.
+VANITY_MAX_PEOPLE = 200_000
+
+
+def vanity(store: Store) -> Section:
+    people = queries.scalar(store, "SELECT count(*) FROM people WHERE merged_into IS NULL") or 0
+    if people > VANITY_MAX_PEOPLE:
+        return Section(False, detail=f"vanity vs meaningful is not computed inside the dashboard above "
+                                     f"{VANITY_MAX_PEOPLE:,} people ({people:,} here); run `tiescale vanity`")
+    return attempt("goals", "vanity_vs_meaningful", store)
+
+
 def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
     with gate.read() as store:
         version = store_version(store)
@@ -115,11 +129,11 @@ def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
 
         def compute() -> dict[str, Any]:
             return {"overview": queries.overview(store, snap),
-                    "content": attempt("content", "content_report", store),
                     "revenue": attempt("revenue", "revenue_report", store),
-                    "vanity": attempt("goals", "vanity_vs_meaningful", store)}
+                    "vanity": vanity(store)}
         data: dict[str, Any] = {"snap": snap, **memo.get(("overview", version), compute)}
     data.update(nurture(gate, memo, version))
+    data["content"] = content_data(gate, memo)["content"]
     return data
 
 
@@ -158,8 +172,11 @@ def content_data(gate: StoreGate, memo: Memo, account: str | None = None, by: st
         version = store_version(store)
         data = {"snap": queries.snapshot(store), "classifier": capabilities.available("classify"),
                 "accounts": queries.accounts(store)}
-        data["content"] = memo.get(("content", account, by, version),
-                                   lambda: attempt("content", "content_report", store, account=account, by=by))
+
+    def compute() -> Section:
+        with gate.write() as store:  # writable: the classifier keeps its verdicts (content_labels) for next time
+            return attempt("content", "content_report", store, account=account, by=by)
+    data["content"] = memo.get(("content", account, by, version), compute)
     return data
 
 
@@ -169,7 +186,7 @@ def revenue_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
 
         def compute() -> dict[str, Any]:
             return {"revenue": attempt("revenue", "revenue_report", store),
-                    "vanity": attempt("goals", "vanity_vs_meaningful", store),
+                    "vanity": vanity(store),
                     "goals": attempt("goals", "goal_progress", store)}
         return {"snap": queries.snapshot(store), **memo.get(("revenue", version), compute)}
 
@@ -190,8 +207,8 @@ def overview_charts(ov: queries.Overview) -> dict[str, Any]:
                        "points": [(f["month"].date(), f["followers"]) for f in ov.followers]})
     growth = charts.line_chart(series, "meaningful connections vs followers")
     activity = charts.line_chart([
-        {"name": "from people", "color": "#2563eb", "points": [(a["month"].date(), a["inbound"]) for a in ov.activity]},
-        {"name": "from you", "color": "#f59e0b", "points": [(a["month"].date(), a["outbound"]) for a in ov.activity]},
+        {"name": "from people", "color": "#2563eb", "points": [(_day(a["month"]), a["inbound"]) for a in ov.activity]},
+        {"name": "from you", "color": "#f59e0b", "points": [(_day(a["month"]), a["outbound"]) for a in ov.activity]},
     ], "touchpoints per month")
     tiers = charts.hbar_chart([{"label": t, "value": ov.tiers.get(t, 0), "color": charts.TIER_COLORS[t]}
                                for t in reversed(list(ov.tiers))], "people by tier")
@@ -367,3 +384,7 @@ def _period(value: str) -> Any:
         return date.fromisoformat(value if len(value) > 7 else value + "-01")
     except ValueError:
         return value
+
+
+def _day(value: Any) -> Any:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
