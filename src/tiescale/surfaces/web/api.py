@@ -148,10 +148,9 @@ def queue(request: Request, account: str | None = Query(None, max_length=300),
           limit: int = Query(50, ge=1, le=1000)) -> Any:
     """Today's nurture queue: one row per person with the reason."""
     section = views.queue_data(request.app.state.gate, request.app.state.memo, account)["queue"]
-    out = section.to_dict()
-    if section.available:
-        out["data"] = out["data"][:limit]
-    return out
+    sliced = views.Section(section.available, (section.data or [])[:limit] if section.available else None,
+                           section.detail, section.error)
+    return sliced.to_dict()
 
 
 @router.post("/queue/{person_ref}/done", responses=ERRORS)

@@ -192,7 +192,11 @@ def people_page(
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person_page(request: Request, person_id: int) -> HTMLResponse:
-    data = read(request, lambda s: views.person_data(s, person_id))
+    memo = request.app.state.memo
+
+    def build(store: Store) -> dict[str, Any]:  # a person's page changes only when the store does
+        return memo.get(("person", person_id, views.store_version(store)), lambda: views.person_data(store, person_id))
+    data = dict(read(request, build))
     data["history"] = views.history_chart(data["profile"])
     return render(request, "person.html", {"active": "people", **data})
 
@@ -202,18 +206,15 @@ def queue_page(request: Request, account: str | None = None, reason: str | None 
                page: int = Query(1, ge=1, le=100000)) -> HTMLResponse:
     data = views.queue_data(request.app.state.gate, request.app.state.memo, account or None)
     data["db_name"] = request.app.state.gate.path.name
-    items = views.queue_items(data["queue"])
-    counts: dict[str, int] = {}
-    for it in items:
-        counts[it.get("reason") or "other"] = counts.get(it.get("reason") or "other", 0) + 1
-    if reason:
-        items = [it for it in items if it.get("reason") == reason]
+    counts = views.queue_counts(data["queue"])
+    total = counts.get(reason, 0) if reason else sum(counts.values())
     per_page = 50
-    pages = max(1, -(-len(items) // per_page))
+    pages = max(1, -(-total // per_page))
     page = min(page, pages)
-    shown = items[(page - 1) * per_page: page * per_page]
+    shown = views.queue_items(data["queue"], reason or None, (page - 1) * per_page, page * per_page)
+    items = shown
     return render(request, "queue.html", {"active": "queue", "account": account or "", "reason": reason or "",
-                                          "queue_items": shown, "queue_total": len(items), "reason_counts": counts,
+                                          "queue_items": items, "queue_total": total, "reason_counts": counts,
                                           "page": page, "pages": pages, "first_rank": (page - 1) * per_page, **data})
 
 

@@ -194,8 +194,19 @@ def people_page(
         FROM person_scores ps {join_prev if needs_change else ''}
         WHERE {' AND '.join(where)}"""
     inner_params = ([snap.previous] if needs_change and join_prev else []) + params
-    total = scalar(store, f"SELECT count(*) FROM person_scores ps WHERE {' AND '.join(where)}", params) or 0
-    page_rows = rows(store, f"{inner} ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)}", inner_params)
+    if len(where) == 1 or (len(where) == 2 and tier):  # no semi-join: counting is a cheap scan
+        total = scalar(store, f"SELECT count(*) FROM person_scores ps WHERE {' AND '.join(where)}", params) or 0
+        page_rows = rows(store, f"{inner} ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)}",
+                         inner_params)
+    else:  # search or account/platform filter: evaluate the filter once, count and page from it
+        page_rows = rows(store, f"""WITH filtered AS MATERIALIZED ({inner})
+            SELECT *, (SELECT count(*) FROM filtered) AS total FROM filtered
+            ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)}""", inner_params)
+        total = page_rows[0].pop("total") if page_rows else 0
+        for row in page_rows:
+            row.pop("total", None)
+        if not page_rows and offset:
+            total = scalar(store, f"SELECT count(*) FROM person_scores ps WHERE {' AND '.join(where)}", params) or 0
     # names, handles and the previous score for this page's people only (a join before the limit
     # would build hash tables over every person)
     ids = [r["person_id"] for r in page_rows]

@@ -53,7 +53,7 @@ def attempt(capability: str, name: str, *args: Any, **kwargs: Any) -> Section:
 class Memo:
     """Results that only change when the store does, keyed by the store's state (imports, scores, merges, actions)."""
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 256) -> None:
         self._data: dict[Any, Any] = {}
         self._lock = threading.Lock()
         self.size = size
@@ -223,12 +223,29 @@ def history_chart(profile: Any) -> Any:
                                "points": points}], "score history", y_max=10.0, height=200)
 
 
-def queue_items(section: Section) -> list[dict[str, Any]]:
-    """Queue items as the page shows them (the capability's to_dict(), plus the reference buttons use)."""
+def _reason(item: Any) -> str:
+    value = item.get("reason") if isinstance(item, dict) else getattr(item, "reason", None)
+    return value or "other"
+
+
+def queue_counts(section: Section) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in section.data or []:
+        counts[_reason(item)] = counts.get(_reason(item), 0) + 1
+    return counts
+
+
+def queue_items(section: Section, reason: str | None = None, start: int = 0, stop: int | None = None
+                ) -> list[dict[str, Any]]:
+    """Queue items as the page shows them (the capability's to_dict(), plus the reference buttons use).
+
+    Only the slice shown is converted: a big store's queue can hold a hundred thousand people.
+    """
     if not section.available or not section.data:
         return []
+    chosen = [i for i in section.data if reason is None or _reason(i) == reason][start:stop]
     items = []
-    for raw in section.data:
+    for raw in chosen:
         d = plain(raw)
         person_id = d.get("person_id")
         d["ref"] = f"#{person_id}" if person_id is not None else str(d.get("person"))
