@@ -127,11 +127,10 @@ def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
         version = store_version(store)
         snap = queries.snapshot(store)
 
-        def compute() -> dict[str, Any]:
-            return {"overview": queries.overview(store, snap),
-                    "revenue": attempt("revenue", "revenue_report", store),
-                    "vanity": vanity(store)}
-        data: dict[str, Any] = {"snap": snap, **memo.get(("overview", version), compute)}
+        data: dict[str, Any] = {"snap": snap, "overview": memo.get(("overview", version),
+                                                                    lambda: queries.overview(store, snap))}
+    revenue = revenue_data(gate, memo)  # the same cached results as the revenue page
+    data.update(revenue=revenue["revenue"], vanity=revenue["vanity"])
     data.update(nurture(gate, memo, version))
     data["content"] = content_data(gate, memo)["content"]
     return data
