@@ -168,6 +168,7 @@ def overview_page(request: Request) -> HTMLResponse:
     data = views.overview_data(request.app.state.gate, request.app.state.memo)
     data["db_name"] = request.app.state.gate.path.name
     data["view_charts"] = views.overview_charts(data["overview"])
+    data["view_charts"]["growth"] = views.vanity_chart(data["vanity"]) or data["view_charts"]["growth"]
     data["responsiveness_summary"] = views.responsiveness_summary(data["responsiveness"], data["responsiveness_all"])
     data["responsiveness_chart"] = views.responsiveness_chart(data["responsiveness_summary"])
     data["headline"] = views.headline(data)
