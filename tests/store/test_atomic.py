@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tiescale import Store, ingest_path
+from tiescale import Store, TiescaleError, ingest_path
 
 pytestmark = pytest.mark.slow
 
@@ -140,3 +140,30 @@ def test_a_migration_missing_below_the_newest_still_runs(tmp_path: Path) -> None
     with Store(db) as store:
         assert store.con.execute("SELECT count(*) FROM content_labels").fetchone()[0] == 0
         assert 6 in {r[0] for r in store.con.execute("SELECT version FROM schema_version").fetchall()}
+
+
+def test_opening_waits_for_another_process_holding_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard or another command may hold the file for a moment: opening waits, then works;
+    held longer than TIESCALE_LOCK_WAIT, it fails with one clear line."""
+    db = tmp_path / "held.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
+                               "time.sleep(1.0)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with Store(db) as store:  # waits for the holder to exit
+            assert store.schema_version > 0
+    finally:
+        holder.wait()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
+                               "time.sleep(5)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("TIESCALE_LOCK_WAIT", "0.3")
+        with pytest.raises(TiescaleError, match="cannot open the store"):
+            Store(db)
+    finally:
+        holder.kill()
+        holder.wait()

@@ -202,6 +202,25 @@ def _measure(store: Store, result: DemoResult) -> None:
         FROM follower_snapshots WHERE relation = 'follower'""")
 
 
+def score_history(store: Store) -> int:
+    """Score the first of every month and today, so score histories, cooling and the vanity trend
+    have something to show from the start (each run after the first is incremental)."""
+    from ..scoring.run import resolve_as_of, score_store
+
+    first = store.con.execute("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions").fetchone()[0]
+    if first is None:
+        return 0
+    end = resolve_as_of(None, store)
+    year, month = first.year + (first.month == 12), first.month % 12 + 1
+    dates = []
+    while datetime(year, month, 1) < end:
+        dates.append(datetime(year, month, 1))
+        year, month = year + (month == 12), month % 12 + 1
+    for as_of in [*dates, end]:
+        score_store(store, as_of)
+    return len(dates) + 1
+
+
 def run_demo(
     db: Path | str | None,
     seed: int = 7,
@@ -224,6 +243,7 @@ def run_demo(
     with Store(db_path) as store:
         result.steps = ingest_demo(store, files)
         _measure(store, result)
+        score_history(store)
     result.seconds = time.perf_counter() - started
     print_overview(result, console or Console())
     return result

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -42,12 +43,22 @@ class Store:
             self.con = self._connect(True)
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
-        try:
-            con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({str(exc).splitlines()[0]})") from None
-        except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: not a tiescale store ({str(exc).splitlines()[0]})") from None
+        # Another process (the dashboard reading, another command) may hold the file for a moment:
+        # wait for it, up to $TIESCALE_LOCK_WAIT seconds (default 10).
+        deadline = time.monotonic() + float(os.environ.get("TIESCALE_LOCK_WAIT", "10"))
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" in str(exc).lower() and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                raise StoreError(f"{self.path}: cannot open the store ({str(exc).splitlines()[0]})") from None
+            except duckdb.Error as exc:
+                raise StoreError(f"{self.path}: not a tiescale store ({str(exc).splitlines()[0]})") from None
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
         return con
