@@ -63,17 +63,30 @@ def _month_ends(first: datetime, end: datetime) -> list[datetime]:
 
 def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None = None,
                       min_score: float = 7.0) -> dict[datetime, int]:
-    """How many people scored at least ``min_score`` as of each date."""
+    """How many people scored at least ``min_score`` as of each date.
+
+    A date with a stored person snapshot that no later import changed is counted from it (the
+    same scale: tiers_before's test shows the two agree); any other date is scored in memory, one
+    date at a time (every person's touchpoints once per date, never every date at once).
+    """
+    from .snapshots import _fresh
+
     con = store.con
     account_sql = "AND i.account = ?" if account else ""
-    people = [r[0] for r in con.execute(f"""
-        SELECT DISTINCT id.person_id FROM interactions i
-        JOIN identities id ON id.platform = i.platform AND id.handle = i.person
-        WHERE i.kind NOT IN {SILENT_KINDS} {account_sql}""", [account] if account else []).fetchall()]
-    scores = score_pairs(store, [(p, d) for p in people for d in as_ofs], account=account)
-    counts = {d: 0 for d in as_ofs}
-    for (_, d), s in scores.items():
-        counts[d] += s.talked and s.score >= min_score
+    counts: dict[datetime, int] = {}
+    people: list[int] | None = None
+    for as_of in as_ofs:
+        if account is None and _fresh(store, as_of):
+            counts[as_of] = con.execute(
+                "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]).fetchone()[0]
+            continue
+        if people is None:
+            people = [r[0] for r in con.execute(f"""
+                SELECT DISTINCT id.person_id FROM interactions i
+                JOIN identities id ON id.platform = i.platform AND id.handle = i.person
+                WHERE i.kind NOT IN {SILENT_KINDS} {account_sql}""", [account] if account else []).fetchall()]
+        scores = score_pairs(store, [(p, as_of) for p in people], account=account)
+        counts[as_of] = sum(1 for s in scores.values() if s.talked and s.score >= min_score)
     return counts
 
 
