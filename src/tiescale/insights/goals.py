@@ -78,7 +78,7 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     for as_of in as_ofs:
         if account is None and _fresh(store, as_of):
             counts[as_of] = con.execute(
-                "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]).fetchone()[0]
+                "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]).fetchall()[0][0]
             continue
         if people is None:
             people = [r[0] for r in con.execute(f"""

@@ -27,12 +27,12 @@ def _naive(value: datetime) -> datetime:
 def _fresh(store: Store, as_of: datetime) -> bool:
     """A stored snapshot at ``as_of`` that no later import changed."""
     row = store.con.execute(
-        "SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of]).fetchone()
+        "SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of]).fetchall()[0]
     if row is None or row[0] is None:
         return False
     changed = store.con.execute(
         "SELECT count(*) FROM (SELECT 1 FROM interactions WHERE import_id > ? AND ts < ? LIMIT 1)",
-        [row[0], as_of.replace(tzinfo=timezone.utc)]).fetchone()[0]
+        [row[0], as_of.replace(tzinfo=timezone.utc)]).fetchall()[0][0]
     return changed == 0
 
 

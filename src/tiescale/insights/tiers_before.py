@@ -66,6 +66,7 @@ def score_pairs(
         "as_of": pa.array([d for _, d in unique], pa.timestamp("us")),
     })
     reference = max(d for _, d in unique)
+    con.execute("SELECT 1").fetchall()  # closes a caller's half-read result: register() refuses to run after one
     con.register("tiescale_pairs_arrow", table)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE tiescale_pairs AS SELECT * FROM tiescale_pairs_arrow")
