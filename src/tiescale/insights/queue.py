@@ -31,7 +31,7 @@ from typing import Any
 from ..records import UsageError
 from ..store.db import Store
 from .actions import ACTIVE_ACTIONS_SQL
-from .queue_reasons import ACTIONS, fill_names, relationship_reasons
+from .queue_reasons import fill_names, relationship_reasons
 from .snapshots import default_now, ensure_snapshots
 from .threads import refresh_threads
 

@@ -22,7 +22,6 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Rejected, Record, SourceError

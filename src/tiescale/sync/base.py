@@ -77,3 +77,35 @@ class PlatformClient:
 
     def close(self) -> None:
         pass
+
+
+def wait_from_headers(headers: Any, clock: Callable[[], float], reset_header: str) -> float | None:
+    """Seconds to wait before the next call: ``Retry-After`` (seconds or an HTTP date), else the
+    platform's rate-limit reset header (unix seconds or an ISO 8601 time); None when neither says."""
+    if headers is None:
+        return None
+
+    def header(name: str) -> Any:
+        return headers.get(name) or headers.get(name.lower())
+
+    value = header("Retry-After")
+    if value:
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+            try:
+                return max(parsedate_to_datetime(value).timestamp() - clock(), 0.0)
+            except (TypeError, ValueError):
+                pass
+    reset = header(reset_header)
+    if reset:
+        try:
+            return max(float(reset) - clock(), 0.0)
+        except ValueError:
+            from ..timeparse import BadTimestamp, parse_ts
+            try:
+                return max(parse_ts(reset).timestamp() - clock(), 0.0)
+            except (BadTimestamp, TypeError, ValueError):
+                return None
+    return None

@@ -23,7 +23,9 @@ from atproto_client import exceptions as atp
 from atproto_client.request import Request, Response
 
 from ..timeparse import BadTimestamp, parse_ts
-from .base import AuthFailed, NotPermitted, Page, PlatformClient, RateLimited, Stream, SyncError, TransientError
+from .base import (
+    AuthFailed, NotPermitted, Page, PlatformClient, RateLimited, Stream, SyncError, TransientError, wait_from_headers,
+)
 from .credentials import Connection, forget_session, load_session, save_session
 
 PAGE_LIMIT = 100
@@ -51,24 +53,7 @@ def _error_text(exc: atp.RequestErrorBase) -> str:
 
 
 def _retry_after(headers: dict[str, Any], clock: Callable[[], float]) -> float | None:
-    """Seconds to wait from ``Retry-After``, else from ``ratelimit-reset`` (unix seconds)."""
-    value = headers.get("retry-after")
-    if value is not None:
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            from email.utils import parsedate_to_datetime
-            try:
-                return max(parsedate_to_datetime(value).timestamp() - clock(), 0.0)
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("ratelimit-reset")
-    if reset is not None:
-        try:
-            return max(float(reset) - clock(), 0.0)
-        except ValueError:
-            return None
-    return None
+    return wait_from_headers(headers, clock, "ratelimit-reset")
 
 
 class BlueskyClient(PlatformClient):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,8 +19,9 @@ from mastodon import Mastodon
 from mastodon import errors as mst
 
 from ..sources.mastodon_api import MARKER, handle_of, host_of
-from ..timeparse import BadTimestamp, parse_ts
-from .base import AuthFailed, NotPermitted, Page, PlatformClient, RateLimited, Stream, SyncError, TransientError
+from .base import (
+    AuthFailed, NotPermitted, Page, PlatformClient, RateLimited, Stream, SyncError, TransientError, wait_from_headers,
+)
 from .credentials import Connection
 
 PAGE_LIMIT = 40
@@ -52,27 +52,7 @@ class _LastResponse:
 
 
 def _wait_from_headers(headers: Any, clock: Callable[[], float]) -> float | None:
-    if headers is None:
-        return None
-    value = headers.get("Retry-After")
-    if value:
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            try:
-                return max(parsedate_to_datetime(value).timestamp() - clock(), 0.0)
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            return max(parse_ts(reset).timestamp() - clock(), 0.0)
-        except (BadTimestamp, TypeError, ValueError):
-            try:
-                return max(float(reset) - clock(), 0.0)
-            except ValueError:
-                return None
-    return None
+    return wait_from_headers(headers, clock, "X-RateLimit-Reset")
 
 
 class MastodonClient(PlatformClient):
