@@ -25,7 +25,11 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
 class Store:
     """A tiescale store: one DuckDB file with a versioned schema."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False,
+                 lock_wait: float | None = None) -> None:
+        """``lock_wait``: seconds to wait for another process holding the file (default
+        $TIESCALE_LOCK_WAIT, else 10); callers with their own retry pass 0."""
+        self.lock_wait = float(os.environ.get("TIESCALE_LOCK_WAIT", "10")) if lock_wait is None else lock_wait
         self.path = resolve_db_path(path)
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store here yet (run `tiescale ingest` or `tiescale demo`)")
@@ -45,7 +49,7 @@ class Store:
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         # Another process (the dashboard reading, another command) may hold the file for a moment:
         # wait for it, up to $TIESCALE_LOCK_WAIT seconds (default 10).
-        deadline = time.monotonic() + float(os.environ.get("TIESCALE_LOCK_WAIT", "10"))
+        deadline = time.monotonic() + self.lock_wait
         delay = 0.05
         while True:
             try:

@@ -81,7 +81,7 @@ class StoreGate:
         delay = 0.02
         while True:
             try:
-                return Store(self.path, read_only=read_only)
+                return Store(self.path, read_only=read_only, lock_wait=0)  # this gate retries itself
             except (StoreError, duckdb.IOException) as exc:
                 if not _is_lock_error(exc):
                     raise
