@@ -15,19 +15,26 @@ ORDER = "score DESC, last_contact DESC, account, platform, person"
 
 
 def write_top(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
-    """(Re)build the top rows of every account for the snapshot at ``as_of``, with the people's names."""
+    """(Re)build the top rows of every account for the snapshot at ``as_of``, with the people's names.
+
+    No sort of the whole snapshot: one pass finds each account's ``TOP_PER_ACCOUNT``-th best score
+    (a bounded heap per account), and only the rows at or above it are ranked.
+    """
     con.execute("DELETE FROM connection_top WHERE as_of = ?", [as_of])
     con.execute(f"""
         INSERT INTO connection_top BY NAME
+        WITH floors AS (
+            SELECT account, list_min(max(score, {TOP_PER_ACCOUNT})) AS floor, count(*) AS account_total
+            FROM connection_scores WHERE as_of = ? GROUP BY account)
         SELECT t.*, i.person_id, coalesce(i.username, p.label) AS name, i.display_name FROM (
             SELECT * EXCLUDE (rn), rn AS account_rank FROM (
-                SELECT *, row_number() OVER (PARTITION BY account ORDER BY {ORDER}) AS rn,
-                       count(*) OVER (PARTITION BY account) AS account_total
-                FROM connection_scores WHERE as_of = ?
+                SELECT s.*, f.account_total, row_number() OVER (PARTITION BY s.account ORDER BY {ORDER}) AS rn
+                FROM connection_scores s JOIN floors f USING (account)
+                WHERE s.as_of = ? AND s.score >= f.floor
                 QUALIFY rn <= {TOP_PER_ACCOUNT})) t
         LEFT JOIN identities i ON i.platform = t.platform AND i.handle = t.person
         LEFT JOIN people p ON p.person_id = i.person_id
-        ORDER BY t.account, t.account_rank""", [as_of])
+        ORDER BY t.account, t.account_rank""", [as_of, as_of])
 
 
 def top_answers(con: duckdb.DuckDBPyConnection, as_of: datetime, account: str | None, limit: int) -> bool:
