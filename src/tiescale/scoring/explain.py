@@ -29,14 +29,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _ago(days: float) -> str:
+def days_ago(days: float) -> str:
+    """A time span in words, as every surface says it: today, yesterday, 12 days ago, 3 months ago."""
     if days < 1:
         return "today"
     if days < 2:
         return "yesterday"
     if days < 60:
         return f"{int(days)} days ago"
-    return f"{int(days // 30)} months ago"
+    if days < 730:
+        return f"{int(days // 30)} months ago"
+    return f"{int(days // 365)} years ago"
 
 
 def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, Any], as_of: datetime) -> list[str]:
@@ -63,7 +66,7 @@ def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, 
         parts.append((dims["pts_intensity"], text))
     elif outbound:
         parts.append((dims["pts_intensity"], f"you reached out {_plural(outbound, 'time')} in the last 30 days; no answer yet"))
-    parts.append((dims["pts_recency"], f"last contact {_ago(dims['days_since'])}"))
+    parts.append((dims["pts_recency"], f"last contact {days_ago(dims['days_since'])}"))
     if dims["two_way_days"]:
         parts.append((dims["pts_reciprocity"],
                       f"{_plural(int(dims['two_way_days']), 'day')} with talk both ways "

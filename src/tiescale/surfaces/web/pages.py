@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from ... import identity
 from ...scoring.config import TIER_NAMES, TIERS
+from ...scoring.explain import days_ago
 from ...store.db import Store
 from . import charts, views
 from .gate import StoreBusy
@@ -90,16 +91,7 @@ def ago(value: Any, now: datetime | None) -> str:
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    days = (now - value).total_seconds() / 86400
-    if days < 1:
-        return "today"
-    if days < 2:
-        return "yesterday"
-    if days < 60:
-        return f"{int(days)} days ago"
-    if days < 730:
-        return f"{int(days // 30)} months ago"
-    return f"{int(days // 365)} years ago"
+    return days_ago((now - value).total_seconds() / 86400)
 
 
 def label_of(key: Any) -> str:
