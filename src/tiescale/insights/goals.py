@@ -69,14 +69,14 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     same scale: tiers_before's test shows the two agree); any other date is scored in memory, one
     date at a time (every person's touchpoints once per date, never every date at once).
     """
-    from .snapshots import _fresh
+    from .snapshots import snapshot_is_fresh
 
     con = store.con
     account_sql = "AND i.account = ?" if account else ""
     counts: dict[datetime, int] = {}
     people: list[int] | None = None
     for as_of in as_ofs:
-        if account is None and _fresh(store, as_of):
+        if account is None and snapshot_is_fresh(store, as_of):
             counts[as_of] = con.execute(
                 "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]).fetchall()[0][0]
             continue

@@ -24,7 +24,7 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
-def _fresh(store: Store, as_of: datetime) -> bool:
+def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
     """A stored snapshot at ``as_of`` that no later import changed."""
     row = store.con.execute(
         "SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of]).fetchall()[0]
@@ -37,7 +37,7 @@ def _fresh(store: Store, as_of: datetime) -> bool:
 
 
 def ensure_snapshot(store: Store, as_of: datetime) -> None:
-    if not _fresh(store, as_of):
+    if not snapshot_is_fresh(store, as_of):
         from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
 
         score_store(store, as_of)

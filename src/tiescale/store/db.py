@@ -37,8 +37,9 @@ class Store:
         if not read_only:
             self.migrate()
             return
-        self._check_version()
-        if self._applied() != {version for version, _, _ in MIGRATIONS}:
+        applied = self._applied()
+        self._check_version(applied)
+        if applied != {version for version, _, _ in MIGRATIONS}:
             # a store written by an older tiescale: bring its schema up to date once, then read
             self.con.close()
             self.con = self._connect(False)
@@ -69,23 +70,22 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        exists = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()[0]
-        if not exists:
-            return 0
-        return self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        return max(self._applied(), default=0)
 
     def _applied(self) -> set[int]:
         """The migrations this store has had (any missing one runs, even below the newest)."""
-        if self.schema_version == 0:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchall()[0][0]
+        if not exists:
             return set()
         return {row[0] for row in self.con.execute("SELECT version FROM schema_version").fetchall()}
 
-    def _check_version(self) -> None:
-        if self.schema_version > LATEST:
+    def _check_version(self, applied: set[int]) -> None:
+        newest = max(applied, default=0)
+        if newest > LATEST:
             raise StoreError(
-                f"{self.path}: store schema v{self.schema_version} is newer than this tiescale (v{LATEST}); upgrade tiescale"
+                f"{self.path}: store schema v{newest} is newer than this tiescale (v{LATEST}); upgrade tiescale"
             )
 
     def migrate(self) -> None:
@@ -94,8 +94,8 @@ class Store:
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
             "description VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
         )
-        self._check_version()
         done = self._applied()
+        self._check_version(done)
         for version, description, sql in MIGRATIONS:
             if version in done:
                 continue

@@ -112,18 +112,21 @@ def _print_summary(s: ImportSummary) -> None:
     out.print(f"  rows read {s.rows_read:,}; new interactions {s.total_new:,} ({kinds})")
     out.print(f"  new people {s.new_people:,}; updated people {s.updated_people:,}; own posts {s.new_posts:,}; "
               f"duplicates skipped {s.duplicates:,}; time span {span}")
-    if s.rejected:
-        out.print(f"  [yellow]rows rejected {s.rejected:,}[/]:")
-        for r in s.rejects[:20]:
-            out.print(f"    {r.file}, {r.record}: {r.reason}", soft_wrap=True, markup=False)
-        if s.rejected > 20:
-            out.print(f"    ... and {s.rejected - 20:,} more (all in the import log: `tiescale imports --rejects`)")
-    if s.skipped:
-        out.print(f"  rows skipped {s.skipped:,} (read fine; the export does not say who they involve):")
-        for r in s.skips[:5]:
-            out.print(f"    {r.file}, {r.record}: {r.reason}", soft_wrap=True, markup=False)
-        if s.skipped > 5:
-            out.print(f"    ... and {s.skipped - 5:,} more (`tiescale imports --skipped`)")
+    _print_rows(f"[yellow]rows rejected {s.rejected:,}[/]:", s.rejected, s.rejects, 20,
+                "all in the import log: `tiescale imports --rejects`")
+    _print_rows(f"rows skipped {s.skipped:,} (read fine; the export does not say who they involve):", s.skipped,
+                s.skips, 5, "`tiescale imports --skipped`")
+
+
+def _print_rows(heading: str, count: int, rows: list[Any], shown: int, where_all: str) -> None:
+    """Rejected or skipped rows of an import: the first ``shown``, and where to find the rest."""
+    if not count:
+        return
+    out.print(f"  {heading}")
+    for r in rows[:shown]:
+        out.print(f"    {r.file}, {r.record}: {r.reason}", soft_wrap=True, markup=False)
+    if count > shown:
+        out.print(f"    ... and {count - shown:,} more ({where_all})")
 
 
 @main.command()
