@@ -167,3 +167,15 @@ def test_opening_waits_for_another_process_holding_the_store(tmp_path: Path, mon
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_store_from_a_newer_tiescale_is_refused_with_one_clear_line(tmp_path: Path) -> None:
+    from tiescale.store.schema import LATEST
+
+    db = tmp_path / "future.duckdb"
+    with Store(db) as store:
+        store.con.execute("INSERT INTO schema_version (version, description) VALUES (?, 'from the future')",
+                          [LATEST + 1])
+    for read_only in (False, True):
+        with pytest.raises(TiescaleError, match=f"newer than this tiescale \\(v{LATEST}\\)"):
+            Store(db, read_only=read_only)
