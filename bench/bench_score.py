@@ -102,10 +102,12 @@ def run_measured(spec: dict) -> dict:
 
 
 def build_store(out: Path, rows: int) -> Path:
+    from tiescale import Store, ingest_path
+
     db = out / f"score_store_{rows}.duckdb"
     if db.exists():
+        Store(db).close()  # a store cached by an older tiescale: migrated once here, not in every timed copy
         return db
-    from tiescale import Store, ingest_path
 
     files = generate(out, rows)
     partial = db.with_name(db.name + ".partial")

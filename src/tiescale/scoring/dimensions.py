@@ -21,20 +21,16 @@ def kind_weight(kind: ir.StringValue) -> ir.FloatingValue:
     return kind.substitute(KIND_WEIGHTS, else_=GENERIC_WEIGHT).cast("float64")
 
 
-def daily(events: ir.Table, keys: Sequence[str], as_of: datetime, sentiment: ir.Table | None = None) -> ir.Table:
+def daily(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Table:
     """One row per key and day of contact, from touchpoints strictly before ``as_of``.
 
-    ``events`` needs: keys, ts (timestamp), direction, kind, text. ``sentiment`` (optional) is
-    ``events`` row-aligned positive valence per touchpoint in column ``warm`` (see warmth.py).
+    ``events`` needs: keys, ts (timestamp), direction, kind, words and warm per touchpoint (see
+    warmth.scoring_inputs: the words of the message, and its warmth if it is theirs).
     """
     cut = ibis.literal(as_of, type="timestamp")
     ev = events.filter(events.ts.notnull(), events.ts < cut)
     inbound = ev.direction == "in"
     weight = kind_weight(ev.kind)
-    # words: spaces + 1 (cheap on every engine; a regex split costs twice the whole GROUP BY)
-    text = ev.text.strip()
-    words = ((text.length() - text.replace(" ", "").length() + 1) * (text.length() > 0).cast("int64")).fill_null(0)
-    warm = ev.warm.fill_null(0.0) if "warm" in ev.columns else ibis.literal(0.0)
     ev = ev.mutate(
         day=ev.ts.truncate("D"),
         w_in=inbound.ifelse(weight, 0.0),
@@ -42,8 +38,8 @@ def daily(events: ir.Table, keys: Sequence[str], as_of: datetime, sentiment: ir.
         is_in=inbound.cast("int64"),
         is_out=(~inbound).cast("int64"),
         is_dm=(ev.kind == "dm").cast("int64"),
-        words=words.cast("int64"),
-        warm=warm.cast("float64"),
+        words=ev.words.cast("int64"),
+        warm=ev.warm.cast("float64"),
     )
     return ev.group_by([*keys, "day"]).aggregate(
         w_in=ev.w_in.sum(),

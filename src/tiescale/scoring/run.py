@@ -18,7 +18,7 @@ from .engines import duckdb_events, spark_events
 from .incremental import score_in_store
 from .scale import scored
 from .top import write_top
-from .warmth import message_warmth
+from .warmth import scoring_inputs
 
 CONNECTION_KEYS = ("account", "platform", "person")
 PERSON_KEYS = ("person_id",)
@@ -66,8 +66,7 @@ def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> d
 
 def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  # type: ignore[no-untyped-def]
     """The two result tables (connections, people) as Ibis expressions over ``events``."""
-    events = events.mutate(warm=(events.direction == "in").ifelse(message_warmth(events.text), 0.0))
-    days = daily(events, (*CONNECTION_KEYS, "person_id"), as_of)
+    days = daily(scoring_inputs(events), (*CONNECTION_KEYS, "person_id"), as_of)
     connections = scored(dimensions(days, CONNECTION_KEYS, as_of, config), as_of, config)
     people = scored(dimensions(rollup(days, PERSON_KEYS), PERSON_KEYS, as_of, config), as_of, config)
     return [connections, people]

@@ -101,7 +101,7 @@ class Store:
                 continue
             self.con.execute("BEGIN TRANSACTION")
             try:
-                self.con.execute(sql)
+                self.con.execute(sql() if callable(sql) else sql)
                 self.con.execute(
                     "INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description]
                 )

@@ -209,10 +209,14 @@ def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: 
         new_only = """AND NOT EXISTS (
                 SELECT 1 FROM interactions i
                 WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)"""
+        from ..scoring.warmth import text_features_sql  # the scale's per-touchpoint text features, once
+
+        words, warmth = text_features_sql()
         con.execute(f"""
             INSERT INTO interactions
             SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key,
-                   {int(import_id)}
+                   {int(import_id)}, CASE WHEN text IS NOT NULL THEN {words} END,
+                   CASE WHEN text IS NOT NULL THEN {warmth} END
             FROM (SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
                          nullif(in_reply_to, '') AS in_reply_to, nullif(thread, '') AS thread,
                          {DEDUPE_KEY_SQL} AS dedupe_key
@@ -306,7 +310,8 @@ def _merge_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: Merge
     """)
     con.execute(f"""
         INSERT INTO interactions
-        SELECT platform, account, person, ts, direction, kind, NULL, NULL, NULL, NULL, dedupe_key, {int(import_id)}
+        SELECT platform, account, person, ts, direction, kind, NULL, NULL, NULL, NULL, dedupe_key, {int(import_id)},
+               NULL, NULL
         FROM derived_keyed d WHERE NOT EXISTS (
             SELECT 1 FROM interactions i WHERE i.platform = d.platform AND i.person = d.person
               AND i.dedupe_key = d.dedupe_key)

@@ -1,6 +1,8 @@
 """The store's schema as numbered migrations; ``schema_version`` records what ran."""
 from __future__ import annotations
 
+from typing import Callable
+
 DIMENSION_COLUMNS = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
             touchpoints_in BIGINT, touchpoints_out BIGINT, dms BIGINT, words BIGINT, warm DOUBLE,
             active_days BIGINT, regularity DOUBLE, started_by_them BIGINT,
@@ -8,7 +10,8 @@ DIMENSION_COLUMNS = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, tu
             pts_intensity DOUBLE, pts_reciprocity DOUBLE, pts_recency DOUBLE, pts_regularity DOUBLE,
             pts_duration DOUBLE, pts_intimacy DOUBLE, pts_warmth DOUBLE"""
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+#: (version, description, SQL or a function returning it: computed SQL is built only when it runs)
+MIGRATIONS: list[tuple[int, str, str | Callable[[], str]]] = [
     (
         1,
         "accounts, people, identities, interactions, posts, follower snapshots, import log",
@@ -365,6 +368,24 @@ MIGRATIONS.append((
             PRIMARY KEY (text_hash, model)
         );
     """,
+))
+
+
+def _text_features_migration() -> str:
+    from ..scoring.warmth import text_features_sql
+
+    words, warmth = text_features_sql()
+    return f"""
+        ALTER TABLE interactions ADD COLUMN words INTEGER;
+        ALTER TABLE interactions ADD COLUMN warmth DOUBLE;
+        UPDATE interactions SET words = {words}, warmth = {warmth} WHERE text IS NOT NULL;
+    """
+
+
+MIGRATIONS.append((
+    10,
+    "interactions: words and warmth of each touchpoint's text, computed once (scoring never rereads texts)",
+    _text_features_migration,
 ))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
