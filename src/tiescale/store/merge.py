@@ -215,8 +215,7 @@ def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: 
         con.execute(f"""
             INSERT INTO interactions
             SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key,
-                   {int(import_id)}, CASE WHEN text IS NOT NULL THEN {words} END,
-                   CASE WHEN text IS NOT NULL THEN {warmth} END
+                   {int(import_id)}, {words}, {warmth}
             FROM (SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
                          nullif(in_reply_to, '') AS in_reply_to, nullif(thread, '') AS thread,
                          {DEDUPE_KEY_SQL} AS dedupe_key

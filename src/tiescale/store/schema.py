@@ -378,7 +378,7 @@ def _text_features_migration() -> str:
     return f"""
         ALTER TABLE interactions ADD COLUMN words INTEGER;
         ALTER TABLE interactions ADD COLUMN warmth DOUBLE;
-        UPDATE interactions SET words = {words}, warmth = {warmth} WHERE text IS NOT NULL;
+        UPDATE interactions SET words = {words}, warmth = {warmth};
     """
 
 
