@@ -176,7 +176,10 @@ def main() -> None:
         print(f"  incremental (1 day)  {incremental['seconds']:7.2f}s  peak {incremental['peak_rss_mb']:6.0f} MB  "
               f"{report[rows]['incremental_share_of_full']:.1%} of full ({incremental['mode']})")
         print(f"  top 100 of one account: p50 {top['p50_ms']:.1f} ms, p95 {top['p95_ms']:.1f} ms")
-    (args.out / "score.json").write_text(json.dumps(report, indent=1, default=str))
+    path = args.out / "score.json"  # results are kept per row count: a 50M run does not erase the 10M one
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    kept.update({str(rows): result for rows, result in report.items()})
+    path.write_text(json.dumps(kept, indent=1, default=str))
 
 
 if __name__ == "__main__":
