@@ -35,18 +35,40 @@ def duckdb_events(store: Store) -> Iterator[tuple[ir.Table, object]]:
     yield backend.table("scoring_events"), backend
 
 
+#: The canonical events (as `tiescale export events --format parquet` writes them) joined with the
+#: store's identities, as the scoring reads them; run by Spark.
+SPARK_EVENTS_SQL = """
+SELECT e.account, e.platform, e.person, i.person_id, CAST(e.ts AS TIMESTAMP) AS ts, e.direction, e.kind, e.text
+FROM canonical_events e JOIN identities i ON i.platform = e.platform AND i.handle = e.person
+WHERE e.ts IS NOT NULL
+"""
+
+
 @contextmanager
-def spark_events(store: Store, master: str | None = None) -> Iterator[tuple[ir.Table, object]]:
-    """Hand the touchpoints to Spark as Parquet (the `export events` format plus person ids)."""
+def spark_events(store: Store, master: str | None = None,
+                 events_path: str | None = None) -> Iterator[tuple[ir.Table, object]]:
+    """Touchpoints for Spark: the canonical events Parquet of `tiescale export events`.
+
+    ``events_path`` is an export already handed over (a path or URL the Spark cluster can read,
+    e.g. on shared storage); by default the store is exported to a temporary folder, which is what
+    local mode needs. Person ids come from this store's identities. Every touchpoint must be
+    readable (a time Spark cannot parse) and belong to a person the store knows (the file was
+    imported here first); otherwise one clear error, and nothing is written.
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise EngineError("the spark engine needs pyspark: pip install 'tiescale[spark]'") from exc
+    from ..store.export import export_events
+
     master = master or os.environ.get("TIESCALE_SPARK_MASTER", "local[2]")
+    if events_path is not None and "://" not in events_path and not Path(events_path).exists():
+        raise EngineError(f"{events_path}: no such events file (write one with `tiescale export events --format parquet`)")
     with tempfile.TemporaryDirectory(prefix="tiescale-spark-") as tmp:
-        events = Path(tmp) / "events.parquet"
-        store.con.execute(EVENTS_VIEW)
-        store.con.execute(f"COPY (SELECT * FROM scoring_events) TO '{events}' (FORMAT parquet)")
+        if events_path is None:
+            events_path = str(Path(tmp) / "events.parquet")
+            export_events(store, "parquet", Path(events_path))
+        identities = store.con.execute("SELECT platform, handle, person_id FROM identities").df()
         builder = SparkSession.builder.appName("tiescale-score")
         if master.startswith("sc://"):
             builder = builder.remote(master)
@@ -57,5 +79,35 @@ def spark_events(store: Store, master: str | None = None) -> Iterator[tuple[ir.T
         spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
         spark.sparkContext.setLogLevel("ERROR") if not master.startswith("sc://") else None
         backend = ibis.pyspark.connect(spark)
-        spark.read.parquet(str(events)).createOrReplaceTempView("scoring_events")
+        try:
+            spark.read.parquet(events_path).createOrReplaceTempView("canonical_events")
+        except Exception as exc:  # Spark's own exception types differ between local mode and Connect
+            raise EngineError(f"{events_path}: Spark cannot read it as Parquet: {str(exc).splitlines()[0]}") from exc
+        spark.createDataFrame(identities).createOrReplaceTempView("identities")
+        stored = store.con.execute("SELECT count(*) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
+        _check_handover(spark, events_path, stored)
+        spark.sql(SPARK_EVENTS_SQL).createOrReplaceTempView("scoring_events")
         yield backend.table("scoring_events"), backend
+
+
+def _check_handover(spark, events_path: str, stored: int) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a file that is not this store's touchpoints: unreadable times, unknown people, other counts."""
+    missing = {"ts", "account", "platform", "person", "direction", "kind", "text"} - set(
+        spark.table("canonical_events").columns)
+    if missing:
+        raise EngineError(f"{events_path}: not a canonical events file (no column {', '.join(sorted(missing))})")
+    bad_time = spark.sql("""SELECT ts FROM canonical_events
+                            WHERE ts IS NOT NULL AND try_cast(ts AS TIMESTAMP) IS NULL LIMIT 1""").collect()
+    if bad_time:
+        raise EngineError(f"{events_path}: a touchpoint has a time Spark cannot read: {bad_time[0][0]!r}")
+    unknown = spark.sql("""SELECT e.platform, e.person, count(*) OVER () AS n FROM canonical_events e
+                           LEFT ANTI JOIN identities i ON i.platform = e.platform AND i.handle = e.person
+                           WHERE e.ts IS NOT NULL LIMIT 1""").collect()
+    if unknown:
+        platform, person, n = unknown[0]
+        raise EngineError(f"{events_path}: {n:,} touchpoints are of people this store does not know "
+                          f"(first: {platform}:{person}); import the file into the store first")
+    handed = spark.sql("SELECT count(*) FROM canonical_events WHERE ts IS NOT NULL").collect()[0][0]
+    if handed != stored:
+        raise EngineError(f"{events_path}: {handed:,} dated touchpoints, but the store holds {stored:,}; "
+                          "export the store again (`tiescale export events --format parquet`)")

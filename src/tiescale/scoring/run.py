@@ -74,8 +74,15 @@ def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  
 
 def score_store(
     store: Store, as_of: str | datetime | None = None, engine: str = "duckdb", config: ScaleConfig = DEFAULT,
-    force: bool = False,
+    force: bool = False, events_path: str | None = None, spark_master: str | None = None,
 ) -> ScoreRun:
+    """Score every connection and person as of ``as_of`` and store the dated snapshot.
+
+    ``engine="spark"`` runs the same expressions on Apache Spark over the canonical events Parquet:
+    ``events_path`` if given (an export of this store that the cluster can read), else a fresh
+    export in a temporary folder; ``spark_master`` (default ``$TIESCALE_SPARK_MASTER`` or
+    ``local[2]``) may be a cluster or a Spark Connect ``sc://`` URL.
+    """
     started = time.perf_counter()
     cut = resolve_as_of(as_of, store)
     con = store.con
@@ -101,8 +108,11 @@ def score_store(
             con.execute("ROLLBACK")
             raise
         return ScoreRun(cut, engine, n_connections, n_people, seconds, "scored", mode)
-    source = duckdb_events if engine == "duckdb" else spark_events
-    with source(store) as (events, _backend):
+    if engine == "duckdb":
+        source = duckdb_events(store)
+    else:
+        source = spark_events(store, master=spark_master, events_path=events_path)
+    with source as (events, _backend):
         connections_expr, people_expr = score_expressions(events, cut, config)
         connections = connections_expr.to_pyarrow()
         people = people_expr.to_pyarrow()

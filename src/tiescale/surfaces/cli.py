@@ -214,15 +214,25 @@ def forget(ctx: click.Context, person: str, yes: bool) -> None:
                    "Default: the end of the data (midnight after the newest touchpoint).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option("--force", is_flag=True, help="Recompute even when nothing changed since the last run.")
+@click.option("--events", "events_path", default=None, metavar="PATH",
+              help="spark: this store's events as `tiescale export events --format parquet` wrote them, where "
+                   "the cluster can read them (default: exported to a temporary folder, for local mode).")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="spark: local[N], a cluster master or a Spark Connect sc:// URL "
+                   "(default: $TIESCALE_SPARK_MASTER, else local[2]).")
 @click.pass_context
-def score(ctx: click.Context, as_of: str | None, engine: str, force: bool) -> None:
+def score(ctx: click.Context, as_of: str | None, engine: str, force: bool, events_path: str | None,
+          spark_master: str | None) -> None:
     """Score every connection 0-10 as of a date and store the snapshot."""
     from ..scoring.run import score_store
     from ..timeparse import BadTimestamp
 
+    if engine != "spark" and (events_path or spark_master):
+        raise click.UsageError("--events and --spark-master are for --engine spark")
     try:
         with open_store(ctx) as store:
-            run = score_store(store, as_of, engine=engine, force=force)
+            run = score_store(store, as_of, engine=engine, force=force, events_path=events_path,
+                              spark_master=spark_master)
             tiers = store.con.execute(
                 "SELECT tier, count(*), round(avg(score), 1) FROM connection_scores WHERE as_of = ? GROUP BY tier",
                 [run.as_of]).fetchall()
