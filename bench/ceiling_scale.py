@@ -74,6 +74,10 @@ def features_sql(t_epoch: float) -> str:
     """
 
 
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     from sklearn.metrics import roc_auc_score
 
@@ -121,10 +125,10 @@ def ceiling(name: str, data: Path, work: Path, quantile: float) -> dict:
 
     t_epoch = json.loads((folder / "meta.json").read_text())["t_epoch"]
     con = duckdb.connect()
-    con.execute(f"ATTACH '{folder / 'store.duckdb'}' AS s (READ_ONLY)")
+    con.execute(f"ATTACH '{_quoted(folder / 'store.duckdb')}' AS s (READ_ONLY)")
     con.execute(f"CREATE TEMP TABLE f AS {features_sql(t_epoch)}")
     frame = con.execute(f"""
-        SELECT p.label, f.* EXCLUDE (account, person) FROM '{folder / 'pairs.parquet'}' p
+        SELECT p.label, f.* EXCLUDE (account, person) FROM '{_quoted(folder / 'pairs.parquet')}' p
         JOIN f USING (account, person)""").df()
     con.close()
     labels = frame.pop("label").to_numpy(dtype=bool)

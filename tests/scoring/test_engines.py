@@ -15,7 +15,9 @@ from tiescale.scoring.run import DIMENSION_FIELDS, score_store
 pytest.importorskip("pyspark")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java")]
 
-WORDS = ["thanks", "love", "the", "roast", "where", "is", "my", "order", "great", "awful", "ok", "café", "🙂"]
+# "ñlove" and "niño": engines that disagree on non-ASCII word boundaries would count warmth differently
+WORDS = ["thanks", "love", "the", "roast", "where", "is", "my", "order", "great", "awful", "ok", "café", "🙂",
+         "ñlove", "niño"]
 
 
 def write_events(path: Path, n: int = 3000, seed: int = 3) -> None:
@@ -24,7 +26,8 @@ def write_events(path: Path, n: int = 3000, seed: int = 3) -> None:
     lines = ["ts,account,person,direction,kind,platform,id,text"]
     for i in range(n):
         person = f"p{int(rng.paretovariate(1.2)) % 300}"
-        ts = start + timedelta(seconds=rng.randrange(0, 400 * 86400))
+        # sub-second times too (Bluesky has milliseconds): engines must agree to the second
+        ts = start + timedelta(seconds=rng.randrange(0, 400 * 86400), microseconds=rng.choice([0, 999_999, 250_000]))
         kind = rng.choice(["reply", "mention", "dm", "like", "repost", "comment", "quote", "follow", "other"])
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(0, 8)))
         lines.append(f"{ts.isoformat()},{rng.choice(['brand', 'brand2'])},{person},{rng.choice(['in', 'out'])},"
@@ -124,3 +127,44 @@ def test_the_cli_names_a_missing_events_file_and_the_flags_that_need_spark(tmp_p
     assert "nowhere.parquet: no such events file" in missing.output
     wrong = CliRunner().invoke(main, ["--db", db, "score", "--events", "nowhere.parquet"])
     assert wrong.exit_code == 2 and "--events and --spark-master are for --engine spark" in wrong.output
+
+
+def test_spark_refuses_an_export_whose_touchpoints_changed_and_names_unreadable_files(tmp_path: Path) -> None:
+    """Same count, other times: refused. Not Parquet: one line. Nothing written either way."""
+    import duckdb
+
+    from tiescale.scoring.engines import EngineError
+    from tiescale.store.export import export_events
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=200, seed=6)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, events)
+        good = tmp_path / "good.parquet"
+        export_events(store, "parquet", good)
+        shifted = tmp_path / "shifted.parquet"
+        duckdb.sql(f"""COPY (SELECT * REPLACE (strftime(ts::TIMESTAMPTZ - INTERVAL 200 DAY, '%Y-%m-%dT%H:%M:%S.%f+00:00')
+                       AS ts) FROM '{good}') TO '{shifted}' (FORMAT parquet)""")
+        with pytest.raises(EngineError, match=r"shifted\.parquet: its touchpoints differ from the store's"):
+            score_store(store, "2025-01-15", engine="spark", events_path=str(shifted))
+        text = tmp_path / "notes.parquet"
+        text.write_text("not parquet\n")
+        with pytest.raises(EngineError, match=r"notes\.parquet: Spark cannot read it") as caught:
+            score_store(store, "2025-01-15", engine="spark", events_path=str(text))
+        assert "\n" not in str(caught.value) and "An error occurred while calling" not in str(caught.value)
+        assert store.con.execute("SELECT count(*) FROM score_runs").fetchone()[0] == 0
+
+
+def test_spark_on_an_empty_store_scores_nobody(tmp_path: Path) -> None:
+    with Store(tmp_path / "empty.duckdb") as store:
+        run = score_store(store, "2025-01-15", engine="spark")
+        assert (run.status, run.connections, run.people) == ("scored", 0, 0)
+
+
+def test_a_cluster_needs_the_events_handed_over(tmp_path: Path) -> None:
+    from tiescale.scoring.engines import EngineError
+
+    with Store(tmp_path / "s.duckdb") as store:
+        with pytest.raises(EngineError, match=r"spark master sc://spark\.example:15002: a cluster cannot read a "
+                                              r"temporary export on this machine; .* pass them with --events"):
+            score_store(store, "2025-01-15", engine="spark", spark_master="sc://spark.example:15002")

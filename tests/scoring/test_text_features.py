@@ -8,6 +8,7 @@ import pytest
 
 from tiescale import Store, ingest_path
 from tiescale.scoring.run import score_records, score_store
+from tiescale.scoring.warmth import text_features_version
 from tests.scoring.test_engines import snapshot, write_events
 from tests.scoring.test_incremental import assert_same
 
@@ -87,3 +88,19 @@ def test_scores_from_the_stored_features_equal_scores_computed_from_the_texts(tm
         mine = in_store[(row["account"], row["platform"], row["person"])]
         assert (row["score"], row["words"]) == (mine["score"], mine["words"])
         assert row["warm"] == pytest.approx(mine["warm"])
+
+
+def test_features_computed_by_other_expressions_are_recomputed_once(tmp_path: Path) -> None:
+    """A tiescale with another word list (here: a store that says so) recomputes every row, then scores the same."""
+    _events, store = imported(tmp_path, n=500, seed=4)
+    with store:
+        expected_rows = stored(store)
+        expected = snapshot(store, "connection_scores", "account, platform, person")
+        store.con.execute("UPDATE text_features SET version = 'older-list'")
+        store.con.execute("UPDATE interactions SET words = 0, warmth = 0")
+        store.con.execute("DELETE FROM score_runs")  # as if scored under the older list's fingerprint
+        score_store(store, "2025-01-15")
+        assert stored(store) == expected_rows
+        assert_same(expected, snapshot(store, "connection_scores", "account, platform, person"))
+        version = store.con.execute("SELECT version FROM text_features").fetchall()
+        assert version == [(text_features_version(),)]

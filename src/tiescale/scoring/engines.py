@@ -62,6 +62,10 @@ def spark_events(store: Store, master: str | None = None,
     from ..store.export import export_events
 
     master = master or os.environ.get("TIESCALE_SPARK_MASTER", "local[2]")
+    if events_path is None and not master.startswith("local"):
+        raise EngineError(f"spark master {master}: a cluster cannot read a temporary export on this machine; "
+                          "export the events where it can (`tiescale export events --format parquet --output ...`) "
+                          "and pass them with --events")
     if events_path is not None and "://" not in events_path and not Path(events_path).exists():
         raise EngineError(f"{events_path}: no such events file (write one with `tiescale export events --format parquet`)")
     with tempfile.TemporaryDirectory(prefix="tiescale-spark-") as tmp:
@@ -82,10 +86,16 @@ def spark_events(store: Store, master: str | None = None,
         try:
             spark.read.parquet(events_path).createOrReplaceTempView("canonical_events")
         except Exception as exc:  # Spark's own exception types differ between local mode and Connect
-            raise EngineError(f"{events_path}: Spark cannot read it as Parquet: {str(exc).splitlines()[0]}") from exc
-        spark.createDataFrame(identities).createOrReplaceTempView("identities")
-        stored = store.con.execute("SELECT count(*) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
-        _check_handover(spark, events_path, stored)
+            raise EngineError(f"{events_path}: Spark cannot read it as Parquet: {spark_message(exc)}") from exc
+        spark.createDataFrame(identities, schema="platform string, handle string, person_id long") \
+            .createOrReplaceTempView("identities")
+        stored = store.con.execute(STORE_CHECKSUM_SQL).fetchone()
+        try:
+            _check_handover(spark, events_path, stored)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"{events_path}: Spark cannot read it: {spark_message(exc)}") from exc
         spark.sql(SPARK_EVENTS_SQL).createOrReplaceTempView("scoring_events")
         yield backend.table("scoring_events"), backend
 
@@ -107,7 +117,41 @@ def _check_handover(spark, events_path: str, stored: int) -> None:  # type: igno
         platform, person, n = unknown[0]
         raise EngineError(f"{events_path}: {n:,} touchpoints are of people this store does not know "
                           f"(first: {platform}:{person}); import the file into the store first")
-    handed = spark.sql("SELECT count(*) FROM canonical_events WHERE ts IS NOT NULL").collect()[0][0]
-    if handed != stored:
-        raise EngineError(f"{events_path}: {handed:,} dated touchpoints, but the store holds {stored:,}; "
+    handed = tuple(spark.sql(HANDED_CHECKSUM_SQL).collect()[0])
+    if handed[0] != stored[0]:
+        raise EngineError(f"{events_path}: {handed[0]:,} dated touchpoints, but the store holds {stored[0]:,}; "
                           "export the store again (`tiescale export events --format parquet`)")
+    if tuple(int(v or 0) for v in handed) != tuple(int(v or 0) for v in stored):
+        raise EngineError(f"{events_path}: its touchpoints differ from the store's (same count, other times or "
+                          "people); export the store again (`tiescale export events --format parquet`)")
+
+
+#: A checksum of the dated touchpoints that both engines compute exactly (integers only): how many,
+#: the sum of their whole seconds, and the sum of their people's and accounts' name lengths.
+STORE_CHECKSUM_SQL = """
+SELECT count(*), sum(floor(epoch(ts))::BIGINT), sum(length(person) + length(account) * 7 + length(kind) * 13
+                                             + CASE direction WHEN 'in' THEN 17 ELSE 0 END)
+FROM interactions WHERE ts IS NOT NULL
+"""
+HANDED_CHECKSUM_SQL = """
+SELECT count(*), sum(unix_timestamp(CAST(ts AS TIMESTAMP))), sum(length(person) + length(account) * 7
+                                             + length(kind) * 13 + CASE direction WHEN 'in' THEN 17 ELSE 0 END)
+FROM canonical_events WHERE ts IS NOT NULL
+"""
+
+
+def spark_message(exc: BaseException) -> str:
+    """The useful line of a Spark error: the Java cause's message, not py4j's "An error occurred ..."."""
+    java = getattr(exc, "java_exception", None)
+    text = ""
+    if java is not None:
+        try:
+            cause = java
+            while cause.getCause() is not None:
+                cause = cause.getCause()
+            text = str(cause.getMessage() or cause.toString())
+        except Exception:  # pragma: no cover - a py4j failure while describing a failure
+            text = ""
+    text = text or str(exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

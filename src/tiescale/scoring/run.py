@@ -14,11 +14,11 @@ from ..store.db import Store
 from ..timeparse import parse_ts
 from .config import DEFAULT, KIND_WEIGHTS, TIERS, ScaleConfig
 from .dimensions import daily, dimensions, rollup
-from .engines import duckdb_events, spark_events
+from .engines import EngineError, duckdb_events, spark_events, spark_message
 from .incremental import score_in_store
 from .scale import scored
 from .top import write_top
-from .warmth import scoring_inputs
+from .warmth import refresh_text_features, scoring_inputs, text_features_version
 
 CONNECTION_KEYS = ("account", "platform", "person")
 PERSON_KEYS = ("person_id",)
@@ -42,7 +42,8 @@ class ScoreRun:
 
 
 def scale_fingerprint(config: ScaleConfig = DEFAULT) -> str:
-    blob = json.dumps([asdict(config), KIND_WEIGHTS, TIERS], sort_keys=True, default=str)
+    """What the scores mean: the configuration, the kind weights, the tiers and the text features."""
+    blob = json.dumps([asdict(config), KIND_WEIGHTS, TIERS, text_features_version()], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -95,6 +96,8 @@ def score_store(
     if done is not None and not force:
         people = con.execute("SELECT count(*) FROM person_scores WHERE as_of = ?", [cut]).fetchone()[0]
         return ScoreRun(cut, engine, done[0], people, time.perf_counter() - started, "unchanged")
+    if engine == "duckdb":
+        _refresh_text_features(store)
     if engine == "duckdb" and cut == datetime(cut.year, cut.month, cut.day):
         con.execute("BEGIN TRANSACTION")
         try:
@@ -114,10 +117,25 @@ def score_store(
         source = spark_events(store, master=spark_master, events_path=events_path)
     with source as (events, _backend):
         connections_expr, people_expr = score_expressions(events, cut, config)
-        connections = connections_expr.to_pyarrow()
-        people = people_expr.to_pyarrow()
+        try:
+            connections = connections_expr.to_pyarrow()
+            people = people_expr.to_pyarrow()
+        except Exception as exc:
+            if engine == "duckdb":
+                raise
+            raise EngineError(f"spark: scoring failed: {spark_message(exc)}") from exc
     _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started)
     return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
+
+
+def _refresh_text_features(store: Store) -> None:
+    store.con.execute("BEGIN TRANSACTION")
+    try:
+        refresh_text_features(store.con)
+        store.con.execute("COMMIT")
+    except BaseException:
+        store.con.execute("ROLLBACK")
+        raise
 
 
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,

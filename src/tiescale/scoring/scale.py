@@ -37,8 +37,10 @@ def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
     """Adds the points of each dimension, ``score`` (0-10, one decimal) and ``tier``."""
     cut = ibis.literal(as_of, type="timestamp")
     p = config.points
-    days_since = (cut.epoch_seconds() - dims.last_contact.epoch_seconds()).cast("float64") / DAY_SECONDS
-    duration_days = (dims.last_contact.epoch_seconds() - dims.first_contact.epoch_seconds()).cast("float64") / DAY_SECONDS
+    # whole seconds: DuckDB's epoch has microseconds, Spark's unix_timestamp does not
+    last, first = dims.last_contact.epoch_seconds().floor(), dims.first_contact.epoch_seconds().floor()
+    days_since = (cut.epoch_seconds().floor() - last).cast("float64") / DAY_SECONDS
+    duration_days = (last - first).cast("float64") / DAY_SECONDS
     mutual = ibis.least(dims.weight_in, dims.weight_out)
     fresh = freshness(days_since, config)
     two_way = 0.5 * _saturate(mutual, config.mutual_scale) + 0.5 * _saturate(dims.turns, config.turns_scale)

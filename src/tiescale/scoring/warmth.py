@@ -28,7 +28,9 @@ def pattern(name: str) -> str:
 
 def count_words(text: ir.StringValue, name: str) -> ir.IntegerValue:
     """How many words of the list ``name`` the text holds (0 for no text)."""
-    lowered = text.lower()
+    # every character that is not an ASCII letter, digit or _ becomes a space: RE2 (DuckDB) and Java
+    # (Spark) disagree on whether a letter like "ñ" is part of a word, and the list is ASCII anyway
+    lowered = text.lower().re_replace("[^a-z0-9_]", " ")
     marked = lowered.re_replace(pattern(name), MARK)
     return (marked.length() - marked.replace(MARK, "").length()).fill_null(0)
 
@@ -86,3 +88,28 @@ def text_features_sql(column: str = "text") -> tuple[str, str]:
             col.replace(exp.column(column))
         out.append(body.sql(dialect="duckdb"))
     return out[0], out[1]
+
+
+def text_features_version() -> str:
+    """Which expressions computed the stored words and warmth: a hash of their SQL (word list included)."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(text_features_sql()).encode()).hexdigest()[:12]
+
+
+def refresh_text_features(con) -> bool:  # type: ignore[no-untyped-def]
+    """Recompute every stored touchpoint's words and warmth if other expressions computed them.
+
+    The store records the version it holds (table ``text_features``); a tiescale whose word list
+    or counting changed recomputes them all once, in the caller's transaction, so stored values and
+    the engines that compute them from text (Spark, records in memory) never disagree.
+    """
+    version = text_features_version()
+    stored = con.execute("SELECT version FROM text_features").fetchone()
+    if stored is not None and stored[0] == version:
+        return False
+    words, warmth = text_features_sql()
+    con.execute(f"UPDATE interactions SET words = {words}, warmth = {warmth}")
+    con.execute("DELETE FROM text_features")
+    con.execute("INSERT INTO text_features VALUES (?)", [version])
+    return True

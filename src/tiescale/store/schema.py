@@ -376,8 +376,8 @@ def _text_features_migration() -> str:
 
     words, warmth = text_features_sql()
     return f"""
-        ALTER TABLE interactions ADD COLUMN words INTEGER;
-        ALTER TABLE interactions ADD COLUMN warmth DOUBLE;
+        ALTER TABLE interactions ADD COLUMN IF NOT EXISTS words INTEGER;
+        ALTER TABLE interactions ADD COLUMN IF NOT EXISTS warmth DOUBLE;
         UPDATE interactions SET words = {words}, warmth = {warmth};
     """
 
@@ -386,6 +386,23 @@ MIGRATIONS.append((
     10,
     "interactions: words and warmth of each touchpoint's text, computed once (scoring never rereads texts)",
     _text_features_migration,
+))
+
+
+def _text_features_version_migration() -> str:
+    from ..scoring.warmth import text_features_version
+
+    return f"""
+        -- Which expressions computed interactions.words / warmth (migration 10 just did, with these).
+        CREATE TABLE text_features (version VARCHAR NOT NULL);
+        INSERT INTO text_features VALUES ('{text_features_version()}');
+    """
+
+
+MIGRATIONS.append((
+    11,
+    "text_features: the version of the expressions behind interactions.words and warmth",
+    _text_features_version_migration,
 ))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
