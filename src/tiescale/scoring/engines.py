@@ -80,7 +80,8 @@ def spark_events(store: Store, master: str | None = None,
             builder = (builder.master(master).config("spark.ui.enabled", "false")
                        .config("spark.sql.shuffle.partitions", "8")
                        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1"))
-        spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+        spark = (builder.config("spark.sql.session.timeZone", "UTC")
+                 .config("spark.ui.showConsoleProgress", "false").getOrCreate())
         spark.sparkContext.setLogLevel("ERROR") if not master.startswith("sc://") else None
         backend = ibis.pyspark.connect(spark)
         try:
