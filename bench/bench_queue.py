@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _measure import run_measured  # noqa: E402
 
 REFERENCE_SQL = """
 WITH w AS (SELECT platform, person, ts, direction, kind FROM interactions
@@ -104,17 +104,6 @@ def _stats(times: list[float]) -> dict:
             "p95_ms": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))] * 1000, "runs": len(times)}
 
 
-def run_measured(spec: dict) -> dict:
-    proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(spec)], stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"child {spec['op']} failed")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024
-    return result
-
-
 def cli_times(args: list[str], runs: int = 5) -> float:
     exe = Path(sys.executable).with_name("tiescale")
     times = []
@@ -144,17 +133,17 @@ def main() -> None:
     if not db.exists():
         partial = db.with_name(db.name + ".partial")
         shutil.copyfile(base, partial)
-        report["cold"] = run_measured({"op": "cold", "db": str(partial)})
+        report["cold"] = run_measured(__file__, {"op": "cold", "db": str(partial)})
         partial.rename(db)
-    report["reference"] = run_measured({"op": "reference", "db": str(db), "runs": args.runs})
-    report["warm"] = run_measured({"op": "warm", "db": str(db), "runs": args.runs})
-    report["warm_account"] = run_measured({"op": "warm_account", "db": str(db), "runs": args.runs})
+    report["reference"] = run_measured(__file__, {"op": "reference", "db": str(db), "runs": args.runs})
+    report["warm"] = run_measured(__file__, {"op": "warm", "db": str(db), "runs": args.runs})
+    report["warm_account"] = run_measured(__file__, {"op": "warm_account", "db": str(db), "runs": args.runs})
     report["cli_queue_ms"] = cli_times(["--db", str(db), "queue", "--format", "json"])
     report["cli_help_ms"] = cli_times(["--help"])
     if args.after_import:
         work = args.out / f"queue_work_{args.rows}.duckdb"
         shutil.copyfile(db, work)
-        report["after_import"] = run_measured({"op": "after_import", "db": str(work),
+        report["after_import"] = run_measured(__file__, {"op": "after_import", "db": str(work),
                                                "day_file": str(one_day_file(args.out, args.rows))})
         work.unlink(missing_ok=True)
     cold = report.get("cold")

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import run_measured  # noqa: E402
 from bench_ingest_events import _events_sql, generate  # noqa: E402
 
 AS_OF = "2025-11-01"
@@ -60,6 +59,8 @@ def child(spec: dict) -> dict:
     from tiescale import Store, ingest_path
     from tiescale.scoring.run import score_store
 
+    if op == "prepare":
+        return prepare_store(Path(db), spec["rows"])
     with Store(db) as store:
         if op == "full":
             started = time.perf_counter()
@@ -88,36 +89,33 @@ def child(spec: dict) -> dict:
 
 
 
-def run_measured(spec: dict) -> dict:
-    """Run a child and read its peak RSS (ru_maxrss, KiB on Linux)."""
-    proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(spec)], stdout=subprocess.PIPE,
-                            text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"child {spec['op']} failed")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024
-    return result
-
-
 def build_store(out: Path, rows: int) -> Path:
+    """The cached store of ``rows`` events, built or migrated in a child process.
+
+    Not in this process: a child's peak RSS (``ru_maxrss``) counts what its parent held when it
+    was started, so a parent that had imported 50M events would inflate every measurement after.
+    """
+    db = out / f"score_store_{rows}.duckdb"
+    result = run_measured(__file__, {"op": "prepare", "db": str(db), "rows": rows})
+    if result.get("built"):
+        print(f"  built {db.name} in {result['seconds']:.0f}s", flush=True)
+    return db
+
+
+def prepare_store(db: Path, rows: int) -> dict:
     from tiescale import Store, ingest_path
 
-    db = out / f"score_store_{rows}.duckdb"
     if db.exists():
         Store(db).close()  # a store cached by an older tiescale: migrated once here, not in every timed copy
-        return db
-
-    files = generate(out, rows)
+        return {"built": False}
+    files = generate(db.parent, rows)
     partial = db.with_name(db.name + ".partial")
     partial.unlink(missing_ok=True)
     started = time.perf_counter()
     with Store(partial) as store:
         ingest_path(store, files["parquet"])
     partial.rename(db)
-    print(f"  built {db.name} in {time.perf_counter() - started:.0f}s", flush=True)
-    return db
+    return {"built": True, "seconds": time.perf_counter() - started}
 
 
 def one_day_file(out: Path, rows: int) -> Path:
@@ -138,7 +136,7 @@ def best(spec: dict, runs: int, fresh_copy_of: Path | None = None) -> dict:
     for _ in range(runs):
         if fresh_copy_of is not None:
             shutil.copyfile(fresh_copy_of, spec["db"])
-        results.append(run_measured(spec))
+        results.append(run_measured(__file__, spec))
     return min(results, key=lambda r: r.get("seconds", r.get("p95_ms", 0)))
 
 

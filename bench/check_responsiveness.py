@@ -45,31 +45,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from tiescale.insights.responsiveness import responsiveness  # noqa: E402
 from tiescale.store.db import Store  # noqa: E402
 from tiescale.store.ingest import ingest_path  # noqa: E402
+from validate_scale import read_twcs_records  # noqa: E402
 
 TWCS = "interactions/twcs-customer-support/twcs_head_sample_monalisapatra26.csv"
 
 
 # -- twcs ---------------------------------------------------------------------------------------
 def read_twcs(path: Path) -> list[dict[str, str]]:
-    """The raw rows; a record broken by an unquoted line break is joined back."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    header, records, pending = rows[0], [], None
-    for row in rows[1:]:
-        if pending is None:
-            pending = row
-        else:
-            if not row:
-                continue
-            pending = pending[:-1] + [pending[-1] + " " + row[0]] + row[1:]
-        if len(pending) >= len(header):
-            records.append(dict(zip(["row"] + header[1:], pending[: len(header)])))
-            pending = None
-    return records
+    """The raw rows, as validate_scale.py reads them (a record broken by a line break joined back)."""
+    names, records, _repaired = read_twcs_records(path)
+    return [dict(zip(names, record)) for record in records]
 
 
 def _ts(raw: str) -> datetime:

@@ -68,7 +68,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -159,8 +159,11 @@ def load_copenhagen(con: duckdb.DuckDBPyConnection, data: Path) -> dict:
     """, "generic")
 
 
-def _read_twcs_rows(path: Path) -> tuple[pa.Table, int]:
-    """The sample's records; a record broken by an unquoted line break is joined back."""
+def read_twcs_records(path: Path) -> tuple[list[str], list[list[str]], int]:
+    """The sample's column names and records; a record broken by an unquoted line break is joined back.
+
+    Returns (names, records, how many lines were joined back).
+    """
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     header, records, pending, repaired = rows[0], [], None, 0
@@ -175,7 +178,11 @@ def _read_twcs_rows(path: Path) -> tuple[pa.Table, int]:
         if len(pending) >= len(header):
             records.append(pending[: len(header)])
             pending = None
-    names = ["row"] + header[1:]
+    return ["row"] + header[1:], records, repaired
+
+
+def _read_twcs_rows(path: Path) -> tuple[pa.Table, int]:
+    names, records, repaired = read_twcs_records(path)
     columns = list(zip(*records))
     return pa.table({name: list(col) for name, col in zip(names, columns)}), int(repaired > 0)
 
