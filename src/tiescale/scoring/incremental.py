@@ -23,7 +23,8 @@ from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
 
-CONNECTION_KEYS = ("account", "platform", "person")
+#: Connections are grouped by their integer id (store.schema's ``connections``), named only when written.
+CONNECTION_KEY = ("connection_id",)
 RAW_DIMENSIONS = (
     "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
     "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
@@ -54,15 +55,20 @@ def previous_snapshot(store: Store, as_of: datetime, fingerprint: str) -> Previo
 
 
 def _events_sql(where: str = "TRUE") -> str:
-    return f"""SELECT i.account, i.platform, i.person, make_timestamp(epoch_us(i.ts)) AS ts, i.direction, i.kind, i.words,
-                      i.warmth
+    return f"""SELECT i.connection_id, make_timestamp(epoch_us(i.ts)) AS ts, i.direction, i.kind, i.words, i.warmth
                FROM interactions i WHERE i.ts IS NOT NULL AND {where}"""
+
+
+def _ids_sql(table: str) -> str:
+    """The connection ids of ``table``'s (account, platform, person) rows (scoring_dirty names them)."""
+    return f"""SELECT c.connection_id FROM connections c SEMI JOIN {table} t
+               ON t.account = c.account AND t.platform = c.platform AND t.person = c.person"""
 
 
 def _connection_days(con, backend, view: str, as_of: datetime,  # type: ignore[no-untyped-def]
                      name: str = "conn_days") -> ir.Table:
     """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
-    _materialize(con, name, daily(scoring_inputs(backend.table(view)), CONNECTION_KEYS, as_of))
+    _materialize(con, name, daily(scoring_inputs(backend.table(view)), CONNECTION_KEY, as_of))
     return backend.table(name)
 
 
@@ -83,7 +89,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     if prev is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
         days = _connection_days(con, backend, "score_events", as_of)
-        _materialize(con, "conn_dims", dimensions(days, CONNECTION_KEYS, as_of, config))
+        _materialize(con, "conn_dims", dimensions(days, CONNECTION_KEY, as_of, config))
         _person_dims(store, backend, as_of, config, None, incremental=False)
     else:
         _touched_connections(store, backend, as_of, prev, config, people_changed)
@@ -127,40 +133,37 @@ def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,
     cut, since = _ts(as_of), _ts(prev.as_of)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE touched_pairs AS
-        SELECT DISTINCT account, platform, person FROM interactions
+        SELECT DISTINCT connection_id FROM interactions
         WHERE ts IS NOT NULL AND ts < {cut} AND (import_id > {int(prev.watermark)} OR ts >= {since})
-        UNION SELECT account, platform, person FROM scoring_dirty""")
+        UNION {_ids_sql("scoring_dirty")}""")
     if people_changed:  # people regroup: every touched connection's whole history is needed anyway
         con.execute("CREATE OR REPLACE TEMP TABLE backfill_pairs AS SELECT * FROM touched_pairs")
     else:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE backfill_pairs AS
-            SELECT DISTINCT account, platform, person FROM interactions
+            SELECT DISTINCT connection_id FROM interactions
             WHERE ts IS NOT NULL AND ts < {since} AND import_id > {int(prev.watermark)}
-            UNION SELECT account, platform, person FROM scoring_dirty""")
+            UNION {_ids_sql("scoring_dirty")}""")
     con.execute("""CREATE OR REPLACE TEMP TABLE append_pairs AS
                    SELECT * FROM touched_pairs EXCEPT SELECT * FROM backfill_pairs""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS
-        SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN backfill_pairs t
-        ON e.account = t.account AND e.platform = t.platform AND e.person = t.person""")
+        SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN backfill_pairs USING (connection_id)""")
     days = _connection_days(con, backend, "score_events", as_of)
-    _materialize(con, "fresh_conn", dimensions(days, CONNECTION_KEYS, as_of, config))
+    _materialize(con, "fresh_conn", dimensions(days, CONNECTION_KEY, as_of, config))
     con.execute(f"""CREATE OR REPLACE TEMP VIEW delta_events AS
-        SELECT e.* FROM ({_events_sql(f'i.ts < {cut} AND i.ts >= {since}')}) e SEMI JOIN append_pairs t
-        ON e.account = t.account AND e.platform = t.platform AND e.person = t.person""")
+        SELECT e.* FROM ({_events_sql(f'i.ts < {cut} AND i.ts >= {since}')}) e
+        SEMI JOIN append_pairs USING (connection_id)""")
     delta_days = _connection_days(con, backend, "delta_events", as_of, name="delta_days")
-    _materialize(con, "delta_conn", dimensions(delta_days, CONNECTION_KEYS, as_of, config))
+    _materialize(con, "delta_conn", dimensions(delta_days, CONNECTION_KEY, as_of, config))
     rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
-    appended_old = f"""SELECT account, platform, person, {rolled} FROM connection_scores s
-        SEMI JOIN append_pairs t ON t.account = s.account AND t.platform = s.platform AND t.person = s.person
-        WHERE s.as_of = {since}"""
+    appended_old = f"""SELECT connection_id, {rolled} FROM connection_scores s
+        SEMI JOIN append_pairs USING (connection_id) WHERE s.as_of = {since}"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE conn_dims AS
-        SELECT account, platform, person, {rolled} FROM connection_scores s
-        WHERE s.as_of = {since} AND NOT EXISTS (SELECT 1 FROM touched_pairs t
-            WHERE t.account = s.account AND t.platform = s.platform AND t.person = s.person)
+        SELECT connection_id, {rolled} FROM connection_scores s
+        ANTI JOIN touched_pairs USING (connection_id) WHERE s.as_of = {since}
         UNION ALL BY NAME SELECT * FROM fresh_conn
-        UNION ALL BY NAME {_added_sql(appended_old, "delta_conn", CONNECTION_KEYS)}""")
+        UNION ALL BY NAME {_added_sql(appended_old, "delta_conn", CONNECTION_KEY)}""")
 
 
 def _added_sql(old: str, new: str, keys: tuple[str, ...]) -> str:
@@ -189,11 +192,14 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
     """
     con = store.con
     columns = ", ".join(RAW_DIMENSIONS)
+    singles = f"""SELECT p.person_id, {columns} FROM conn_dims d JOIN conn_people p USING (connection_id)
+                  WHERE p.n_connections = 1"""
     if not incremental or prev is None:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE conn_people AS
-            SELECT c.*, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
-            FROM conn_dims c JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
+            SELECT d.connection_id, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
+            FROM conn_dims d JOIN connections c USING (connection_id)
+            JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
         # multi_people: recomputed from the days of all their connections
         con.execute("""CREATE OR REPLACE TEMP TABLE multi_people AS
                        SELECT DISTINCT person_id FROM conn_people WHERE n_connections > 1""")
@@ -201,22 +207,22 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
             _add_missing_days(con, backend, as_of, "backfill_pairs")
         multi_dims = _multi_dims(con, backend, as_of, config, "conn_days")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE person_dims AS
-            SELECT person_id, {columns} FROM conn_people WHERE n_connections = 1
-            UNION ALL BY NAME SELECT * FROM {multi_dims}""")
+            {singles} UNION ALL BY NAME SELECT * FROM {multi_dims}""")
         return
     con.execute("""CREATE OR REPLACE TEMP TABLE touched_people AS
-        SELECT DISTINCT i.person_id FROM touched_pairs t JOIN identities i ON i.platform = t.platform
-        AND i.handle = t.person""")
+        SELECT DISTINCT i.person_id FROM touched_pairs t JOIN connections c USING (connection_id)
+        JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
     # every connection of the touched people (and only theirs): their identities first, a small table
     con.execute("""
         CREATE OR REPLACE TEMP TABLE conn_people AS
-        SELECT c.*, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
-        FROM conn_dims c JOIN (SELECT i.platform, i.handle, i.person_id FROM identities i
-                               SEMI JOIN touched_people t ON t.person_id = i.person_id) i
-        ON i.platform = c.platform AND i.handle = c.person""")
+        SELECT c.connection_id, i.person_id, count(*) OVER (PARTITION BY i.person_id) AS n_connections
+        FROM (SELECT i.platform, i.handle, i.person_id FROM identities i
+              SEMI JOIN touched_people t ON t.person_id = i.person_id) i
+        JOIN connections c ON i.platform = c.platform AND i.handle = c.person
+        SEMI JOIN conn_dims d ON d.connection_id = c.connection_id""")
     con.execute("""CREATE OR REPLACE TEMP TABLE backfill_people AS
-        SELECT DISTINCT i.person_id FROM backfill_pairs t JOIN identities i ON i.platform = t.platform
-        AND i.handle = t.person""")
+        SELECT DISTINCT i.person_id FROM backfill_pairs t JOIN connections c USING (connection_id)
+        JOIN identities i ON i.platform = c.platform AND i.handle = c.person""")
     # several connections and a backfilled one: whole history of every connection, as in a full run
     con.execute("""CREATE OR REPLACE TEMP TABLE multi_people AS
         SELECT DISTINCT c.person_id FROM conn_people c SEMI JOIN backfill_people b ON b.person_id = c.person_id
@@ -237,8 +243,7 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
         SELECT person_id, {rolled} FROM person_scores s
         WHERE s.as_of = {_ts(prev.as_of)} AND s.person_id NOT IN (SELECT person_id FROM touched_people)
           AND s.person_id IN (SELECT person_id FROM people WHERE merged_into IS NULL)
-        UNION ALL BY NAME SELECT person_id, {columns} FROM conn_people c
-            SEMI JOIN touched_people t ON t.person_id = c.person_id WHERE c.n_connections = 1
+        UNION ALL BY NAME {singles}
         UNION ALL BY NAME SELECT * FROM multi_full
         UNION ALL BY NAME {_added_sql(old_rows, delta_dims, ("person_id",))}""")
 
@@ -247,13 +252,11 @@ def _add_missing_days(con, backend, as_of: datetime, recomputed: str) -> None:  
     """Add to conn_days the whole-history days of multi_people's connections not in ``recomputed``."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE missing_conns AS
-        SELECT c.account, c.platform, c.person FROM conn_people c SEMI JOIN multi_people m
-        ON m.person_id = c.person_id
-        ANTI JOIN {recomputed} t ON t.account = c.account AND t.platform = c.platform AND t.person = c.person""")
+        SELECT c.connection_id FROM conn_people c SEMI JOIN multi_people m ON m.person_id = c.person_id
+        ANTI JOIN {recomputed} t ON t.connection_id = c.connection_id""")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW missing_events AS
-        SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e SEMI JOIN missing_conns m
-        ON m.account = e.account AND m.platform = e.platform AND m.person = e.person""")
+        SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e SEMI JOIN missing_conns USING (connection_id)""")
     missing = _connection_days(con, backend, "missing_events", as_of, name="missing_days")
     con.execute(f"INSERT INTO conn_days BY NAME SELECT * FROM {missing.get_name()}")
 
@@ -263,12 +266,11 @@ def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig, days_table: 
     # their connections first (a small hash table), then their days: no join of every day with identities
     con.execute("""
         CREATE OR REPLACE TEMP TABLE multi_conns AS
-        SELECT c.account, c.platform, c.person, c.person_id FROM conn_people c SEMI JOIN multi_people m
+        SELECT c.connection_id, c.person_id FROM conn_people c SEMI JOIN multi_people m
         ON m.person_id = c.person_id""")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW multi_days AS
-        SELECT d.*, c.person_id FROM {days_table} d JOIN multi_conns c
-        ON c.account = d.account AND c.platform = d.platform AND c.person = d.person""")
+        SELECT d.*, c.person_id FROM {days_table} d JOIN multi_conns c USING (connection_id)""")
     days = backend.table("multi_days")
     _materialize(con, "multi_dims", dimensions(rollup(days, ("person_id",)), ("person_id",), as_of, config))
     return "multi_dims"
@@ -277,12 +279,16 @@ def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig, days_table: 
 def _write(store: Store, backend, as_of: datetime, config: ScaleConfig) -> None:  # type: ignore[no-untyped-def]
     con = store.con
     columns = ", ".join(SCORED_COLUMNS)
-    for table, source, keys in (("connection_scores", "conn_dims", CONNECTION_KEYS),
-                                ("person_scores", "person_dims", ("person_id",))):
-        expr = scored(backend.table(source), as_of, config)
-        con.execute(f"DELETE FROM {table} WHERE as_of = {_ts(as_of)}")
-        con.execute(f"""INSERT INTO {table} BY NAME
-            SELECT {_ts(as_of)} AS as_of, {', '.join(keys)}, {columns} FROM ({ibis.to_sql(expr, dialect='duckdb')})""")
+    cut = _ts(as_of)
+    con.execute(f"DELETE FROM connection_scores WHERE as_of = {cut}")
+    con.execute(f"""INSERT INTO connection_scores BY NAME
+        SELECT {cut} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
+        FROM ({ibis.to_sql(scored(backend.table("conn_dims"), as_of, config), dialect='duckdb')}) s
+        JOIN connections c USING (connection_id)""")
+    con.execute(f"DELETE FROM person_scores WHERE as_of = {cut}")
+    con.execute(f"""INSERT INTO person_scores BY NAME
+        SELECT {cut} AS as_of, person_id, {columns}
+        FROM ({ibis.to_sql(scored(backend.table("person_dims"), as_of, config), dialect='duckdb')})""")
     write_top(con, as_of)
 
 

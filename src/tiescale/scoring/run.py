@@ -149,10 +149,13 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
         con.register("new_connections", connections)
         con.register("new_people", people)
         con.execute(
-            f"INSERT INTO connection_scores SELECT ?, account, platform, person, score, tier, {columns} "
-            "FROM new_connections", [cut])
+            f"""INSERT INTO connection_scores BY NAME
+                SELECT ? AS as_of, n.account, n.platform, n.person, c.connection_id, score, tier, {columns}
+                FROM new_connections n LEFT JOIN connections c
+                ON c.account = n.account AND c.platform = n.platform AND c.person = n.person""", [cut])
         con.execute(
-            f"INSERT INTO person_scores SELECT ?, person_id, score, tier, {columns} FROM new_people", [cut])
+            f"INSERT INTO person_scores BY NAME SELECT ? AS as_of, person_id, score, tier, {columns} FROM new_people",
+            [cut])
         write_top(con, cut)
         con.execute(
             "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",

@@ -27,7 +27,7 @@ def write_top(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
             SELECT account, list_min(max(score, {TOP_PER_ACCOUNT})) AS floor, count(*) AS account_total
             FROM connection_scores WHERE as_of = ? GROUP BY account)
         SELECT t.*, i.person_id, coalesce(i.username, p.label) AS name, i.display_name FROM (
-            SELECT * EXCLUDE (rn), rn AS account_rank FROM (
+            SELECT * EXCLUDE (rn, connection_id), rn AS account_rank FROM (
                 SELECT s.*, f.account_total, row_number() OVER (PARTITION BY s.account ORDER BY {ORDER}) AS rn
                 FROM connection_scores s JOIN floors f USING (account)
                 WHERE s.as_of = ? AND s.score >= f.floor

@@ -213,14 +213,16 @@ def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: 
 
         refresh_text_features(con)
         words, warmth = text_features_sql()
+        add_connections(con, "SELECT account, platform, person FROM stage_interactions WHERE reject_reason IS NULL")
         con.execute(f"""
             INSERT INTO interactions
-            SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key,
-                   {int(import_id)}, {words}, {warmth}
+            SELECT f.platform, f.account, f.person, ts, direction, kind, item_id, text, in_reply_to, thread,
+                   dedupe_key, {int(import_id)}, {words}, {warmth}, c.connection_id
             FROM (SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
                          nullif(in_reply_to, '') AS in_reply_to, nullif(thread, '') AS thread,
                          {DEDUPE_KEY_SQL} AS dedupe_key
                   FROM stage_interactions WHERE reject_reason IS NULL) f
+            JOIN connections c ON c.account = f.account AND c.platform = f.platform AND c.person = f.person
             WHERE true {new_only if store_has_rows else ""}
         """)
     rows = con.execute(
@@ -228,6 +230,16 @@ def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: 
     ).fetchall()
     result.new_interactions = {kind: n for kind, n in rows}
     result.duplicates = staged - result.total_new
+
+
+def add_connections(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
+    """Give an id to every (account, platform, person) of ``rows_sql`` that has none yet."""
+    con.execute(f"""
+        INSERT INTO connections
+        SELECT nextval('connection_seq'), account, platform, person
+        FROM (SELECT DISTINCT account, platform, person FROM ({rows_sql}) s
+              WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.account = s.account
+                                AND c.platform = s.platform AND c.person = s.person))""")
 
 
 @contextmanager
@@ -301,18 +313,23 @@ def _merge_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: Merge
                kind, 'snapshot:' || relation || ':' || kind || ':' || epoch(ts)::BIGINT AS dedupe_key
         FROM derived_follows
     """)
-    # Drop derived events that a newly inserted snapshot in between made wrong.
-    con.execute("""
-        DELETE FROM interactions i USING (SELECT DISTINCT platform, account FROM stage_follows) c
-        WHERE i.platform = c.platform AND i.account = c.account AND i.dedupe_key LIKE 'snapshot:%'
+    # Drop derived events that a newly inserted snapshot in between made wrong; their connections'
+    # scores are recomputed from their whole history next time (a deletion leaves no newer import).
+    stale = """FROM interactions i SEMI JOIN (SELECT DISTINCT platform, account FROM stage_follows) c
+        ON i.platform = c.platform AND i.account = c.account
+        WHERE i.dedupe_key LIKE 'snapshot:%'
           AND NOT EXISTS (SELECT 1 FROM derived_keyed d WHERE d.platform = i.platform
-                          AND d.person = i.person AND d.dedupe_key = i.dedupe_key)
-    """)
+                          AND d.person = i.person AND d.dedupe_key = i.dedupe_key)"""
+    con.execute(f"INSERT INTO scoring_dirty SELECT DISTINCT i.account, i.platform, i.person {stale}")
+    con.execute(f"DELETE FROM interactions WHERE rowid IN (SELECT i.rowid {stale})")
+    add_connections(con, "SELECT account, platform, person FROM derived_keyed")
     con.execute(f"""
         INSERT INTO interactions
-        SELECT platform, account, person, ts, direction, kind, NULL, NULL, NULL, NULL, dedupe_key, {int(import_id)},
-               NULL, NULL
-        FROM derived_keyed d WHERE NOT EXISTS (
+        SELECT d.platform, d.account, d.person, ts, direction, kind, NULL, NULL, NULL, NULL, dedupe_key,
+               {int(import_id)}, NULL, NULL, c.connection_id
+        FROM derived_keyed d
+        JOIN connections c ON c.account = d.account AND c.platform = d.platform AND c.person = d.person
+        WHERE NOT EXISTS (
             SELECT 1 FROM interactions i WHERE i.platform = d.platform AND i.person = d.person
               AND i.dedupe_key = d.dedupe_key)
     """)

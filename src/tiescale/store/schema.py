@@ -404,5 +404,32 @@ MIGRATIONS.append((
     "text_features: the version of the expressions behind interactions.words and warmth",
     _text_features_version_migration,
 ))
+MIGRATIONS.append((
+    12,
+    "connections: one integer id per (account, platform, person), on every interaction and score row",
+    """
+        CREATE SEQUENCE connection_seq START 1;
+        -- Every (account, platform, person) that has had an interaction. Scoring groups touchpoints
+        -- by the integer id (cheaper than three strings) and names connections through this table.
+        -- Imports add the new ones; forgetting a person removes theirs.
+        CREATE TABLE connections (
+            connection_id BIGINT NOT NULL,
+            account       VARCHAR NOT NULL,
+            platform      VARCHAR NOT NULL,
+            person        VARCHAR NOT NULL
+        );
+        INSERT INTO connections
+        SELECT nextval('connection_seq'), account, platform, person
+        FROM (SELECT DISTINCT account, platform, person FROM interactions ORDER BY account, platform, person);
+        ALTER TABLE interactions ADD COLUMN connection_id BIGINT;
+        UPDATE interactions SET connection_id = c.connection_id FROM connections c
+        WHERE c.account = interactions.account AND c.platform = interactions.platform
+          AND c.person = interactions.person;
+        ALTER TABLE connection_scores ADD COLUMN connection_id BIGINT;
+        UPDATE connection_scores SET connection_id = c.connection_id FROM connections c
+        WHERE c.account = connection_scores.account AND c.platform = connection_scores.platform
+          AND c.person = connection_scores.person;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

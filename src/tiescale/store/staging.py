@@ -156,8 +156,12 @@ class StageWriter:
                 arrays.append(pa.array(values, type=arrow_type))
             except UnicodeEncodeError:  # lone surrogates from JSON escapes ("\ud83d"): keep the rest
                 arrays.append(pa.array([_clean(v) for v in values], type=arrow_type))
-        batch = pa.Table.from_arrays(arrays, names=columns)  # noqa: F841 - scanned by DuckDB below
-        self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
+        # registered by name: replacement scans of Python variables are off once Ibis shares the connection
+        self.con.register("staged_batch", pa.Table.from_arrays(arrays, names=columns))
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM staged_batch")
+        finally:
+            self.con.unregister("staged_batch")
         rows.clear()
 
     def flush(self) -> None:
