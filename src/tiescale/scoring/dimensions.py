@@ -100,3 +100,38 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
         first_contact=days.first_ts.min(),
         last_contact=days.last_ts.max(),
     )
+
+
+#: Dimensions that are sums of per-day values linear in the day's touchpoints: a person's is the sum
+#: of their connections'. The PER_DAY ones are not: a day with contact on two connections is one
+#: active day, and may be two-way although neither connection was.
+ADDED = ("intensity", "weight_in", "weight_out", "touchpoints_in", "touchpoints_out", "dms", "words", "warm")
+PER_DAY = ("turns", "two_way_days", "active_days", "regularity", "started_by_them")
+
+
+def across(dims: ir.Table, days: ir.Table, key: str, as_of: datetime, config: ScaleConfig) -> ir.Table:
+    """Dimensions per ``key`` (a person) from their connections' dimensions and days.
+
+    Equal to ``dimensions(rollup(days, [key]), [key], ...)``, without regrouping every day: the
+    connections' dimensions are added up, then only the days shared by several connections are
+    regrouped, to count each of them once. ``dims`` and ``days`` both carry ``key``.
+    """
+    base = dims.group_by(key).aggregate(
+        **{c: dims[c].sum() for c in (*ADDED, *PER_DAY)},
+        first_contact=dims.first_contact.min(),
+        last_contact=dims.last_contact.max(),
+    )
+    counted = days.group_by([key, "day"]).aggregate(connections=days.count())
+    shared = days.semi_join(counted.filter(counted.connections > 1), [key, "day"])
+    once = dimensions(rollup(shared, [key]), [key], as_of, config)
+    apart = dimensions(shared, [key], as_of, config)  # each connection's day counted on its own
+    apart = apart.select(key, **{f"{c}_apart": apart[c] for c in PER_DAY})
+    fix = once.join(apart, key).select(key, **{f"{c}_fix": once[c] - apart[f"{c}_apart"] for c in PER_DAY})
+    out = base.left_join(fix, key)
+    return out.select(
+        base[key],
+        *[base[c] for c in ADDED],
+        **{c: base[c] + out[f"{c}_fix"].fill_null(0) for c in PER_DAY},
+        first_contact=base.first_contact,
+        last_contact=base.last_contact,
+    )

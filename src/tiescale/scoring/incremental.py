@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from ..store.db import Store
 from .config import ScaleConfig
-from .dimensions import daily, dimensions, rollup
+from .dimensions import across, daily, dimensions
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -103,7 +103,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
 
 
 SCORING_TEMPORARIES = (
-    "score_events", "delta_events", "missing_events", "multi_days",  # views first: they read the tables
+    "score_events", "delta_events", "missing_events", "multi_days", "multi_conn_dims",  # views first: they read the tables
     "conn_days", "conn_dims", "touched_pairs", "backfill_pairs", "append_pairs", "fresh_conn", "delta_days",
     "delta_conn", "conn_people", "touched_people", "backfill_people", "multi_people", "multi_full", "multi_conns",
     "multi_dims", "missing_conns", "missing_days", "person_dims",
@@ -205,7 +205,7 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
                        SELECT DISTINCT person_id FROM conn_people WHERE n_connections > 1""")
         if incremental:
             _add_missing_days(con, backend, as_of, "backfill_pairs")
-        multi_dims = _multi_dims(con, backend, as_of, config, "conn_days")
+        multi_dims = _multi_dims(con, backend, as_of, config, "conn_days", "conn_dims")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE person_dims AS
             {singles} UNION ALL BY NAME SELECT * FROM {multi_dims}""")
         return
@@ -228,13 +228,13 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
         SELECT DISTINCT c.person_id FROM conn_people c SEMI JOIN backfill_people b ON b.person_id = c.person_id
         WHERE c.n_connections > 1""")
     _add_missing_days(con, backend, as_of, "backfill_pairs")
-    full_dims = _multi_dims(con, backend, as_of, config, "conn_days")
+    full_dims = _multi_dims(con, backend, as_of, config, "conn_days", "conn_dims")
     # several connections, only new days: previous row rolled forward plus the new days, regrouped
     con.execute("""CREATE OR REPLACE TEMP TABLE multi_people AS
         SELECT DISTINCT c.person_id FROM conn_people c SEMI JOIN touched_people t ON t.person_id = c.person_id
         ANTI JOIN backfill_people b ON b.person_id = c.person_id WHERE c.n_connections > 1""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE multi_full AS SELECT * FROM {full_dims}")
-    delta_dims = _multi_dims(con, backend, as_of, config, "delta_days")
+    delta_dims = _multi_dims(con, backend, as_of, config, "delta_days", "delta_conn")
     rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
     old_rows = f"""SELECT person_id, {rolled} FROM person_scores s SEMI JOIN multi_people m ON m.person_id = s.person_id
                    WHERE s.as_of = {_ts(prev.as_of)}"""
@@ -261,8 +261,10 @@ def _add_missing_days(con, backend, as_of: datetime, recomputed: str) -> None:  
     con.execute(f"INSERT INTO conn_days BY NAME SELECT * FROM {missing.get_name()}")
 
 
-def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig, days_table: str) -> str:  # type: ignore[no-untyped-def]
-    """Dimensions of multi_people across their connections, from ``days_table``; returns the table name."""
+def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+                days_table: str, dims_table: str) -> str:
+    """Dimensions of multi_people across their connections, from ``dims_table`` and ``days_table``
+    (the same connections' dimensions and days); returns the table name."""
     # their connections first (a small hash table), then their days: no join of every day with identities
     con.execute("""
         CREATE OR REPLACE TEMP TABLE multi_conns AS
@@ -271,8 +273,11 @@ def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig, days_table: 
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW multi_days AS
         SELECT d.*, c.person_id FROM {days_table} d JOIN multi_conns c USING (connection_id)""")
-    days = backend.table("multi_days")
-    _materialize(con, "multi_dims", dimensions(rollup(days, ("person_id",)), ("person_id",), as_of, config))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW multi_conn_dims AS
+        SELECT d.*, c.person_id FROM {dims_table} d JOIN multi_conns c USING (connection_id)""")
+    people = across(backend.table("multi_conn_dims"), backend.table("multi_days"), "person_id", as_of, config)
+    _materialize(con, "multi_dims", people)
     return "multi_dims"
 
 

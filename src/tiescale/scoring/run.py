@@ -13,7 +13,7 @@ import pyarrow as pa
 from ..store.db import Store
 from ..timeparse import parse_ts
 from .config import DEFAULT, KIND_WEIGHTS, TIERS, ScaleConfig
-from .dimensions import daily, dimensions, rollup
+from .dimensions import across, daily, dimensions
 from .engines import EngineError, duckdb_events, spark_events, spark_message
 from .incremental import score_in_store
 from .scale import scored
@@ -21,7 +21,6 @@ from .top import write_top
 from .warmth import refresh_text_features, scoring_inputs, text_features_version
 
 CONNECTION_KEYS = ("account", "platform", "person")
-PERSON_KEYS = ("person_id",)
 DIMENSION_FIELDS = (
     "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
     "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
@@ -68,8 +67,9 @@ def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> d
 def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  # type: ignore[no-untyped-def]
     """The two result tables (connections, people) as Ibis expressions over ``events``."""
     days = daily(scoring_inputs(events), (*CONNECTION_KEYS, "person_id"), as_of)
-    connections = scored(dimensions(days, CONNECTION_KEYS, as_of, config), as_of, config)
-    people = scored(dimensions(rollup(days, PERSON_KEYS), PERSON_KEYS, as_of, config), as_of, config)
+    dims = dimensions(days, (*CONNECTION_KEYS, "person_id"), as_of, config)
+    connections = scored(dims.drop("person_id"), as_of, config)
+    people = scored(across(dims, days, "person_id", as_of, config), as_of, config)
     return [connections, people]
 
 
