@@ -94,7 +94,9 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     else:
         _touched_connections(store, backend, as_of, prev, config, people_changed)
         _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
-    _write(store, backend, as_of, config)
+    # a rolled-forward row keeps its names; the others (all of them in a full run) are looked up
+    _write(store, backend, as_of, config, "connections" if prev is None else """(
+        SELECT c.* FROM connections c SEMI JOIN touched_pairs USING (connection_id))""")
     connections = con.execute("SELECT count(*) FROM conn_dims").fetchone()[0]
     people = con.execute("SELECT count(*) FROM person_dims").fetchone()[0]
     con.execute("DELETE FROM scoring_dirty")
@@ -160,7 +162,7 @@ def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,
         SEMI JOIN append_pairs USING (connection_id) WHERE s.as_of = {since}"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE conn_dims AS
-        SELECT connection_id, {rolled} FROM connection_scores s
+        SELECT connection_id, account, platform, person, {rolled} FROM connection_scores s
         ANTI JOIN touched_pairs USING (connection_id) WHERE s.as_of = {since}
         UNION ALL BY NAME SELECT * FROM fresh_conn
         UNION ALL BY NAME {_added_sql(appended_old, "delta_conn", CONNECTION_KEY)}""")
@@ -281,15 +283,21 @@ def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig,  # type: ign
     return "multi_dims"
 
 
-def _write(store: Store, backend, as_of: datetime, config: ScaleConfig) -> None:  # type: ignore[no-untyped-def]
+def _write(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+           names: str) -> None:
+    """Write the snapshot; connections without names in conn_dims are named from ``names``."""
     con = store.con
     columns = ", ".join(SCORED_COLUMNS)
     cut = _ts(as_of)
+    dims = backend.table("conn_dims")
+    named = "account" in dims.columns
     con.execute(f"DELETE FROM connection_scores WHERE as_of = {cut}")
     con.execute(f"""INSERT INTO connection_scores BY NAME
-        SELECT {cut} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
-        FROM ({ibis.to_sql(scored(backend.table("conn_dims"), as_of, config), dialect='duckdb')}) s
-        JOIN connections c USING (connection_id)""")
+        SELECT {cut} AS as_of, {", ".join(
+            f"coalesce(s.{k}, c.{k}) AS {k}" if named else f"c.{k}" for k in ("account", "platform", "person"))},
+            s.connection_id, {columns}
+        FROM ({ibis.to_sql(scored(dims, as_of, config), dialect='duckdb')}) s
+        {"LEFT JOIN" if named else "JOIN"} {names} c USING (connection_id)""")
     con.execute(f"DELETE FROM person_scores WHERE as_of = {cut}")
     con.execute(f"""INSERT INTO person_scores BY NAME
         SELECT {cut} AS as_of, person_id, {columns}
