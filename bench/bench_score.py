@@ -7,7 +7,7 @@ bench_ingest_events.py (heavy-tailed, ~1.8M connections at 10M events). Then, ea
 process (best of --runs, peak RSS from os.wait4):
 - reference: one DuckDB GROUP BY per (account, platform, person) with decayed sums per kind,
   counts, first/last time and distinct days, written to a table in a copy of the same store;
-- full: `score_store(store, as_of, force=True)` (rebuilds pair_days and the whole snapshot);
+- full: `score_store(store, as_of, force=True)` (every connection and person recomputed, the whole snapshot written);
 - incremental: one more day of events imported, then `score_store` for the next day;
 - top100: latency of "top 100 people of one account" (`list_connections`, 300 calls: p50, p95).
 Prints a table and writes --out/score.json.
