@@ -18,11 +18,18 @@ def ids(store: Store) -> dict[tuple[str, str, str], int]:
     return {tuple(r[:3]): r[3] for r in rows}
 
 
-def test_each_connection_has_one_id_on_every_interaction(tmp_path: Path) -> None:
+def imported(tmp_path: Path, n: int, seed: int) -> tuple[Path, Store]:
+    """Synthetic events written and imported into a new store (open: use it in a with block)."""
     events = tmp_path / "events.csv"
-    write_events(events, n=600, seed=3)
-    with Store(tmp_path / "s.duckdb") as store:
-        ingest_path(store, events)
+    write_events(events, n=n, seed=seed)
+    store = Store(tmp_path / "s.duckdb")
+    ingest_path(store, events)
+    return events, store
+
+
+def test_each_connection_has_one_id_on_every_interaction(tmp_path: Path) -> None:
+    events, store = imported(tmp_path, n=600, seed=3)
+    with store:
         known = ids(store)
         pairs = store.con.execute("SELECT count(DISTINCT (account, platform, person)) FROM interactions").fetchone()[0]
         assert len(known) == pairs == len(set(known.values()))
@@ -65,10 +72,8 @@ def test_an_older_store_gets_ids_once_and_scores_the_same(tmp_path: Path) -> Non
 
 
 def test_forgetting_a_person_removes_their_connections(tmp_path: Path) -> None:
-    events = tmp_path / "events.csv"
-    write_events(events, n=300, seed=8)
-    with Store(tmp_path / "s.duckdb") as store:
-        ingest_path(store, events)
+    _events, store = imported(tmp_path, n=300, seed=8)
+    with store:
         before = ids(store)
         forget_person(store.con, "x:p2")
         after = ids(store)
