@@ -1,7 +1,10 @@
 """Every (account, platform, person) gets one integer id at import; scoring groups by it."""
 from __future__ import annotations
 
+import json
+import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tiescale import Store, forget_person, ingest_path
@@ -10,7 +13,7 @@ from tests.scoring.test_engines import write_events
 from tests.scoring.test_incremental import assert_same, table
 
 KEYS = "account, platform, person"
-MASTODON = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon" / "archive-20240310120000-5e1f0c"
+INSTAGRAM = Path(__file__).resolve().parents[1] / "fixtures" / "instagram" / "export_v1"
 
 
 def ids(store: Store) -> dict[tuple[str, str, str], int]:
@@ -81,29 +84,96 @@ def test_forgetting_a_person_removes_their_connections(tmp_path: Path) -> None:
         assert len(after) < len(before)
 
 
-def test_follows_rederived_by_an_older_snapshot_are_rescored(tmp_path: Path) -> None:
-    """A follower snapshot imported between two others rewrites follow events already scored."""
-    newer = tmp_path / "archive-20240410120000-7a7a7a"
-    shutil.copytree(MASTODON, newer)
-    (newer / "following_accounts.csv").write_text(
-        "Account address,Show boosts,Notify on new posts,Languages\nbea@social.example,true,false,\n")
-    middle = tmp_path / "archive-20240320120000-3b3b3b"
-    shutil.copytree(MASTODON, middle)
-    (middle / "following_accounts.csv").write_text(
-        "Account address,Show boosts,Notify on new posts,Languages\nbea@social.example,true,false,\n"
-        "cal@fedi.example,true,false,\n")
+def instagram_export(tmp_path: Path, name: str, day: datetime, followers: bool = True,
+                     without: str | None = None) -> Path:
+    """The Instagram fixture as exported on ``day`` (its follow lists' time), with or without followers."""
+    folder = tmp_path / name
+    shutil.copytree(INSTAGRAM, folder)
+    lists = folder / "followers_and_following"
+    followers_file = lists / "followers_1.json"
+    if not followers:
+        followers_file.unlink()
+    elif without is not None:
+        kept = [e for e in json.loads(followers_file.read_text()) if e["string_list_data"][0]["value"] != without]
+        followers_file.write_text(json.dumps(kept))
+    stamp = day.replace(tzinfo=timezone.utc).timestamp()
+    for path in lists.iterdir():
+        os.utime(path, (stamp, stamp))
+    return folder
+
+
+def follow_events(store: Store) -> list[tuple]:
+    return store.con.execute("""SELECT account, person, dedupe_key FROM interactions
+                                WHERE dedupe_key LIKE 'snapshot:%' ORDER BY ALL""").fetchall()
+
+
+def test_an_import_of_one_follow_list_keeps_the_other_lists_events(tmp_path: Path) -> None:
+    first = instagram_export(tmp_path, "a", datetime(2024, 1, 1))
+    second = instagram_export(tmp_path, "b", datetime(2024, 2, 1), without="mette.lund")
+    following_only = instagram_export(tmp_path, "c", datetime(2024, 3, 1), followers=False)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, first)
+        ingest_path(store, second)
+        before = follow_events(store)
+        assert any(person == "mette.lund" and ":follower:unfollow:" in key for _, person, key in before)
+        ingest_path(store, following_only)  # no followers list: the followers' events stay as they are
+        assert follow_events(store) == before
+        assert store.con.execute("SELECT count(*) FROM scoring_dirty").fetchone()[0] == 0
+
+
+def drop_touchpoints(store: Store, person: str) -> None:
+    """What re-deriving follow events does to a connection: touchpoints deleted, connection marked."""
+    store.con.execute("""INSERT INTO scoring_dirty (account, platform, person)
+                         SELECT DISTINCT account, platform, person FROM interactions WHERE person = ?""", [person])
+    store.con.execute("DELETE FROM interactions WHERE person = ? AND ts < '2024-06-01'", [person])
+
+
+def test_connections_marked_dirty_are_rescored_from_any_earlier_snapshot(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    write_events(events, n=1500, seed=21)
+    dates = ("2024-10-01", "2024-08-01")  # the second rolls forward 1 July, scored before the drop
     with Store(tmp_path / "inc.duckdb") as inc:
-        ingest_path(inc, MASTODON)
-        ingest_path(inc, newer)  # cal and fay unfollowed on 10 April
-        score_store(inc, "2024-04-15")
-        ingest_path(inc, middle)  # fay went on 20 March: her 10 April unfollow is replaced, cal's stays
-        dirty = inc.con.execute("SELECT person FROM scoring_dirty").fetchall()
-        assert dirty == [("fay@photos.example",)]
-        assert score_store(inc, "2024-04-16").mode == "incremental"
-        got = table(inc, "connection_scores", KEYS, "2024-04-16")
-        assert inc.con.execute("SELECT count(*) FROM scoring_dirty").fetchone()[0] == 0
+        ingest_path(inc, events)
+        score_store(inc, "2024-07-01")
+        score_store(inc, "2024-09-01")
+        drop_touchpoints(inc, "p1")
+        got = {}
+        for as_of in dates:
+            assert score_store(inc, as_of).mode == "incremental"
+            got[as_of] = table(inc, "connection_scores", KEYS, as_of), table(inc, "person_scores", "", as_of)
     with Store(tmp_path / "full.duckdb") as full:
-        for path in (MASTODON, newer, middle):
-            ingest_path(full, path)
-        score_store(full, "2024-04-16")
-        assert_same(table(full, "connection_scores", KEYS, "2024-04-16"), got)
+        ingest_path(full, events)
+        drop_touchpoints(full, "p1")
+        for as_of in dates:
+            score_store(full, as_of, force=True)
+            connections, people = got[as_of]
+            assert_same(table(full, "connection_scores", KEYS, as_of), connections)
+            assert_same(table(full, "person_scores", "", as_of), people)
+
+
+def test_an_older_store_rescored_after_touchpoints_went_away(tmp_path: Path) -> None:
+    """Score rows of a connection with no touchpoints left (older re-derived follows) get an id and go."""
+    events = tmp_path / "events.csv"
+    write_events(events, n=800, seed=9)
+    with Store(tmp_path / "old.duckdb") as store:
+        ingest_path(store, events)
+        score_store(store, "2025-01-01")
+        store.con.execute("DELETE FROM interactions WHERE person = 'p3' AND platform = 'x'")  # as the old bug did
+        for sql in ("ALTER TABLE interactions DROP COLUMN connection_id",
+                    "ALTER TABLE connection_scores DROP COLUMN connection_id",
+                    "DROP TABLE connections", "DROP SEQUENCE connection_seq",
+                    "ALTER TABLE scoring_dirty DROP COLUMN marked_at",
+                    "DELETE FROM schema_version WHERE version >= 12"):
+            store.con.execute(sql)
+    with Store(tmp_path / "old.duckdb") as store:
+        assert store.con.execute(
+            "SELECT count(*) FROM connection_scores WHERE connection_id IS NULL").fetchone()[0] == 0
+        assert store.con.execute("SELECT DISTINCT platform, person FROM scoring_dirty").fetchall() == [("x", "p3")]
+        assert score_store(store, "2025-01-15").mode == "incremental"
+        got = table(store, "connection_scores", KEYS, "2025-01-15")
+    assert not any(row["person"] == "p3" and row["platform"] == "x" for row in got)
+    with Store(tmp_path / "full.duckdb") as full:
+        ingest_path(full, events)
+        full.con.execute("DELETE FROM interactions WHERE person = 'p3' AND platform = 'x'")
+        score_store(full, "2025-01-15")
+        assert_same(table(full, "connection_scores", KEYS, "2025-01-15"), got)

@@ -59,9 +59,10 @@ def _events_sql(where: str = "TRUE") -> str:
                FROM interactions i WHERE i.ts IS NOT NULL AND {where}"""
 
 
-def _ids_sql(table: str) -> str:
-    """The connection ids of ``table``'s (account, platform, person) rows (scoring_dirty names them)."""
-    return f"""SELECT c.connection_id FROM connections c SEMI JOIN {table} t
+def _dirty_sql(prev: Previous) -> str:
+    """The ids of connections whose touchpoints were deleted after ``prev`` was computed."""
+    return f"""SELECT c.connection_id FROM connections c SEMI JOIN (
+                   SELECT * FROM scoring_dirty WHERE marked_at > TIMESTAMPTZ '{prev.computed_at.isoformat()}') t
                ON t.account = c.account AND t.platform = c.platform AND t.person = c.person"""
 
 
@@ -99,13 +100,13 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
         SELECT c.* FROM connections c SEMI JOIN touched_pairs USING (connection_id))""")
     connections = con.execute("SELECT count(*) FROM conn_dims").fetchone()[0]
     people = con.execute("SELECT count(*) FROM person_dims").fetchone()[0]
-    con.execute("DELETE FROM scoring_dirty")
     _drop_temporaries(con)
     return ("full" if prev is None else "incremental"), connections, people
 
 
 SCORING_TEMPORARIES = (
-    "score_events", "delta_events", "missing_events", "multi_days", "multi_conn_dims",  # views first: they read the tables
+    # views first: they read the tables
+    "score_events", "delta_events", "missing_events", "multi_days", "multi_conn_dims",
     "conn_days", "conn_dims", "touched_pairs", "backfill_pairs", "append_pairs", "fresh_conn", "delta_days",
     "delta_conn", "conn_people", "touched_people", "backfill_people", "multi_people", "multi_full", "multi_conns",
     "multi_dims", "missing_conns", "missing_days", "person_dims",
@@ -137,7 +138,7 @@ def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,
         CREATE OR REPLACE TEMP TABLE touched_pairs AS
         SELECT DISTINCT connection_id FROM interactions
         WHERE ts IS NOT NULL AND ts < {cut} AND (import_id > {int(prev.watermark)} OR ts >= {since})
-        UNION {_ids_sql("scoring_dirty")}""")
+        UNION {_dirty_sql(prev)}""")
     if people_changed:  # people regroup: every touched connection's whole history is needed anyway
         con.execute("CREATE OR REPLACE TEMP TABLE backfill_pairs AS SELECT * FROM touched_pairs")
     else:
@@ -145,7 +146,7 @@ def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,
             CREATE OR REPLACE TEMP TABLE backfill_pairs AS
             SELECT DISTINCT connection_id FROM interactions
             WHERE ts IS NOT NULL AND ts < {since} AND import_id > {int(prev.watermark)}
-            UNION {_ids_sql("scoring_dirty")}""")
+            UNION {_dirty_sql(prev)}""")
     con.execute("""CREATE OR REPLACE TEMP TABLE append_pairs AS
                    SELECT * FROM touched_pairs EXCEPT SELECT * FROM backfill_pairs""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS

@@ -418,9 +418,16 @@ MIGRATIONS.append((
             platform      VARCHAR NOT NULL,
             person        VARCHAR NOT NULL
         );
+        -- also those only scores name (their touchpoints deleted since): they get an id, and their
+        -- rows are recomputed by the next score (scoring_dirty)
         INSERT INTO connections
         SELECT nextval('connection_seq'), account, platform, person
-        FROM (SELECT DISTINCT account, platform, person FROM interactions ORDER BY account, platform, person);
+        FROM (SELECT account, platform, person FROM interactions
+              UNION SELECT account, platform, person FROM connection_scores
+              ORDER BY account, platform, person);
+        INSERT INTO scoring_dirty (account, platform, person)
+        SELECT account, platform, person FROM connection_scores
+        EXCEPT SELECT account, platform, person FROM interactions;
         ALTER TABLE interactions ADD COLUMN connection_id BIGINT;
         UPDATE interactions SET connection_id = c.connection_id FROM connections c
         WHERE c.account = interactions.account AND c.platform = interactions.platform
@@ -429,6 +436,13 @@ MIGRATIONS.append((
         UPDATE connection_scores SET connection_id = c.connection_id FROM connections c
         WHERE c.account = connection_scores.account AND c.platform = connection_scores.platform
           AND c.person = connection_scores.person;
+    """,
+))
+MIGRATIONS.append((
+    13,
+    "scoring_dirty: when each connection was marked, so every later score from an older snapshot sees it",
+    """
+        ALTER TABLE scoring_dirty ADD COLUMN marked_at TIMESTAMPTZ DEFAULT now();
     """,
 ))
 MIGRATIONS.sort(key=lambda m: m[0])
