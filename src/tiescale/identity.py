@@ -191,7 +191,7 @@ def forget_person(con: duckdb.DuckDBPyConnection, ref: str) -> dict[str, int]:
         ids = con.execute("SELECT platform, handle FROM identities WHERE person_id = ?", [person]).fetchall()
         counts = {"identities": len(ids), "interactions": 0, "snapshot_rows": 0}
         for platform, handle in ids:
-            for table in ("connection_scores", "connection_top", "connections"):
+            for table in ("connection_scores", "connection_top", "connections", "scoring_dirty"):
                 con.execute(f"DELETE FROM {table} WHERE platform = ? AND person = ?", [platform, handle])
             counts["interactions"] += con.execute(
                 "DELETE FROM interactions WHERE platform = ? AND person = ?", [platform, handle]

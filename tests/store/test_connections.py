@@ -78,10 +78,13 @@ def test_forgetting_a_person_removes_their_connections(tmp_path: Path) -> None:
     _events, store = imported(tmp_path, n=300, seed=8)
     with store:
         before = ids(store)
+        drop_touchpoints(store, "p2")  # marked for rescoring too: the mark names them
         forget_person(store.con, "x:p2")
         after = ids(store)
         assert after and all(person != "p2" or platform != "x" for _, platform, person in after)
         assert len(after) < len(before)
+        assert store.con.execute("SELECT DISTINCT platform FROM scoring_dirty WHERE person = 'p2'").fetchall() == [
+            ("mastodon",)]  # mastodon:p2 is another person
 
 
 def instagram_export(tmp_path: Path, name: str, day: datetime, followers: bool = True,
