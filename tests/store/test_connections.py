@@ -21,13 +21,23 @@ def ids(store: Store) -> dict[tuple[str, str, str], int]:
     return {tuple(r[:3]): r[3] for r in rows}
 
 
-def imported(tmp_path: Path, n: int, seed: int) -> tuple[Path, Store]:
+def imported(tmp_path: Path, n: int, seed: int, name: str = "s.duckdb") -> tuple[Path, Store]:
     """Synthetic events written and imported into a new store (open: use it in a with block)."""
     events = tmp_path / "events.csv"
     write_events(events, n=n, seed=seed)
-    store = Store(tmp_path / "s.duckdb")
+    store = Store(tmp_path / name)
     ingest_path(store, events)
     return events, store
+
+
+def as_before_connection_ids(store: Store) -> None:
+    """The store as a tiescale before migrations 12 and 13 left it; the next open migrates it."""
+    for sql in ("ALTER TABLE interactions DROP COLUMN connection_id",
+                "ALTER TABLE connection_scores DROP COLUMN connection_id",
+                "DROP TABLE connections", "DROP SEQUENCE connection_seq",
+                "ALTER TABLE scoring_dirty DROP COLUMN marked_at",
+                "DELETE FROM schema_version WHERE version >= 12"):
+        store.con.execute(sql)
 
 
 def test_each_connection_has_one_id_on_every_interaction(tmp_path: Path) -> None:
@@ -50,10 +60,8 @@ def test_each_connection_has_one_id_on_every_interaction(tmp_path: Path) -> None
 
 
 def test_an_older_store_gets_ids_once_and_scores_the_same(tmp_path: Path) -> None:
-    events = tmp_path / "events.csv"
-    write_events(events, n=800, seed=5)
-    with Store(tmp_path / "new.duckdb") as store:
-        ingest_path(store, events)
+    events, store = imported(tmp_path, n=800, seed=5, name="new.duckdb")
+    with store:
         score_store(store, "2025-01-01")
         score_store(store, "2025-01-15")
         expected = table(store, "connection_scores", KEYS, "2025-01-15")
@@ -61,11 +69,7 @@ def test_an_older_store_gets_ids_once_and_scores_the_same(tmp_path: Path) -> Non
     with Store(old) as store:  # as a tiescale before migration 12 wrote it: a snapshot scored already
         ingest_path(store, events)
         score_store(store, "2025-01-01")
-        for sql in ("ALTER TABLE interactions DROP COLUMN connection_id",
-                    "ALTER TABLE connection_scores DROP COLUMN connection_id",
-                    "DROP TABLE connections", "DROP SEQUENCE connection_seq",
-                    "DELETE FROM schema_version WHERE version = 12"):
-            store.con.execute(sql)
+        as_before_connection_ids(store)
     with Store(old) as store:
         assert store.con.execute("SELECT count(*) FROM interactions WHERE connection_id IS NULL").fetchone()[0] == 0
         assert store.con.execute(
@@ -156,18 +160,11 @@ def test_connections_marked_dirty_are_rescored_from_any_earlier_snapshot(tmp_pat
 
 def test_an_older_store_rescored_after_touchpoints_went_away(tmp_path: Path) -> None:
     """Score rows of a connection with no touchpoints left (older re-derived follows) get an id and go."""
-    events = tmp_path / "events.csv"
-    write_events(events, n=800, seed=9)
-    with Store(tmp_path / "old.duckdb") as store:
-        ingest_path(store, events)
+    events, store = imported(tmp_path, n=800, seed=9, name="old.duckdb")
+    with store:
         score_store(store, "2025-01-01")
         store.con.execute("DELETE FROM interactions WHERE person = 'p3' AND platform = 'x'")  # as the old bug did
-        for sql in ("ALTER TABLE interactions DROP COLUMN connection_id",
-                    "ALTER TABLE connection_scores DROP COLUMN connection_id",
-                    "DROP TABLE connections", "DROP SEQUENCE connection_seq",
-                    "ALTER TABLE scoring_dirty DROP COLUMN marked_at",
-                    "DELETE FROM schema_version WHERE version >= 12"):
-            store.con.execute(sql)
+        as_before_connection_ids(store)
     with Store(tmp_path / "old.duckdb") as store:
         assert store.con.execute(
             "SELECT count(*) FROM connection_scores WHERE connection_id IS NULL").fetchone()[0] == 0
