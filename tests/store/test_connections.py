@@ -177,3 +177,13 @@ def test_an_older_store_rescored_after_touchpoints_went_away(tmp_path: Path) -> 
         full.con.execute("DELETE FROM interactions WHERE person = 'p3' AND platform = 'x'")
         score_store(full, "2025-01-15")
         assert_same(table(full, "connection_scores", KEYS, "2025-01-15"), got)
+
+
+def test_an_export_parsed_in_python_imports_after_a_score_on_the_same_store(tmp_path: Path) -> None:
+    """Scoring shares the store's connection with Ibis, which turns off DuckDB's replacement scans."""
+    _events, store = imported(tmp_path, n=200, seed=4)
+    with store:
+        score_store(store, "2025-01-15")
+        summary = ingest_path(store, instagram_export(tmp_path, "ig", datetime(2024, 1, 1)))
+        assert summary.total_new > 0
+        assert store.con.execute("SELECT count(*) FROM interactions WHERE platform = 'instagram'").fetchone()[0] > 0
