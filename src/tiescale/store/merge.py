@@ -316,15 +316,19 @@ def _merge_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: Merge
     # Drop derived events that a newly inserted snapshot in between made wrong; their connections'
     # scores are recomputed from their whole history next time (a deletion leaves no newer import).
     # Only the chains staged: an import with one relation (following only) leaves the other's events.
-    stale = """FROM interactions i SEMI JOIN (SELECT DISTINCT platform, account, relation FROM stage_follows) c
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE stale_follows AS
+        SELECT i.rowid AS stale_row, i.account, i.platform, i.person
+        FROM interactions i SEMI JOIN (SELECT DISTINCT platform, account, relation FROM stage_follows) c
         ON i.platform = c.platform AND i.account = c.account
            AND split_part(i.dedupe_key, ':', 2) = c.relation
         WHERE i.dedupe_key LIKE 'snapshot:%'
           AND NOT EXISTS (SELECT 1 FROM derived_keyed d WHERE d.platform = i.platform
-                          AND d.person = i.person AND d.dedupe_key = i.dedupe_key)"""
-    con.execute(
-        f"INSERT INTO scoring_dirty (account, platform, person) SELECT DISTINCT i.account, i.platform, i.person {stale}")
-    con.execute(f"DELETE FROM interactions WHERE rowid IN (SELECT i.rowid {stale})")
+                          AND d.person = i.person AND d.dedupe_key = i.dedupe_key)""")
+    con.execute("""INSERT INTO scoring_dirty (account, platform, person)
+                   SELECT DISTINCT account, platform, person FROM stale_follows""")
+    con.execute("DELETE FROM interactions WHERE rowid IN (SELECT stale_row FROM stale_follows)")
+    con.execute("DROP TABLE stale_follows")
     add_connections(con, "SELECT account, platform, person FROM derived_keyed")
     con.execute(f"""
         INSERT INTO interactions
