@@ -52,16 +52,10 @@ def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> d
     By default: the end of the data, i.e. midnight after the newest touchpoint (never later
     than now), so an old export is scored as of when it was taken, not decayed to nothing.
     """
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
     if value is not None:
         return parse_ts(value).astimezone(timezone.utc).replace(tzinfo=None)
-    if store is not None:
-        newest = store.con.execute(
-            "SELECT max(ts AT TIME ZONE 'UTC') FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
-        if newest is not None:
-            end = datetime(newest.year, newest.month, newest.day) + timedelta(days=1)
-            return min(end, now)
-    return now
+    end = store.data_end() if store is not None else None
+    return end if end is not None else datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  # type: ignore[no-untyped-def]

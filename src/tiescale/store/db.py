@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -29,6 +33,7 @@ class Store:
                  lock_wait: float | None = None) -> None:
         """``lock_wait``: seconds to wait for another process holding the file (default
         $TIESCALE_LOCK_WAIT, else 10); callers with their own retry pass 0."""
+        self._depth = 0
         self.lock_wait = float(os.environ.get("TIESCALE_LOCK_WAIT", "10")) if lock_wait is None else lock_wait
         self.path = resolve_db_path(path)
         if read_only and not self.path.exists():
@@ -99,16 +104,78 @@ class Store:
         for version, description, sql in MIGRATIONS:
             if version in done:
                 continue
-            self.con.execute("BEGIN TRANSACTION")
+            with self.transaction() as con:
+                con.execute(sql() if callable(sql) else sql)
+                con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
+
+    # -- the one way to talk to the store -------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One atomic unit of work: commits when the block ends, rolls back when it raises.
+
+        Nesting-aware, like sqlite-utils' ``Database.atomic()``: a block opened inside another joins
+        the outer transaction (DuckDB has no savepoints), so the outermost block alone commits, and
+        an error anywhere inside rolls the whole unit back. A rollback after an interrupted BEGIN
+        (a signal between the statement and the block) is tolerated.
+        """
+        if self._depth:
+            self._depth += 1
             try:
-                self.con.execute(sql() if callable(sql) else sql)
-                self.con.execute(
-                    "INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description]
-                )
-                self.con.execute("COMMIT")
-            except Exception:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
+        try:
+            yield self.con
+        except BaseException:
+            self._depth = 0
+            try:
                 self.con.execute("ROLLBACK")
-                raise
+            except duckdb.Error:
+                pass  # no transaction was open after all
+            raise
+        self._depth = 0
+        self.con.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Every row of a query, each as a dict of column name to value."""
+        cursor = self.con.execute(sql, list(params) if params is not None else [])
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def row(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, Any] | None:
+        """The first row of a query as a dict, or None when it has none."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row, or None when the query returns no row."""
+        found = self.con.execute(sql, list(params) if params is not None else []).fetchone()
+        return found[0] if found else None
+
+    # -- facts every layer asks -----------------------------------------------------------------
+
+    def watermark(self) -> int:
+        """The newest import's id (0 for an empty store): derived state remembers the watermark it
+        was built at, and is stale when the store's has moved on."""
+        return int(self.scalar("SELECT coalesce(max(import_id), 0) FROM imports") or 0)
+
+    def data_end(self) -> datetime | None:
+        """The end of the data: midnight (UTC, naive) after the newest dated touchpoint, never later
+        than now. ``tiescale score`` without ``--as-of`` scores as of this instant, and every age a
+        surface prints ("3 days ago") counts to it. None for a store without dated touchpoints."""
+        newest = self.scalar("SELECT max(ts AT TIME ZONE 'UTC') FROM interactions WHERE ts IS NOT NULL")
+        if newest is None:
+            return None
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        return min(datetime(newest.year, newest.month, newest.day) + timedelta(days=1), now)
 
     def close(self) -> None:
         self.con.close()
