@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from tiescale.scoring.config import DEFAULT, GENERIC_WEIGHT, KIND_WEIGHTS, TIER_NAMES, TIERS, ScaleConfig  # noqa: E402
-from tiescale.scoring.warmth import message_warmth  # noqa: E402
+from tiescale.text.features import message_warmth  # noqa: E402
 from validate_scale import BASELINES, DATASETS, auc_sql  # noqa: E402
 
 DAY_SECONDS = 86_400.0

@@ -8,7 +8,7 @@ import pytest
 
 from tiescale import Store, ingest_path
 from tiescale.scoring.run import score_records, score_store
-from tiescale.scoring.warmth import text_features_version
+from tiescale.text.features import text_features_version
 from tests.scoring.test_engines import snapshot, write_events
 from tests.scoring.test_incremental import assert_same
 

@@ -18,7 +18,9 @@ from .engines import EngineError, duckdb_events, spark_events, spark_message
 from .incremental import score_in_store
 from .scale import scored
 from .top import write_top
-from .warmth import refresh_text_features, scoring_inputs, text_features_version
+from ..store.text_features import refresh_text_features
+from ..text.features import text_features_version
+from .warmth import scoring_inputs
 
 CONNECTION_KEYS = ("account", "platform", "person")
 DIMENSION_FIELDS = (

@@ -1,53 +1,13 @@
-"""Warmth of a message, offline: warm words from the VADER lexicon, counted with one regex.
+"""Text features as scoring reads them: words and warmth per touchpoint, stored at import.
 
-The regex runs inside the engine (DuckDB or Spark), so no text leaves the store and no model
-is downloaded. A message's warmth is min(1, warm words / 2); only the other person's messages
-count. Cold words (data/cold_words.txt) never lower a score: a complaint is contact too.
+The expressions live in :mod:`tiescale.text.features`; this module feeds them to the dimensions
+and recomputes the stored values when the expressions change.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
 import ibis.expr.types as ir
 
-MARK = "\x01"
-
-
-@lru_cache(maxsize=None)
-def word_list(name: str) -> tuple[str, ...]:
-    text = resources.files("tiescale.scoring").joinpath(f"data/{name}.txt").read_text(encoding="utf-8")
-    return tuple(w for w in (line.strip() for line in text.splitlines()) if w and not w.startswith("#"))
-
-
-@lru_cache(maxsize=None)
-def pattern(name: str) -> str:
-    words = sorted(word_list(name), key=len, reverse=True)
-    return r"\b(" + "|".join(words) + r")\b"
-
-
-def count_words(text: ir.StringValue, name: str) -> ir.IntegerValue:
-    """How many words of the list ``name`` the text holds (0 for no text)."""
-    # every character that is not an ASCII letter, digit or _ becomes a space: RE2 (DuckDB) and Java
-    # (Spark) disagree on whether a letter like "ñ" is part of a word, and the list is ASCII anyway
-    lowered = text.lower().re_replace("[^a-z0-9_]", " ")
-    marked = lowered.re_replace(pattern(name), MARK)
-    return (marked.length() - marked.replace(MARK, "").length()).fill_null(0)
-
-
-def message_warmth(text: ir.StringValue) -> ir.FloatingValue:
-    """0 to 1: how warm one message is."""
-    count = count_words(text, "warm_words").cast("float64")
-    return (count / 2.0).clip(upper=1.0)
-
-
-
-def word_count(text: ir.StringValue) -> ir.IntegerValue:
-    """Words in a message: spaces + 1 (cheap on every engine; a regex split costs far more)."""
-    stripped = text.strip()
-    return ((stripped.length() - stripped.replace(" ", "").length() + 1)
-            * (stripped.length() > 0).cast("int64")).fill_null(0).cast("int64")
-
+from ..text.features import message_warmth, word_count
 
 def with_text_features(events: ir.Table) -> ir.Table:
     """``events`` with ``words`` and ``warmth`` per touchpoint, from ``text`` unless already there.
@@ -69,47 +29,3 @@ def scoring_inputs(events: ir.Table) -> ir.Table:
     events = with_text_features(events)
     return events.mutate(words=events.words.fill_null(0).cast("int64"),
                          warm=(events.direction == "in").ifelse(events.warmth.fill_null(0.0), 0.0))
-
-
-@lru_cache(maxsize=None)
-def text_features_sql(column: str = "text") -> tuple[str, str]:
-    """DuckDB SQL of (words, warmth) over a text column named ``column``: the Ibis expressions, compiled."""
-    import ibis
-    import sqlglot
-    from sqlglot import exp
-
-    table = ibis.table({"text": "string"}, name="t")
-    sql = ibis.to_sql(table.select(words=word_count(table.text), warmth=message_warmth(table.text)), dialect="duckdb")
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    out = []
-    for select in tree.expressions:
-        body = select.this.copy()
-        for col in body.find_all(exp.Column):
-            col.replace(exp.column(column))
-        out.append(body.sql(dialect="duckdb"))
-    return out[0], out[1]
-
-
-def text_features_version() -> str:
-    """Which expressions computed the stored words and warmth: a hash of their SQL (word list included)."""
-    import hashlib
-
-    return hashlib.sha256("\n".join(text_features_sql()).encode()).hexdigest()[:12]
-
-
-def refresh_text_features(con) -> bool:  # type: ignore[no-untyped-def]
-    """Recompute every stored touchpoint's words and warmth if other expressions computed them.
-
-    The store records the version it holds (table ``text_features``); a tiescale whose word list
-    or counting changed recomputes them all once, in the caller's transaction, so stored values and
-    the engines that compute them from text (Spark, records in memory) never disagree.
-    """
-    version = text_features_version()
-    stored = con.execute("SELECT version FROM text_features").fetchone()
-    if stored is not None and stored[0] == version:
-        return False
-    words, warmth = text_features_sql()
-    con.execute(f"UPDATE interactions SET words = {words}, warmth = {warmth}")
-    con.execute("DELETE FROM text_features")
-    con.execute("INSERT INTO text_features VALUES (?)", [version])
-    return True

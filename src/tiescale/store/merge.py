@@ -209,7 +209,7 @@ def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: 
         new_only = """AND NOT EXISTS (
                 SELECT 1 FROM interactions i
                 WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)"""
-        from ..scoring.warmth import refresh_text_features, text_features_sql  # the scale's text features, once
+        from .text_features import refresh_text_features, text_features_sql  # the scale's text features, once
 
         refresh_text_features(con)
         words, warmth = text_features_sql()

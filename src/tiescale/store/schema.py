@@ -372,7 +372,7 @@ MIGRATIONS.append((
 
 
 def _text_features_migration() -> str:
-    from ..scoring.warmth import text_features_sql
+    from ..text.features import text_features_sql
 
     words, warmth = text_features_sql()
     return f"""
@@ -390,7 +390,7 @@ MIGRATIONS.append((
 
 
 def _text_features_version_migration() -> str:
-    from ..scoring.warmth import text_features_version
+    from ..text.features import text_features_version
 
     return f"""
         -- Which expressions computed interactions.words / warmth (migration 10 just did, with these).

@@ -1,0 +1,29 @@
+"""The stored text features: every touchpoint's words and warmth, computed once at import.
+
+The expressions are :mod:`tiescale.text.features`; when they change (another word list, another
+way of counting), the stored values are recomputed once, so stored values and the engines that
+compute them from text (Spark, records in memory) never disagree.
+"""
+from __future__ import annotations
+
+import duckdb
+
+from ..text.features import text_features_sql, text_features_version
+
+
+def refresh_text_features(con: duckdb.DuckDBPyConnection) -> bool:
+    """Recompute every stored touchpoint's words and warmth if other expressions computed them.
+
+    The store records the version it holds (table ``text_features``); a tiescale whose word list
+    or counting changed recomputes them all once, in the caller's transaction, so stored values and
+    the engines that compute them from text (Spark, records in memory) never disagree.
+    """
+    version = text_features_version()
+    stored = con.execute("SELECT version FROM text_features").fetchone()
+    if stored is not None and stored[0] == version:
+        return False
+    words, warmth = text_features_sql()
+    con.execute(f"UPDATE interactions SET words = {words}, warmth = {warmth}")
+    con.execute("DELETE FROM text_features")
+    con.execute("INSERT INTO text_features VALUES (?)", [version])
+    return True
