@@ -26,7 +26,7 @@ SQL = re.compile(
 BEGIN = re.compile(r"^\s*BEGIN(\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE)
 
 LAYERS = {
-    "records": 0, "timeparse": 0, "_util": 0, "_limits": 0,
+    "records": 0, "results": 0, "timeparse": 0, "_util": 0, "_limits": 0,
     "classify": 1, "sources": 1, "text": 1,
     "store": 2,
     "scoring": 3,
