@@ -5,8 +5,8 @@ way, import cycles, hand-written transaction blocks, ``type: ignore`` and the la
     python scripts/house_metrics.py [--src src/tiescale] [--json]
 
 Layers, lowest first (a module may import its own layer and any lower one):
-    base (records, timeparse, _util)  <  classify, sources  <  store  <  scoring  <  insights
-    <  sync, demo  <  surfaces
+    base (records, results, timeparse)  <  classify, sources, text  <  store  <  scoring  <  insights
+    <  sync, demo  <  api  <  surfaces         (the same contract import-linter checks: pyproject.toml)
 Imports inside functions count too: a lazy import is still a dependency.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ LAYERS = {
     "scoring": 3,
     "insights": 4,
     "sync": 5, "demo": 5,
-    "api": 6, "surfaces": 6,
+    "api": 6, "surfaces": 7,
 }
 
 
@@ -133,7 +133,21 @@ def measure(src: Path) -> dict[str, object]:
         "_upward": sorted(upward),
         "_cycles": [sorted(c) for c in cycles],
         "_sql_files": dict(sorted(sql_files.items(), key=lambda kv: -kv[1])),
+        "_packages": package_graph(graph),
     }
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Which top-level parts of tiescale each part imports (the map in docs/architecture.md)."""
+    def part(module: str) -> str:
+        pieces = module.split(".")
+        return pieces[1] if len(pieces) > 1 else "(package root)"
+    edges: dict[str, set[str]] = {}
+    for source, targets in graph.items():
+        for target in targets:
+            if part(source) != part(target):
+                edges.setdefault(part(source), set()).add(part(target))
+    return {k: sorted(v) for k, v in sorted(edges.items())}
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -184,8 +198,13 @@ def main() -> int:
     parser.add_argument("--src", default=str(Path(__file__).resolve().parent.parent / "src" / "tiescale"))
     parser.add_argument("--json", action="store_true", help="every figure, with the lists behind them")
     parser.add_argument("--verbose", action="store_true", help="list the upward imports, cycles and SQL files")
+    parser.add_argument("--graph", action="store_true", help="print which part of tiescale imports which")
     args = parser.parse_args()
     figures = measure(Path(args.src))
+    if args.graph:
+        for source, targets in figures["_packages"].items():  # type: ignore[union-attr]
+            print(f"{source:18} -> {', '.join(targets)}")
+        return 0
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
