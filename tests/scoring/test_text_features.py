@@ -96,11 +96,11 @@ def test_features_computed_by_other_expressions_are_recomputed_once(tmp_path: Pa
     with store:
         expected_rows = stored(store)
         expected = snapshot(store, "connection_scores", "account, platform, person")
-        store.con.execute("UPDATE text_features SET version = 'older-list'")
+        store.con.execute("UPDATE text_features_version SET version = 'older-list'")
         store.con.execute("UPDATE interactions SET words = 0, warmth = 0")
         store.con.execute("DELETE FROM score_runs")  # as if scored under the older list's fingerprint
         score_store(store, "2025-01-15")
         assert stored(store) == expected_rows
         assert_same(expected, snapshot(store, "connection_scores", "account, platform, person"))
-        version = store.con.execute("SELECT version FROM text_features").fetchall()
+        version = store.con.execute("SELECT version FROM text_features_version").fetchall()
         assert version == [(text_features_version(),)]

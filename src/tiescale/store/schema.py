@@ -445,5 +445,23 @@ MIGRATIONS.append((
         ALTER TABLE scoring_dirty ADD COLUMN marked_at TIMESTAMPTZ DEFAULT now();
     """,
 ))
+MIGRATIONS.append((
+    14,
+    "touchpoints view (interactions with person_id); tables renamed: text_features_version, answer_*",
+    """
+        -- Every touchpoint with the person behind its identity: the one spelling of the join of
+        -- interactions to identities (inner: a touchpoint's identity always exists).
+        -- OR REPLACE / IF EXISTS: running it again (a store that forgot it ran) changes nothing.
+        CREATE OR REPLACE VIEW touchpoints AS
+        SELECT i.*, d.person_id
+        FROM interactions i JOIN identities d ON d.platform = i.platform AND d.handle = i.person;
+        -- It holds only the version of the expressions behind interactions.words and warmth.
+        ALTER TABLE IF EXISTS text_features RENAME TO text_features_version;
+        -- The answer index of insights/threads.py (inbound messages, and when they were answered).
+        ALTER TABLE IF EXISTS nurture_messages RENAME TO answer_messages;
+        ALTER TABLE IF EXISTS nurture_people RENAME TO answer_people;
+        ALTER TABLE IF EXISTS nurture_index_state RENAME TO answer_index_state;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

@@ -14,16 +14,16 @@ from ..text.features import text_features_sql, text_features_version
 def refresh_text_features(con: duckdb.DuckDBPyConnection) -> bool:
     """Recompute every stored touchpoint's words and warmth if other expressions computed them.
 
-    The store records the version it holds (table ``text_features``); a tiescale whose word list
+    The store records the version it holds (table ``text_features_version``); a tiescale whose word list
     or counting changed recomputes them all once, in the caller's transaction, so stored values and
     the engines that compute them from text (Spark, records in memory) never disagree.
     """
     version = text_features_version()
-    stored = con.execute("SELECT version FROM text_features").fetchone()
+    stored = con.execute("SELECT version FROM text_features_version").fetchone()
     if stored is not None and stored[0] == version:
         return False
     words, warmth = text_features_sql()
     con.execute(f"UPDATE interactions SET words = {words}, warmth = {warmth}")
-    con.execute("DELETE FROM text_features")
-    con.execute("INSERT INTO text_features VALUES (?)", [version])
+    con.execute("DELETE FROM text_features_version")
+    con.execute("INSERT INTO text_features_version VALUES (?)", [version])
     return True
