@@ -70,7 +70,7 @@ def child(spec: dict) -> dict:
             seconds = time.perf_counter() - started
             counts = store.con.execute(
                 "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM interactions), "
-                "(SELECT count(*) FROM nurture_messages), (SELECT count(DISTINCT as_of) FROM person_scores)").fetchone()
+                "(SELECT count(*) FROM answer_messages), (SELECT count(DISTINCT as_of) FROM person_scores)").fetchone()
             return {"seconds": seconds, "items": len(items), "people": counts[0], "interactions": counts[1],
                     "indexed_messages": counts[2], "snapshots": counts[3]}
         if op == "after_import":
@@ -83,7 +83,7 @@ def child(spec: dict) -> dict:
         account = None
         if op == "warm_account":
             account = store.con.execute(
-                "SELECT account FROM nurture_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+                "SELECT account FROM answer_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
         times, reasons = [], {}
         started = time.perf_counter()
         build_queue(store, account=account, limit=50)  # the cache for this account, if not built yet

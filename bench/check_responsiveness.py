@@ -178,7 +178,7 @@ def check_twcs(data: Path, out: Path, n: int, seed: int) -> dict:
         summary = ingest_path(store, events_path, fmt="events")
         brands_rows = responsiveness(store, by="all")
         verdicts = store.con.execute(
-            "SELECT item_id, person, account, ts, answered_at, answer_how FROM nurture_messages ORDER BY item_id"
+            "SELECT item_id, person, account, ts, answered_at, answer_how FROM answer_messages ORDER BY item_id"
         ).fetchall()
     print(f"\ntwcs: {len(rows):,} raw rows -> {len(events):,} events imported ({summary.total_new:,} new, "
           f"{summary.rejected} rejected); left out: {skipped}")
@@ -245,7 +245,7 @@ def check_x(data: Path, out: Path, n: int, seed: int) -> dict:
         ingest_path(store, folder, fmt="x-archive")
         rows = responsiveness(store, by="all")
         verdicts = store.con.execute(
-            "SELECT item_id, thread, ts, answered_at, answer_how, kind FROM nurture_messages").fetchall()
+            "SELECT item_id, thread, ts, answered_at, answer_how, kind FROM answer_messages").fetchall()
         owner = store.con.execute("SELECT handle FROM accounts WHERE platform = 'x'").fetchone()[0]
     print(f"\nX archive ({owner}): inbound messages by kind: "
           + ", ".join(f"{k} {sum(1 for v in verdicts if v[5] == k)}" for k in sorted({v[5] for v in verdicts})))

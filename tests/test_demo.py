@@ -20,7 +20,7 @@ from tiescale.demo import DemoConfig, DemoResult, DemoTargetError, is_promotiona
 from tiescale.demo.build import data_dir_for
 from tiescale.demo.formats import EVENT_COLUMNS
 from tiescale.demo.generate import simulate_community
-from tiescale.identity import suggest_merges
+from tiescale.store.identity import suggest_merges
 from tiescale.surfaces.cli import main
 
 PLATFORMS = {"x", "mastodon", "bluesky", "instagram", "youtube"}

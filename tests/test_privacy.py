@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tiescale import Store, forget_person, ingest_path
-from tiescale.identity import find_person
+from tiescale.store.identity import find_person
 from tiescale.surfaces.cli import main
 
 HANDLE = "zed_private_handle"

@@ -1,7 +1,7 @@
 """tiescale: the strength of a brand's relationships, from its own social data."""
 from __future__ import annotations
 
-from .identity import find_person, forget_person, merge_people, suggest_merges, unmerge_person
+from .store.identity import find_person, forget_person, merge_people, suggest_merges, unmerge_person
 from .records import (
     AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Rejected, Skipped, SourceError, TiescaleError,
     UsageError,

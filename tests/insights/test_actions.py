@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tiescale.identity import merge_people
+from tiescale.store.identity import merge_people
 from tiescale.insights.actions import action_history, mark_done, snooze
 from tiescale.records import TiescaleError, UsageError
 from tiescale.store.db import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tiescale.identity import forget_person, merge_people
+from tiescale.store.identity import forget_person, merge_people
 from tiescale.insights.threads import refresh_threads
 from tiescale.store.db import Store
 
@@ -13,7 +13,7 @@ from .nurture_helpers import at, event, ingest_events
 
 def messages(store: Store) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in store.con.execute(
-        "SELECT item_id, answered_at, answer_how, answer_platform FROM nurture_messages").fetchall()}
+        "SELECT item_id, answered_at, answer_how, answer_platform FROM answer_messages").fetchall()}
 
 
 def test_direct_reply_by_id_answers_the_message(store: Store, tmp_path: Path) -> None:

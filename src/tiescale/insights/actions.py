@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..identity import find_person
+from ..store.identity import find_person
 from ..records import UsageError
 from ..store.db import Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..identity import find_person
+from ..store.identity import find_person
 from ..records import UsageError
 from ..scoring.config import TIER_NAMES
 from ..scoring.explain import PersonProfile, reasons_for, tier_meaning

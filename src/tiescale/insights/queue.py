@@ -128,7 +128,7 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
     t_now = _naive(now) if now is not None else default_now(store)
     if t_now is None:
         return []
-    watermark, total, merges = con.execute("SELECT watermark, total, merges FROM nurture_index_state").fetchone()
+    watermark, total, merges = con.execute("SELECT watermark, total, merges FROM answer_index_state").fetchone()
     key = f"{watermark}|{total}|{merges}|{t_now.isoformat()}|{account or ''}|{config!r}"
     if not con.execute("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]).fetchone()[0]:
         if not _build_cache(store, key, t_now, account, config, default_date=now is None):
@@ -165,7 +165,7 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
             query_params["account"] = account
         con.execute(f"""
             INSERT INTO nurture_queue_messages
-            SELECT $key, person_id, platform, account, person, ts, kind, text, need FROM nurture_messages
+            SELECT $key, person_id, platform, account, person, ts, kind, text, need FROM answer_messages
             WHERE (answered_at IS NULL OR answered_at > $t_tz)
               AND ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
               AND ts >= $t_tz - to_microseconds(($max_wait * 86400e6)::BIGINT) {account_filter}""", query_params)

@@ -53,7 +53,7 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
         )
         SELECT cand.*, np.last_out, np.last_contact AS any_contact, np.median_gap_days
         FROM cand JOIN people p ON p.person_id = cand.person_id AND p.merged_into IS NULL
-        LEFT JOIN nurture_people np ON np.person_id = cand.person_id
+        LEFT JOIN answer_people np ON np.person_id = cand.person_id
     """, query_params).fetchall()
     t = params["t"].replace(tzinfo=timezone.utc)
     items: dict[int, QueueItem] = {}

@@ -58,7 +58,7 @@ def responsiveness(store: Store, account: str | None = None, by: str = "month", 
                quantile_cont(epoch(answered_at - ts), 0.9) / 3600.0 AS p90_hours,
                count(*) FILTER (WHERE answered_at - ts <= INTERVAL 1 HOUR) / count(*) AS within_1h,
                count(*) FILTER (WHERE answered_at - ts <= INTERVAL 24 HOUR) / count(*) AS within_24h
-        FROM nurture_messages WHERE {' AND '.join(where)}
+        FROM answer_messages WHERE {' AND '.join(where)}
         GROUP BY ALL ORDER BY period, platform, account""", params).fetchall()
     return [ResponsivenessRow(p, pl, a, n, ans, round(rate, 4),
                               None if med is None else round(med, 2), None if p90 is None else round(p90, 2),

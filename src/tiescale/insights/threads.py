@@ -12,8 +12,8 @@ accounts (``interactions`` with direction ``in`` and one of those kinds). It cou
   answering a public message or the reverse (``by DM`` / ``in public``), or another platform
   when identities are merged into one person (``on <platform>``).
 
-Likes and reposts are not answers. The index lives in ``nurture_messages`` (one row per inbound
-message) and ``nurture_people`` (last contact each way and the usual rhythm, per person). It is
+Likes and reposts are not answers. The index lives in ``answer_messages`` (one row per inbound
+message) and ``answer_people`` (last contact each way and the usual rhythm, per person). It is
 brought up to date before each read: only people touched by imports since the last refresh are
 recomputed, so an answer that arrives in a later import closes the message by itself. A merge or
 unmerge of people, or interactions deleted (``forget``), rebuilds it whole.
@@ -69,7 +69,7 @@ def _counted(store: Store, watermark: int) -> int:
 
 def data_end(store: Store) -> datetime | None:
     """The newest touchpoint as the index last saw it (call ``refresh_threads`` first)."""
-    row = store.con.execute("SELECT newest_ts FROM nurture_index_state").fetchone()
+    row = store.con.execute("SELECT newest_ts FROM answer_index_state").fetchone()
     return row[0] if row else None
 
 
@@ -80,7 +80,7 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
     watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
     merges = _merges_signature(store)
     total = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
-    state = con.execute("SELECT watermark, interactions, merges, total FROM nurture_index_state").fetchone()
+    state = con.execute("SELECT watermark, interactions, merges, total FROM answer_index_state").fetchone()
     mode = "full"
     if state is not None and not full and state[2] == merges:
         if state[0] == watermark and state[3] == total:
@@ -92,7 +92,7 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
             SELECT DISTINCT d.person_id FROM interactions i
             JOIN identities d ON d.platform = i.platform AND d.handle = i.person
             WHERE i.import_id > {int(state[0])}
-            UNION SELECT DISTINCT m.person_id FROM nurture_messages m
+            UNION SELECT DISTINCT m.person_id FROM answer_messages m
             JOIN (SELECT platform, in_reply_to FROM posts WHERE import_id > {int(state[0])} AND in_reply_to IS NOT NULL
                   UNION SELECT platform, in_reply_to FROM interactions
                   WHERE import_id > {int(state[0])} AND direction = 'out' AND in_reply_to IS NOT NULL) r
@@ -104,15 +104,15 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
         con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS SELECT DISTINCT person_id FROM ({touched})")
         people = con.execute("SELECT count(*) FROM nm_people").fetchone()[0]
         if mode == "full":
-            con.execute("DELETE FROM nurture_messages")
-            con.execute("DELETE FROM nurture_people")
+            con.execute("DELETE FROM answer_messages")
+            con.execute("DELETE FROM answer_people")
         else:
-            con.execute("DELETE FROM nurture_messages WHERE person_id IN (SELECT person_id FROM nm_people)")
-            con.execute("DELETE FROM nurture_people WHERE person_id IN (SELECT person_id FROM nm_people)")
+            con.execute("DELETE FROM answer_messages WHERE person_id IN (SELECT person_id FROM nm_people)")
+            con.execute("DELETE FROM answer_people WHERE person_id IN (SELECT person_id FROM nm_people)")
         messages = _index_people(store, full=mode == "full")
-        con.execute("DELETE FROM nurture_index_state")
+        con.execute("DELETE FROM answer_index_state")
         newest = con.execute("SELECT max(ts) FROM interactions").fetchone()[0]
-        con.execute("INSERT INTO nurture_index_state VALUES (?, ?, ?, now(), ?, ?)",
+        con.execute("INSERT INTO answer_index_state VALUES (?, ?, ?, now(), ?, ?)",
                     [watermark, _counted(store, watermark), merges, total, newest])
         con.execute("COMMIT")
     except BaseException:
@@ -151,9 +151,9 @@ def _index_people(store: Store, full: bool) -> int:
             SELECT platform, in_reply_to, ts, kind FROM posts
             WHERE kind <> 'repost' AND in_reply_to IS NOT NULL AND ts IS NOT NULL
               AND in_reply_to IN (SELECT item_id FROM nm_in WHERE item_id IS NOT NULL))""")
-    before = con.execute("SELECT count(*) FROM nurture_messages").fetchone()[0]
+    before = con.execute("SELECT count(*) FROM answer_messages").fetchone()[0]
     con.execute(f"""
-        INSERT INTO nurture_messages
+        INSERT INTO answer_messages
         WITH later AS (
             SELECT m.*, o.ts AS later_ts, o.platform AS later_platform, o.kind AS later_kind,
                    o.thread AS later_thread
@@ -191,7 +191,7 @@ def _index_people(store: Store, full: bool) -> int:
         FROM joined""", {"complaint": COMPLAINT_RE, "question": QUESTION_RE})
     # per person: last contact each way, and the median gap between their active days (any direction)
     con.execute(f"""
-        INSERT INTO nurture_people
+        INSERT INTO answer_people
         WITH days AS (
             SELECT n.person_id, date_trunc('day', i.ts) AS day,
                    max(i.ts) FILTER (WHERE i.direction = 'in') AS last_in,
@@ -206,4 +206,4 @@ def _index_people(store: Store, full: bool) -> int:
         )
         SELECT person_id, max(last_in), max(last_out), max(last_contact), count(*), median(gap)
         FROM gaps GROUP BY person_id""")
-    return con.execute("SELECT count(*) FROM nurture_messages").fetchone()[0] - before
+    return con.execute("SELECT count(*) FROM answer_messages").fetchone()[0] - before

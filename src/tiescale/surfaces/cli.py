@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .. import identity
+from ..store import identity
 from ..records import TiescaleError
 from ..sources import FORMATS
 from ..store.db import Store

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from ... import identity
+from ...store import identity
 from ...scoring.config import TIER_NAMES
 from . import queries, views
 from .capabilities import Missing, function, plain

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from ... import identity
+from ...store import identity
 from ...scoring.config import TIER_NAMES, TIERS
 from ...scoring.explain import days_ago
 from ...store.db import Store

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ...identity import find_person
+from ...store.identity import find_person
 from ...insights.people import person_profile
 from ...store.db import Store
 from . import capabilities, queries
