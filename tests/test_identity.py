@@ -9,6 +9,7 @@ from tiescale import (
     Store, TiescaleError, find_person, forget_person, ingest_path, merge_people, suggest_merges,
     unmerge_person,
 )
+from tiescale.store.identity import NOT_PERSON_DATA, PERSON_DATA
 from tests.conftest import count
 
 EVENTS = """ts,account,person,direction,kind,platform,id
@@ -102,3 +103,63 @@ def test_forget_deletes_everything_and_reimport_does_not_bring_them_back(loaded:
     assert count(loaded, "SELECT count(*) FROM interactions") == 4
     # the store keeps only a hash of the handle
     assert count(loaded, "SELECT count(*) FROM forgotten WHERE handle_hash = sha256('bob')") == 1
+
+
+# -- the declaration of where person data lives ---------------------------------------------------------
+#: Column names that name a person (a handle, a person id, an e-mail, a name shown for them).
+PERSON_COLUMNS = {"person", "person_id", "person_ref", "handle", "username", "email", "into_person", "from_person",
+                  "label", "display_name", "name", "merged_into"}
+
+
+def _catalogue(store: Store) -> dict[str, set[str]]:
+    """Every base table of the store (a fresh one: every migration applied) and its columns."""
+    tables: dict[str, set[str]] = {}
+    for row in store.rows("""SELECT c.table_name, c.column_name FROM information_schema.columns c
+                             JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
+                             WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE'"""):
+        tables.setdefault(row["table_name"], set()).add(row["column_name"])
+    return tables
+
+
+def test_every_table_that_names_a_person_is_declared(store: Store) -> None:
+    declared = {d.table: d for d in PERSON_DATA}
+    undeclared = []
+    for table, columns in sorted(_catalogue(store).items()):
+        personal = columns & PERSON_COLUMNS
+        if not personal or table in NOT_PERSON_DATA:
+            continue
+        if table not in declared:
+            undeclared.append(f"{table} ({', '.join(sorted(personal))})")
+        else:
+            missing = personal - set(declared[table].names)
+            assert not missing, f"{table}: columns {sorted(missing)} name a person but are not in its declaration"
+    assert not undeclared, ("tables with person data that tiescale.store.identity.PERSON_DATA does not declare "
+                            "(forget would leave them behind): " + "; ".join(undeclared))
+
+
+def test_the_declaration_names_real_tables_and_columns(store: Store) -> None:
+    catalogue = _catalogue(store)
+    for data in PERSON_DATA:
+        assert data.table in catalogue, f"PERSON_DATA names a table the store does not have: {data.table}"
+        columns = catalogue[data.table]
+        for column in (*data.names, data.handle_column, data.person_column):
+            assert column is None or column in columns, f"{data.table}.{column} does not exist"
+        if "identity" in data.forget_by:
+            assert data.handle_column and "platform" in columns, data.table
+        if "person" in data.forget_by:
+            assert data.person_column, data.table
+    for table in NOT_PERSON_DATA:
+        assert table in catalogue and table not in {d.table for d in PERSON_DATA}, table
+
+
+def test_an_undeclared_table_with_person_data_is_caught(store: Store) -> None:
+    store.con.execute("CREATE TABLE shiny_new_feature (person_id BIGINT, note VARCHAR)")
+    with pytest.raises(AssertionError, match="shiny_new_feature"):
+        test_every_table_that_names_a_person_is_declared(store)
+
+
+def test_forget_accepts_a_store_as_well_as_its_connection(loaded: Store) -> None:
+    assert find_person(loaded, "x:bob") == find_person(loaded.con, "x:bob")
+    counts = forget_person(loaded, "x:bob")
+    assert counts["interactions"] == 2 and counts["identities"] == 1
+    assert count(loaded, "SELECT count(*) FROM interactions WHERE person = 'bob'") == 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 import duckdb
 
@@ -92,12 +92,13 @@ PERSON_DATA: tuple[PersonData, ...] = (
 NOT_PERSON_DATA: dict[str, str] = {
     "accounts": "the brand's own accounts (handle, display_name), not the people it talks with",
     "forgotten": "only a hash of each forgotten handle, so that re-imports skip them",
+    "content_labels": "the classifier's verdicts on the brand's own texts (label: promotional, relational, value)",
 }
 
 
 # -- finding people ---------------------------------------------------------------------------------
 
-StoreOrConnection = Union[Store, duckdb.DuckDBPyConnection]
+StoreOrConnection = Store | duckdb.DuckDBPyConnection
 
 
 class _ConnectionStore(Store):
