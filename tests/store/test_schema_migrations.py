@@ -7,7 +7,11 @@ import duckdb
 import pytest
 
 from tiescale import Store, ingest_path
+from tiescale.scoring.run import score_store
+from tiescale.store.schema import MIGRATIONS
+from tiescale.text.features import text_features_version
 from tests.scoring.test_engines import write_events
+from tests.scoring.test_incremental import assert_same, table
 
 RENAMED = {"text_features": "text_features_version", "nurture_messages": "answer_messages",
            "nurture_people": "answer_people", "nurture_index_state": "answer_index_state"}
@@ -62,3 +66,51 @@ def test_the_primary_key_survives_the_rename(tmp_path: Path) -> None:
         store.con.execute("INSERT INTO answer_people (person_id) VALUES (1)")
         with pytest.raises(duckdb.ConstraintException, match="primary key"):
             store.con.execute("INSERT INTO answer_people (person_id) VALUES (1)")
+
+
+def as_at_version_9(store: Store) -> None:
+    """The store as a tiescale with migrations 1-9 wrote it: no text features, connection ids, view."""
+    as_before_touchpoints(store)
+    for sql in ("DROP TABLE text_features",
+                "ALTER TABLE interactions DROP COLUMN words", "ALTER TABLE interactions DROP COLUMN warmth",
+                "ALTER TABLE interactions DROP COLUMN connection_id",
+                "ALTER TABLE connection_scores DROP COLUMN connection_id",
+                "DROP TABLE connections", "DROP SEQUENCE connection_seq",
+                "ALTER TABLE scoring_dirty DROP COLUMN marked_at",
+                "DELETE FROM schema_version WHERE version >= 10"):
+        store.con.execute(sql)
+
+
+def test_a_store_from_before_the_text_features_migrates_and_scores_as_a_fresh_import(tmp_path: Path) -> None:
+    """Migrations 10 and 11 only add the columns; the store computes the values with today's expressions."""
+    events = tmp_path / "events.csv"
+    write_events(events, n=800, seed=11)
+    keys = "account, platform, person"
+    with Store(tmp_path / "fresh.duckdb") as store:
+        ingest_path(store, events)
+        score_store(store, "2025-01-15")
+        expected_features = features(store)
+        expected = table(store, "connection_scores", keys, "2025-01-15")
+        expected_people = table(store, "person_scores", keys, "2025-01-15")
+    old = tmp_path / "old.duckdb"
+    with Store(old) as store:
+        ingest_path(store, events)
+        as_at_version_9(store)
+    with Store(old) as store:
+        assert store.scalar("SELECT version FROM text_features_version") == text_features_version()
+        assert features(store) == expected_features
+        assert score_store(store, "2025-01-15").status == "scored"
+        assert_same(expected, table(store, "connection_scores", keys, "2025-01-15"))
+        assert_same(expected_people, table(store, "person_scores", keys, "2025-01-15"))
+
+
+def features(store: Store) -> list[tuple[object, ...]]:
+    return store.con.execute("""SELECT platform, person, dedupe_key, words, warmth FROM interactions
+                                ORDER BY platform, person, dedupe_key""").fetchall()
+
+
+def test_migrations_are_frozen_sql() -> None:
+    """Every migration is SQL text: nothing of today's code builds it when it runs."""
+    for version, description, sql in MIGRATIONS:
+        assert isinstance(sql, str) and sql.strip(), (version, description)
+    assert [v for v, _, _ in MIGRATIONS] == sorted({v for v, _, _ in MIGRATIONS})

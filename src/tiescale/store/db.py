@@ -5,14 +5,15 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from ..records import TiescaleError
-from .schema import LATEST, MIGRATIONS
+from tiescale.records import TiescaleError
+from .schema import LATEST, MIGRATIONS, TEXT_FEATURE_COLUMNS_ADDED
+from .text_features import refresh_text_features
 
 DEFAULT_DB = "tiescale.duckdb"
 
@@ -101,12 +102,26 @@ class Store:
         )
         done = self._applied()
         self._check_version(done)
+        ran: set[int] = set()
         for version, description, sql in MIGRATIONS:
             if version in done:
                 continue
             with self.transaction() as con:
-                con.execute(sql() if callable(sql) else sql)
+                con.execute(sql)
                 con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
+            ran.add(version)
+        self._backfill(ran)
+
+    def _backfill(self, ran: set[int]) -> None:
+        """Fill what the migrations in ``ran`` left empty because today's code computes it.
+
+        Migrations are frozen SQL; a value that depends on today's expressions (a touchpoint's words
+        and warmth: migration 10 adds the columns) is computed here, by the store layer that owns it.
+        A new store has no touchpoints yet: its first import computes them.
+        """
+        if TEXT_FEATURE_COLUMNS_ADDED in ran and self.scalar("SELECT EXISTS (SELECT 1 FROM interactions)"):
+            with self.transaction() as con:
+                refresh_text_features(con, recompute=True)
 
     # -- the one way to talk to the store -------------------------------------------------------
 
@@ -174,13 +189,13 @@ class Store:
         newest = self.scalar("SELECT max(ts AT TIME ZONE 'UTC') FROM interactions WHERE ts IS NOT NULL")
         if newest is None:
             return None
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         return min(datetime(newest.year, newest.month, newest.day) + timedelta(days=1), now)
 
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

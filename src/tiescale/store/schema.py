@@ -1,17 +1,22 @@
-"""The store's schema as numbered migrations; ``schema_version`` records what ran."""
+"""The store's schema as numbered migrations; ``schema_version`` records what ran.
+
+Migrations are frozen: each is SQL text that uses nothing from today's code, so a store written by
+any older tiescale upgrades to the same schema. A value that needs today's code (the text features)
+is computed by the layer that owns it, after the migration added the empty column.
+"""
 from __future__ import annotations
 
-from typing import Callable
-
-DIMENSION_COLUMNS = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
+#: The score tables' dimension columns as migration 2 created them (a frozen, historical copy: the
+#: code's one list is tiescale.scoring.dimensions.DIMENSION_COLUMNS).
+_DIMENSION_COLUMNS_V2 = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
             touchpoints_in BIGINT, touchpoints_out BIGINT, dms BIGINT, words BIGINT, warm DOUBLE,
             active_days BIGINT, regularity DOUBLE, started_by_them BIGINT,
             first_contact TIMESTAMP, last_contact TIMESTAMP, days_since DOUBLE, duration_days DOUBLE,
             pts_intensity DOUBLE, pts_reciprocity DOUBLE, pts_recency DOUBLE, pts_regularity DOUBLE,
             pts_duration DOUBLE, pts_intimacy DOUBLE, pts_warmth DOUBLE"""
 
-#: (version, description, SQL or a function returning it: computed SQL is built only when it runs)
-MIGRATIONS: list[tuple[int, str, str | Callable[[], str]]] = [
+#: (version, description, SQL)
+MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
         "accounts, people, identities, interactions, posts, follower snapshots, import log",
@@ -163,14 +168,14 @@ MIGRATIONS.append((
         CREATE TABLE connection_scores (
             as_of TIMESTAMP NOT NULL, account VARCHAR NOT NULL, platform VARCHAR NOT NULL,
             person VARCHAR NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
-            {DIMENSION_COLUMNS}
+            {_DIMENSION_COLUMNS_V2}
         );
         -- Connections whose touchpoints were deleted (re-derived follows): recomputed next time.
         CREATE TABLE scoring_dirty (account VARCHAR, platform VARCHAR, person VARCHAR);
         -- People across every account and platform of the brand.
         CREATE TABLE person_scores (
             as_of TIMESTAMP NOT NULL, person_id BIGINT NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
-            {DIMENSION_COLUMNS}
+            {_DIMENSION_COLUMNS_V2}
         );
     """,
 ))
@@ -184,7 +189,7 @@ MIGRATIONS.append((
             as_of TIMESTAMP NOT NULL, account VARCHAR NOT NULL, account_rank BIGINT NOT NULL,
             account_total BIGINT NOT NULL,          -- the account's connections in the snapshot
             platform VARCHAR NOT NULL, person VARCHAR NOT NULL, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
-            {DIMENSION_COLUMNS}
+            {_DIMENSION_COLUMNS_V2}
         );
     """,
 ))
@@ -371,38 +376,26 @@ MIGRATIONS.append((
 ))
 
 
-def _text_features_migration() -> str:
-    from ..text.features import text_features_sql
-
-    words, warmth = text_features_sql()
-    return f"""
+# Migrations 10 and 11 add the columns and the version table only: the values depend on today's
+# expressions (tiescale.text.features), so store.text_features.refresh_text_features computes them
+# (Store.migrate, right after migration 10 ran on a store with touchpoints; else the first import).
+#: The migration that adds interactions.words and warmth, empty (Store.migrate has them computed).
+TEXT_FEATURE_COLUMNS_ADDED = 10
+MIGRATIONS.append((
+    TEXT_FEATURE_COLUMNS_ADDED,
+    "interactions: words and warmth of each touchpoint's text, computed once (scoring never rereads texts)",
+    """
         ALTER TABLE interactions ADD COLUMN IF NOT EXISTS words INTEGER;
         ALTER TABLE interactions ADD COLUMN IF NOT EXISTS warmth DOUBLE;
-        UPDATE interactions SET words = {words}, warmth = {warmth};
-    """
-
-
-MIGRATIONS.append((
-    10,
-    "interactions: words and warmth of each touchpoint's text, computed once (scoring never rereads texts)",
-    _text_features_migration,
+    """,
 ))
-
-
-def _text_features_version_migration() -> str:
-    from ..text.features import text_features_version
-
-    return f"""
-        -- Which expressions computed interactions.words / warmth (migration 10 just did, with these).
-        CREATE TABLE text_features (version VARCHAR NOT NULL);
-        INSERT INTO text_features VALUES ('{text_features_version()}');
-    """
-
-
 MIGRATIONS.append((
     11,
     "text_features: the version of the expressions behind interactions.words and warmth",
-    _text_features_version_migration,
+    """
+        -- Which expressions computed interactions.words / warmth; empty: none yet (the refresh fills both).
+        CREATE TABLE text_features (version VARCHAR NOT NULL);
+    """,
 ))
 MIGRATIONS.append((
     12,
@@ -420,7 +413,7 @@ MIGRATIONS.append((
         );
         -- also those only scores name (their touchpoints deleted since): they get an id, and their
         -- rows are recomputed by the next score (scoring_dirty)
-        INSERT INTO connections
+        INSERT INTO connections (connection_id, account, platform, person)
         SELECT nextval('connection_seq'), account, platform, person
         FROM (SELECT account, platform, person FROM interactions
               UNION SELECT account, platform, person FROM connection_scores

@@ -11,21 +11,23 @@ This module sits below the store: an import computes every touchpoint's features
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import ibis.expr.types as ir
+if TYPE_CHECKING:  # the expressions are built lazily: importing this module does not load Ibis
+    import ibis.expr.types as ir
 
 MARK = "\x01"
 
 
-@lru_cache(maxsize=None)
+@cache
 def word_list(name: str) -> tuple[str, ...]:
     text = resources.files("tiescale.text").joinpath(f"data/{name}.txt").read_text(encoding="utf-8")
     return tuple(w for w in (line.strip() for line in text.splitlines()) if w and not w.startswith("#"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def pattern(name: str) -> str:
     words = sorted(word_list(name), key=len, reverse=True)
     return r"\b(" + "|".join(words) + r")\b"
@@ -54,7 +56,7 @@ def word_count(text: ir.StringValue) -> ir.IntegerValue:
             * (stripped.length() > 0).cast("int64")).fill_null(0).cast("int64")
 
 
-@lru_cache(maxsize=None)
+@cache
 def text_features_sql(column: str = "text") -> tuple[str, str]:
     """DuckDB SQL of (words, warmth) over a text column named ``column``: the Ibis expressions, compiled."""
     import ibis
