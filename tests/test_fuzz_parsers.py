@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tiescale import Store, TiescaleError, ingest_path
-from tiescale.sources import FORMATS
+from tiescale.store.import_formats import IMPORT_FORMATS as FORMATS
 from tests.conftest import FIXTURES, SHARED_DATA
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tiescale.records import SourceError
-from tiescale.sources import ExportFiles, detect
+from tiescale.sources import ExportFiles
+from tiescale.store.import_formats import detect_format as detect
 from tiescale.sources import facebook, instagram, linkedin
 from tiescale.store.ingest import ingest_path
 

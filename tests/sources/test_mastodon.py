@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import count
 from tiescale.records import SourceError
-from tiescale.sources import ExportFiles, detect
+from tiescale.sources import ExportFiles
+from tiescale.store.import_formats import detect_format as detect
 from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 

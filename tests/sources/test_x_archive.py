@@ -20,7 +20,8 @@ import pytest
 
 from tests.conftest import count
 from tiescale import SourceError, Store, ingest_path
-from tiescale.sources import ExportFiles, ReadOptions, detect, x_archive
+from tiescale.sources import ExportFiles, ReadOptions, x_archive
+from tiescale.store.import_formats import detect_format as detect
 
 OWNER = "1200000001"
 ADA, BO, CLEO, DEV, EMI, FINN, GUS, HANA = (f"210000000{i}" for i in range(1, 9))

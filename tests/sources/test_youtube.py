@@ -18,7 +18,8 @@ from typing import Any, Callable
 import pytest
 
 from tiescale import SourceError, Store, ingest_path
-from tiescale.sources import ExportFiles, detect
+from tiescale.sources import ExportFiles
+from tiescale.store.import_formats import detect_format as detect
 from tiescale.sources import youtube
 from tests.conftest import count
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tiescale import Store, ingest_path
-from tiescale.sources import events
+from tiescale.store import events_fast_path
 from tiescale.store import ingest, merge
 from tiescale.store.ingest import StrictAbort, content_hash
 from tests.conftest import count
@@ -94,7 +94,7 @@ def test_a_store_with_some_of_the_rows_gets_only_the_new_ones(store: Store, tmp_
 def test_a_hash_collision_never_drops_a_row(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With every row given the same key hash, the exact comparison still keeps all distinct keys."""
     monkeypatch.setattr(merge, "KEY_HASH_SQL", "0::UBIGINT")
-    monkeypatch.setattr(events, "KEY_HASH_SQL", "0::UBIGINT")
+    monkeypatch.setattr(events_fast_path, "KEY_HASH_SQL", "0::UBIGINT")
     path = write(
         tmp_path / "e.csv",
         "2024-03-01T09:00:00Z,brand,ann,in,reply,x,1,,,",
@@ -315,7 +315,7 @@ def test_line_numbers_when_the_plan_cannot_keep_the_file_order(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Should DuckDB ever plan the stage insert without order, a row_number() window numbers the rows."""
-    monkeypatch.setattr(events, "_operators", lambda con, sql: {"INSERT"})
+    monkeypatch.setattr(events_fast_path, "_operators", lambda con, sql: {"INSERT"})
     path = tmp_path / "e.csv"
     path.write_text(
         HEADER

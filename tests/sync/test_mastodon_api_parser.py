@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 
 from tests.sync.conftest import MASTODON
-from tiescale.sources import ExportFiles, detect
+from tiescale.sources import ExportFiles
+from tiescale.store.import_formats import detect_format as detect
 from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 

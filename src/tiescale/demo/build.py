@@ -28,7 +28,7 @@ import duckdb
 from rich.console import Console
 
 from ..records import TiescaleError, UsageError
-from ..sources import parser
+from ..store.import_formats import import_format as parser
 from ..store.db import Store, resolve_db_path
 from ..store.ingest import ImportSummary, ingest_path
 from .config import DemoConfig

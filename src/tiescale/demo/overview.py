@@ -147,7 +147,7 @@ def _cli_commands() -> list[str]:
 
 def _formats_available() -> list[str]:
     from ..records import UsageError
-    from ..sources import FORMATS, parser
+    from ..store.import_formats import IMPORT_FORMATS as FORMATS, import_format as parser
 
     found = []
     for fmt in FORMATS:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 from datetime import datetime, timezone
 import zlib
 from pathlib import Path, PurePosixPath
+from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
 from ..records import SourceError
@@ -137,6 +140,27 @@ class ExportFiles:
         """Yield ``(line_number, bytes)``; an over-long line yields ``None`` and is skipped unread."""
         with self.open_binary(name) as handle:
             yield from iter_capped_lines(handle, cap)
+
+    @contextmanager
+    def on_disk(self, name: str) -> Iterator[Path]:
+        """A member as a local file path, for readers that want a path (DuckDB's).
+
+        A folder's member or a single file is given as it is; a zip member is copied to a
+        temporary file that is removed when the block ends.
+        """
+        if self.path.is_dir():
+            yield self.path / name
+            return
+        if self._zip is None:
+            yield self.path
+            return
+        tmp = tempfile.NamedTemporaryFile(suffix=PurePosixPath(name).suffix, delete=False)
+        try:
+            with tmp, self.open_binary(name) as src:
+                shutil.copyfileobj(src, tmp)
+            yield Path(tmp.name)
+        finally:
+            Path(tmp.name).unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._zip is not None:

@@ -40,7 +40,7 @@ import libipld
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Record, Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 
 FORMAT = "bluesky"

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ..records import Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles, decode_text
 
 FORMAT = "conversions"

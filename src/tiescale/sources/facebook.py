@@ -27,7 +27,7 @@ import re
 from typing import Any, Iterator
 
 from ..records import AccountInfo, Interaction, Post, Record, Rejected, SourceError
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 from . import _meta as meta
 

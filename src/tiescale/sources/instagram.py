@@ -27,7 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterator
 
 from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 from . import _meta as meta
 

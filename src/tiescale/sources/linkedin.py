@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Record, Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 from ._meta import digest
 

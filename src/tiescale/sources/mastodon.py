@@ -33,7 +33,7 @@ from ..records import (
     AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, Skipped, SourceError,
 )
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 from ._text import html_to_text
 

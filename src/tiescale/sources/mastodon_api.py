@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 from ._text import html_to_text
 

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 
 FORMAT = "reddit"

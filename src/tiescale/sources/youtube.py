@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts
-from . import ReadOptions
+from .contract import ReadOptions
 from ._files import ExportFiles
 from ._text import html_to_text
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 from ..records import Rejected
 from ..sources.conversions import Conversion, CouponMapping
 from .db import Store
+from .import_errors import StrictAbort
 
 BATCH = 50_000
 #: ``utm_source`` values that name a social platform, and the platform they name.
@@ -65,8 +66,6 @@ def import_conversions(
     strict: bool = False,
 ) -> ConversionImport:
     """Write parsed records, inside the caller's transaction. Orders dedupe on ``order_id``."""
-    from .ingest import StrictAbort
-
     result = ConversionImport()
     orders: list[dict[str, Any]] = []
     mappings: list[dict[str, Any]] = []
@@ -77,7 +76,7 @@ def import_conversions(
         result.rows_read += 1
         if isinstance(record, Rejected):
             if strict:
-                raise StrictAbort(f"{record.file}, {record.record}: {record.reason} (--strict: nothing imported)")
+                raise StrictAbort.at(record)
             rejects.append((import_id, record.file, record.record, record.reason))
         elif isinstance(record, CouponMapping):
             mappings.append({"seq": seq, "coupon": record.coupon, "person_ref": record.person_id,

@@ -11,19 +11,18 @@ from typing import Callable
 
 import duckdb
 
-from ..records import Rejected, Skipped, SourceError, TiescaleError
-from ..sources import ExportFiles, ReadOptions, detect, parser
+from ..records import Rejected, Skipped, SourceError
+from ..sources import ExportFiles, ReadOptions
+from .conversions import import_conversions
 from .db import Store
+from .import_errors import StrictAbort
+from .import_formats import ImportFormat, detect_format, import_format
 from .merge import MergeResult, merge_stage
 from .staging import StageWriter, create_stage, drop_stage
 
 ProgressCallback = Callable[[int], None]
 #: How many rejected rows a summary carries in full (all are in ``import_rejects``).
 REJECTS_SHOWN = 200
-
-
-class StrictAbort(TiescaleError):
-    """``--strict``: the first unreadable row aborts the import."""
 
 
 @dataclass
@@ -83,7 +82,7 @@ class _ContentHash:
     been known first.
     """
 
-    def __init__(self, path: Path, known: set[str], con, background: bool) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, path: Path, known: set[str], con: duckdb.DuckDBPyConnection, background: bool) -> None:
         self.known, self.con = known, con
         self.value: str | None = None
         self.error: BaseException | None = None
@@ -156,42 +155,44 @@ def ingest_path(
     now = datetime.now(timezone.utc)
     with ExportFiles(path) as files:
         if fmt is None:
-            fmt = detect(files)
+            fmt = detect_format(files)
             if fmt is None:
                 raise SourceError(str(path), "cannot tell which export this is; pass --format")
-        module = parser(fmt)
-        if hasattr(module, "check"):
-            module.check(files)  # a wrong --format fails here, before anything is written
-        con = store.con
-        earlier = con.execute(
+        chosen = import_format(fmt)
+        if chosen.check is not None:
+            chosen.check(files)  # a wrong --format fails here, before anything is written
+        earlier = store.rows(
             "SELECT content_hash, path FROM imports WHERE format = ? AND status IN ('ok', 'partial') "
             "AND coalesce(?, '') = coalesce(?, '')",
             [fmt, account, account],
-        ).fetchall()
-        known = {digest for digest, _ in earlier}
-        seen_path = str(path.resolve()) in {earlier_path for _, earlier_path in earlier}
-        digest = _ContentHash(path, known, con, background=not seen_path)
+        )
+        known = {row["content_hash"] for row in earlier}
+        seen_path = str(path.resolve()) in {row["path"] for row in earlier}
+        digest = _ContentHash(path, known, store.con, background=not seen_path)
         summary = ImportSummary(path=str(path), format=fmt, status="ok")
         if digest.matched.is_set():
             digest.close()
-            return _log_unchanged(con, summary, digest.result(), now, started)
-        began = False
+            return _log_unchanged(store, summary, digest.result(), now, started)
+        job = _Job(store, chosen, files, ReadOptions(account=account), strict, path, now, digest, on_progress)
         try:
-            con.execute("BEGIN TRANSACTION")  # inside the try: a matching hash may interrupt even this
-            began = True
-            summary.import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
-            _import(con, module, files, account, strict, path, now, summary, digest, on_progress)
-            _log_import(con, summary, digest.result(), now, started)
-            digest.check()
-            if before_commit is not None:
-                before_commit(con, summary)
-            con.execute("COMMIT")
+            # A matching hash may interrupt any statement from BEGIN on, until the body ends.
+            with store.transaction() as con:
+                try:
+                    summary.import_id = int(store.scalar("SELECT nextval('import_seq')"))
+                    _import(job, summary)
+                    _log_import(store, summary, digest.result(), now, started)
+                    digest.check()
+                    if before_commit is not None:
+                        before_commit(con, summary)
+                except BaseException:
+                    digest.close()  # from here on nothing can interrupt the connection: the rollback runs clean
+                    raise
         except BaseException:
-            digest.close()  # from here on nothing can interrupt the connection
-            _rollback(con, began)
+            digest.close()
             if not digest.matched.is_set():
                 raise
-            return _log_unchanged(con, ImportSummary(path=str(path), format=fmt, status="ok"),
+            _end_interrupted_begin(store)
+            return _log_unchanged(store, ImportSummary(path=str(path), format=fmt, status="ok"),
                                   digest.result(), now, started)
         finally:
             digest.close()
@@ -199,104 +200,119 @@ def ingest_path(
     return summary
 
 
-def _import(con, module, files, account, strict, path, now, summary, digest, on_progress) -> None:  # type: ignore[no-untyped-def]
-    """Stage and merge, inside the caller's transaction."""
-    if summary.format == "conversions":  # orders, not touchpoints: their own tables (store/conversions.py)
-        _import_conversions(con, module, files, account, strict, summary)
+@dataclass(frozen=True)
+class _Job:
+    """One import's inputs, as the steps below need them."""
+
+    store: Store
+    format: ImportFormat
+    files: ExportFiles
+    options: ReadOptions
+    strict: bool
+    path: Path
+    now: datetime
+    digest: _ContentHash
+    on_progress: ProgressCallback | None
+
+
+def _import(job: _Job, summary: ImportSummary) -> None:
+    """Stage and load, inside the caller's transaction."""
+    if job.format.stores == "orders":  # not touchpoints: their own tables (store/conversions.py)
+        _import_conversions(job, summary)
         return
+    con = job.store.con
     create_stage(con)
-    options = ReadOptions(account=account)
-    if hasattr(module, "stage_fast") and module.stage_fast(con, files, options, str(path), now):
-        summary.rows_read, summary.rejected = con.execute(
-            "SELECT count(*), count(reject_reason) FROM stage_interactions"
-        ).fetchone()
-        staged_rejects = con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
-        summary.rejected += staged_rejects
-        summary.rows_read += staged_rejects
-        if strict and summary.rejected:
-            first = _first_reject(con)
-            raise StrictAbort(f"{first.file}, {first.record}: {first.reason} (--strict: nothing imported)")
+    fast_path = job.format.fast_path
+    if fast_path is not None and fast_path(con, job.files, job.options):
+        counted = job.store.row("SELECT count(*) AS rows_read, count(reject_reason) AS rejected FROM stage_interactions")
+        assert counted is not None
+        staged_rejects = int(job.store.scalar("SELECT count(*) FROM stage_rejects"))
+        summary.rows_read = counted["rows_read"] + staged_rejects
+        summary.rejected = counted["rejected"] + staged_rejects
+        if job.strict and summary.rejected:
+            raise StrictAbort.at(_first_reject(job.store))
     else:
-        _stage_records(con, module, files, options, str(path), now, strict, summary, on_progress)
-    digest.check()
-    merged = merge_stage(con, summary.import_id)
+        _stage_records(job, summary)
+    job.digest.check()
+    merged = merge_stage(con, _import_id(summary))
     _fill(summary, merged)
-    summary.rejects = [
-        Rejected(*row) for row in con.execute(
-            "SELECT file, record, reason FROM import_rejects WHERE import_id = ? LIMIT ?",
-            [summary.import_id, REJECTS_SHOWN],
-        ).fetchall()
-    ]
-    summary.skips = [
-        Skipped(*row) for row in con.execute(
-            "SELECT file, record, reason FROM import_skipped WHERE import_id = ? LIMIT ?",
-            [summary.import_id, REJECTS_SHOWN],
-        ).fetchall()
-    ]
+    summary.rejects = _rejects(job.store, summary, "import_rejects")
+    summary.skips = [Skipped(**row) for row in job.store.rows(
+        "SELECT file, record, reason FROM import_skipped WHERE import_id = ? LIMIT ?",
+        [summary.import_id, REJECTS_SHOWN],
+    )]
     summary.status = "partial" if summary.rejected else "ok"
     drop_stage(con)
 
 
-def _import_conversions(con, module, files, account, strict, summary) -> None:  # type: ignore[no-untyped-def]
-    from .conversions import import_conversions
+def _import_id(summary: ImportSummary) -> int:
+    assert summary.import_id is not None, "an import id is drawn before anything is staged"
+    return summary.import_id
 
-    done = import_conversions(con, module.read(files, ReadOptions(account=account)), summary.import_id, strict)
+
+def _rejects(store: Store, summary: ImportSummary, table: str) -> list[Rejected]:
+    """The first rejected rows of this import, as the summary shows them."""
+    return [Rejected(**row) for row in store.rows(
+        f"SELECT file, record, reason FROM {table} WHERE import_id = ? LIMIT ?", [summary.import_id, REJECTS_SHOWN]
+    )]
+
+
+def _import_conversions(job: _Job, summary: ImportSummary) -> None:
+    records = job.format.parser.read(job.files, job.options)
+    done = import_conversions(job.store.con, records, _import_id(summary), job.strict)
     summary.rows_read, summary.duplicates, summary.rejected = done.rows_read, done.duplicates, done.rejected
     summary.new_interactions = {k: n for k, n in (("conversions", done.new_conversions),
                                                   ("coupon mappings", done.new_mappings)) if n}
     summary.first_ts, summary.last_ts = done.first_ts, done.last_ts
-    summary.rejects = [Rejected(*row) for row in con.execute(
-        "SELECT file, record, reason FROM import_rejects WHERE import_id = ? LIMIT ?",
-        [summary.import_id, REJECTS_SHOWN]).fetchall()]
+    summary.rejects = _rejects(job.store, summary, "import_rejects")
     summary.status = "partial" if summary.rejected else "ok"
 
 
-def _rollback(con, began: bool) -> None:  # type: ignore[no-untyped-def]
-    """Roll back the import; an interrupted BEGIN may or may not have opened the transaction."""
-    if began:
-        con.execute("ROLLBACK")
-        return
+def _end_interrupted_begin(store: Store) -> None:
+    """A hash match that interrupted BEGIN itself may or may not have left a transaction open.
+
+    :meth:`Store.transaction` rolls back what its block began; a BEGIN that raised never reached
+    the block, so when it did open the transaction, it is rolled back here (nothing to undo else).
+    """
+    if store.in_transaction:
+        return  # an outer block owns the transaction and ends it
     try:
-        con.execute("ROLLBACK")
+        store.con.execute("ROLLBACK")
     except duckdb.TransactionException:
         pass  # it had not: nothing to undo
 
 
-def _log_unchanged(con, summary: ImportSummary, digest: str, now: datetime, started: float) -> ImportSummary:  # type: ignore[no-untyped-def]
+def _log_unchanged(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float) -> ImportSummary:
     """An export imported before: logged, nothing else changes."""
     summary.status = "unchanged"
-    con.execute("BEGIN TRANSACTION")
-    try:
-        summary.import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
-        _log_import(con, summary, digest, now, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with store.transaction():
+        summary.import_id = int(store.scalar("SELECT nextval('import_seq')"))
+        _log_import(store, summary, digest, now, started)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _stage_records(con, module, files, options, path, now, strict, summary, on_progress) -> None:  # type: ignore[no-untyped-def]
-    writer = StageWriter(con, path, now)
-    for count, record in enumerate(module.read(files, options), 1):
+def _stage_records(job: _Job, summary: ImportSummary) -> None:
+    writer = StageWriter(job.store.con, str(job.path), job.now)
+    for count, record in enumerate(job.format.parser.read(job.files, job.options), 1):
         rejected = writer.add(record)
-        if rejected is not None and strict:
-            raise StrictAbort(f"{rejected.file}, {rejected.record}: {rejected.reason} (--strict: nothing imported)")
-        if on_progress is not None and count % 10_000 == 0:
-            on_progress(count)
+        if rejected is not None and job.strict:
+            raise StrictAbort.at(rejected)
+        if job.on_progress is not None and count % 10_000 == 0:
+            job.on_progress(count)
     writer.flush()
     summary.rows_read = writer.rows_read
     summary.rejected = writer.rejected
     summary.skipped = writer.skipped
 
 
-def _first_reject(con) -> Rejected:  # type: ignore[no-untyped-def]
-    row = con.execute(
+def _first_reject(store: Store) -> Rejected:
+    row = store.row(
         "SELECT file, record, reason FROM stage_rejects UNION ALL "
         "SELECT file, record, reject_reason FROM stage_interactions WHERE reject_reason IS NOT NULL LIMIT 1"
-    ).fetchone()
-    return Rejected(*row)
+    )
+    assert row is not None, "called only when a row was rejected"
+    return Rejected(**row)
 
 
 def _fill(summary: ImportSummary, merged: MergeResult) -> None:
@@ -309,8 +325,8 @@ def _fill(summary: ImportSummary, merged: MergeResult) -> None:
     summary.last_ts = merged.last_ts
 
 
-def _log_import(con, summary: ImportSummary, digest: str, now: datetime, started: float) -> None:  # type: ignore[no-untyped-def]
-    con.execute(
+def _log_import(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float) -> None:
+    store.con.execute(
         """INSERT INTO imports (import_id, path, content_hash, format, started_at, finished_at, status,
            rows_read, new_interactions, duplicates, rejected, new_people, updated_people, new_posts,
            first_ts, last_ts, skipped) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -320,3 +336,6 @@ def _log_import(con, summary: ImportSummary, digest: str, now: datetime, started
             summary.updated_people, summary.new_posts, summary.first_ts, summary.last_ts, summary.skipped,
         ],
     )
+
+
+__all__ = ["ImportSummary", "StrictAbort", "content_hash", "ingest_path"]

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from ..store import identity
 from ..records import TiescaleError
-from ..sources import FORMATS
+from ..store.import_formats import IMPORT_FORMATS
 from ..store.db import Store
 from ..store.ingest import ImportSummary, ingest_path
 from .render import FORMATS as OUTPUT_FORMATS
@@ -63,7 +63,7 @@ def open_store(ctx: click.Context, read_only: bool = False) -> Store:
 # -- ingest ----------------------------------------------------------------------------------------
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help="Detected when omitted.")
+@click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), default=None, help="Detected when omitted.")
 @click.option("--account", default=None, help="The own account's handle, when the export does not say it.")
 @click.option("--strict", is_flag=True, help="Abort on the first unreadable row; nothing is imported.")
 @click.pass_context
