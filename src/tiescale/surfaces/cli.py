@@ -10,24 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ..store import identity
+from ..insights.imports_log import import_log, import_rows
 from ..records import TiescaleError
+from ..scoring.config import TIER_NAMES
 from ..store.import_formats import IMPORT_FORMATS
-from ..store.db import Store
+from ..store import identity
 from ..store.ingest import ImportSummary, ingest_path
-from .render import FORMATS as OUTPUT_FORMATS
-from .render import render_rows
-
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
-
-
-def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    sys.exit(code)
+from .commands import content as content_commands
+from .commands import nurture as nurture_commands
+from .commands import revenue as revenue_commands
+from .commands import sync as sync_commands
+from .commands import web as web_commands
+from .render import OUTPUT_FORMATS, render_rows
+from .terminal import err, fail, format_option, limit_option, open_store, out
 
 
 class TiescaleGroup(click.Group):
@@ -42,10 +39,6 @@ class TiescaleGroup(click.Group):
             fail("interrupted; the store is as it was before the interrupted step", 130)
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
-limit_option = click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0 means all")
-
-
 @click.group(cls=TiescaleGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The store (default ./tiescale.duckdb, or $TIESCALE_DB).")
@@ -54,10 +47,6 @@ limit_option = click.option("--limit", type=click.IntRange(min=0), default=50, s
 def main(ctx: click.Context, db: Path | None) -> None:
     """tiescale: the strength of your relationships, from your own social data."""
     ctx.obj = {"db": db}
-
-
-def open_store(ctx: click.Context, read_only: bool = False) -> Store:
-    return Store(ctx.obj["db"], read_only=read_only)
 
 
 # -- ingest ----------------------------------------------------------------------------------------
@@ -139,23 +128,11 @@ def imports(ctx: click.Context, rejects: bool, skipped: bool, fmt: str, limit: i
     """The import log: every file imported, with its counts; or the rows rejected, or skipped."""
     with open_store(ctx, read_only=True) as store:
         if rejects or skipped:
-            table = "import_rejects" if rejects else "import_skipped"
-            sql = f"SELECT import_id, file, record, reason FROM {table} ORDER BY import_id, file"
-            columns = ["import_id", "file", "record", "reason"]
+            entries = import_rows(store, "rejected" if rejects else "skipped", limit)
         else:
-            sql = ("SELECT import_id, path, format, status, finished_at, rows_read, new_interactions, duplicates, "
-                   "rejected, skipped, new_people FROM imports ORDER BY import_id")
-            columns = ["import_id", "path", "format", "status", "finished_at", "rows_read", "new_interactions",
-                       "duplicates", "rejected", "skipped", "new_people"]
-        rows = _dicts(store.con, sql + (f" LIMIT {limit}" if limit else ""))
+            entries = import_log(store, limit)
     title = "Rejected rows" if rejects else "Skipped rows" if skipped else "Imports"
-    render_rows(rows, columns, fmt, title=title)
-
-
-def _dicts(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    render_rows(entries.to_dicts(), entries.columns or [], fmt, title=title)
 
 
 # -- identities ------------------------------------------------------------------------------------
@@ -224,6 +201,7 @@ def forget(ctx: click.Context, person: str, yes: bool) -> None:
 def score(ctx: click.Context, as_of: str | None, engine: str, force: bool, events_path: str | None,
           spark_master: str | None) -> None:
     """Score every connection 0-10 as of a date and store the snapshot."""
+    from ..insights.people import connection_tiers  # imported when used: scoring loads Ibis
     from ..scoring.run import score_store
     from ..timeparse import BadTimestamp
 
@@ -233,16 +211,12 @@ def score(ctx: click.Context, as_of: str | None, engine: str, force: bool, event
         with open_store(ctx) as store:
             run = score_store(store, as_of, engine=engine, force=force, events_path=events_path,
                               spark_master=spark_master)
-            tiers = store.con.execute(
-                "SELECT tier, count(*), round(avg(score), 1) FROM connection_scores WHERE as_of = ? GROUP BY tier",
-                [run.as_of]).fetchall()
+            tiers = connection_tiers(store, run.as_of)
     except BadTimestamp as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
     verb = "unchanged since the last run" if run.status == "unchanged" else f"scored on {run.engine} in {run.seconds:.1f}s"
     out.print(f"as of {run.as_of:%Y-%m-%d %H:%M} UTC: {run.connections:,} connections, {run.people:,} people; {verb}")
-    from ..scoring.config import TIER_NAMES
-
-    by_tier = {t: (n, a) for t, n, a in tiers}
+    by_tier = {t.tier: (t.connections, t.average) for t in tiers}
     for name in reversed(TIER_NAMES):
         n, avg = by_tier.get(name, (0, None))
         out.print(f"  {name:<13}{n:>9,}" + (f"   average {avg}" if avg is not None else ""))
@@ -346,23 +320,9 @@ def demo(ctx: click.Context, seed: int, n_people: int) -> None:
     run_demo(ctx.obj["db"], seed=seed, n_people=n_people, console=out)
 
 
-# -- commands of the later capabilities, one module each in surfaces/commands/ ----------------------
-def _register_commands() -> None:
-    """Each module in ``surfaces/commands`` defines ``register(main)`` and adds its commands."""
-    import importlib
-
-    for name in ("nurture", "content", "revenue", "web", "sync"):
-        module_name = f"{__package__}.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        module.register(main)
-
-
-_register_commands()
+# -- the commands of the other capabilities, one module each in surfaces/commands/ ------------------
+for _commands in (nurture_commands, content_commands, revenue_commands, web_commands, sync_commands):
+    _commands.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,8 @@ from typing import Any, Iterable, Sequence
 from rich.console import Console
 from rich.table import Table
 
-FORMATS = ("table", "csv", "json")
+#: the formats every listing command can print (input formats are the import registry's business)
+OUTPUT_FORMATS = ("table", "csv", "json")
 
 
 def _plain(value: Any) -> Any:

@@ -13,9 +13,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..insights.people import current_as_of
+from ..insights.overview import overview as overview_of
+from ..insights.people import current_as_of, has_scores, snapshot
 from ..store.db import Store
-from .web import queries, views
+from .web import views
 from .web.pages import TEMPLATES, environment_setup
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -29,10 +30,10 @@ def _environment() -> Environment:
 
 def report_data(store: Store, top: int = 25, queue_size: int = 15) -> dict[str, Any]:
     """Everything the report shows; needs a writable store (the queue refreshes its answer index)."""
-    if not store.con.execute("SELECT count(*) FROM score_runs").fetchall()[0][0]:
+    if not has_scores(store):
         current_as_of(store)  # scores once when the store has data but no snapshot yet
-    snap = queries.snapshot(store)
-    overview = queries.overview(store, snap, top=top)
+    snap = snapshot(store)
+    overview = overview_of(store, snap, top=top)
     data: dict[str, Any] = {"snap": snap, "overview": overview, "view_charts": views.overview_charts(overview)}
     data["queue"] = views.attempt("queue", "build_queue", store, limit=0)
     data["responsiveness"] = views.attempt("responsiveness", "responsiveness", store, by="month")

@@ -55,12 +55,12 @@ def read_texts(source: str) -> list[str]:
 
 
 def register(main: click.Group) -> None:
-    from ..cli import format_option, out
-    from ..render import FORMATS, render_rows
+    from ..terminal import format_option, out
+    from ..render import OUTPUT_FORMATS, render_rows
 
     @main.command()
     @click.argument("source", metavar="[FILE|-]", required=False, default="-")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
     @click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True, help="0 means all")
     def classify(source: str, fmt: str, limit: int) -> None:
         """Label texts promotional, relational or value, with confidence and cues.
@@ -113,7 +113,7 @@ def register(main: click.Group) -> None:
 def _open(ctx: click.Context):  # type: ignore[no-untyped-def]
     """Writable when possible (verdicts are cached), else read-only (a server may hold the lock)."""
     from ...store.db import StoreError, resolve_db_path
-    from ..cli import open_store
+    from ..terminal import open_store
 
     if not resolve_db_path(ctx.obj["db"]).exists():
         return open_store(ctx, read_only=True)  # says there is no store yet
@@ -126,7 +126,7 @@ def _open(ctx: click.Context):  # type: ignore[no-untyped-def]
 def _print_report(report: Any, mix: list[dict[str, Any]]) -> None:
     from rich.markup import escape
 
-    from ..cli import out
+    from ..terminal import out
     from ..render import render_rows
 
     span = (f"{report.start:%Y-%m-%d} .. {report.end:%Y-%m-%d}" if report.start and report.end else "no dated posts")

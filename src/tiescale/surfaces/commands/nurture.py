@@ -13,7 +13,7 @@ RESPONSIVENESS_COLUMNS = ["period", "platform", "account", "messages", "answered
 def register(main: click.Group) -> None:
     from rich.markup import escape
 
-    from ..cli import format_option, limit_option, open_store, out
+    from ..terminal import format_option, limit_option, open_store, out
     from ..render import render_rows
 
     @main.command()

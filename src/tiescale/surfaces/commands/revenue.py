@@ -42,7 +42,7 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
             fmt: str, limit: int) -> None:
     """Conversion rate and revenue by the tier people had the day before they bought."""
     from ...insights.revenue import forecast, revenue_report
-    from ..cli import open_store, out
+    from ..terminal import open_store, out
     from ..render import render_rows
 
     with open_store(ctx) as store:
@@ -100,7 +100,7 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
 def conversions(ctx: click.Context, show_all: bool, fmt: str, limit: int) -> None:
     """The match report, and the orders that could not be tied to a person."""
     from ...store.conversions import match_report, matched_conversions_sql, unmatched_conversions
-    from ..cli import open_store, out
+    from ..terminal import open_store, out
     from ..render import render_rows
 
     with open_store(ctx) as store:
@@ -128,7 +128,7 @@ def conversions(ctx: click.Context, show_all: bool, fmt: str, limit: int) -> Non
 def vanity(ctx: click.Context, account: str | None, min_score: float, fmt: str, limit: int) -> None:
     """Followers vs people who talked vs meaningful connections, month by month; goal progress."""
     from ...insights.goals import goal_progress, vanity_vs_meaningful
-    from ..cli import open_store, out
+    from ..terminal import open_store, out
     from ..render import render_rows
 
     with open_store(ctx) as store:
@@ -165,7 +165,7 @@ def goal(ctx: click.Context, metric: str | None, target: float | None, by_date: 
     """Set a goal (`tiescale goal meaningful 500 --by 2027-06-30`) or, with no arguments, show progress."""
     from ...insights.goals import goal_progress, set_goal
     from ...records import UsageError
-    from ..cli import open_store, out
+    from ..terminal import open_store, out
     from ..render import render_rows
 
     with open_store(ctx) as store:

@@ -34,7 +34,7 @@ def _secret(given: str | None, env: str, prompt: str) -> str | None:
 def connect_group(ctx: click.Context, fmt: str) -> None:
     """Connect a Bluesky or Mastodon account for `tiescale sync` (without a subcommand: list them)."""
     if ctx.invoked_subcommand is None:
-        from ..cli import out
+        from ..terminal import out
         from ..render import render_rows
 
         rows = list_connections()
@@ -68,7 +68,7 @@ def connect_mastodon(instance: str, token: str | None) -> None:
 
 
 def _print_connected(connected: Connected, env: str) -> None:
-    from ..cli import out
+    from ..terminal import out
 
     where = f"secret stored in {connected.path} (0600)" if connected.secret_stored else \
         f"secret not stored: read from ${env} at every sync; connection in {connected.path}"
@@ -83,7 +83,7 @@ def _print_connected(connected: Connected, env: str) -> None:
 @click.pass_context
 def sync_command(ctx: click.Context, accounts: tuple[str, ...], every: str | None, fmt: str) -> None:
     """Pull what is new from every connected account (or the ACCOUNTs named)."""
-    from ..cli import err, open_store
+    from ..terminal import err, open_store
 
     def once() -> SyncReport:
         with open_store(ctx) as store:  # opened per run: between runs other commands can use the store
@@ -103,14 +103,14 @@ def sync_command(ctx: click.Context, accounts: tuple[str, ...], every: str | Non
 
 
 def _progress(report: StreamReport) -> None:
-    from ..cli import err
+    from ..terminal import err
 
     if err.is_terminal:
         err.print(f"  {report.platform}:{report.account} {report.stream}: {report.status}, {report.new_items} new")
 
 
 def _print_report(report: SyncReport, fmt: str) -> None:
-    from ..cli import out
+    from ..terminal import out
     from ..render import render_rows
 
     rows = [s.to_dict() for s in report.streams]

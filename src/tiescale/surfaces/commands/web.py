@@ -25,7 +25,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     import uvicorn
 
     from ...records import UsageError
-    from ..cli import err, out
+    from ..terminal import err, out
     from ..web.app import create_app
     from ..web.security import is_loopback
     from ..web.startup import prepare_store
@@ -52,7 +52,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
 @click.pass_context
 def report(ctx: click.Context, output: Path, top: int) -> None:
     """Write one self-contained HTML report (overview, top people, queue, content, revenue)."""
-    from ..cli import open_store, out
+    from ..terminal import open_store, out
     from ..report import write_report
 
     with open_store(ctx) as store:  # writable: the queue refreshes its answer index

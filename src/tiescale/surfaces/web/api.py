@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ...store import identity
 from ...scoring.config import TIER_NAMES
-from . import queries, views
+from . import views
 from .capabilities import Missing, function, plain
 
 router = APIRouter(prefix="/api", tags=["tiescale"])
@@ -91,7 +91,7 @@ def session(request: Request) -> Session:
 def overview(request: Request) -> dict[str, Any]:
     """The relationship scale, tiers, followers and meaningful connections, with the capabilities' summaries."""
     data = views.overview_data(request.app.state.gate, request.app.state.memo)
-    out = data["overview"].to_dict()
+    out = views.overview_json(data["overview"])
     out["queue_size"] = len(data["queue"].data) if data["queue"].available else None
     for key in ("responsiveness_all", "content", "revenue", "vanity"):
         out[key.replace("_all", "")] = data[key].to_dict()
@@ -210,4 +210,4 @@ def rescore(request: Request) -> dict[str, Any]:
     return {"as_of": plain(run.as_of), "connections": run.connections, "status": run.status}
 
 
-__all__ = ["router", "queries"]
+__all__ = ["router"]

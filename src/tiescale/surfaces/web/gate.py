@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -71,9 +71,13 @@ def _is_lock_error(exc: BaseException) -> bool:
 class StoreGate:
     """Opens the store for one request at a time; ``wait`` seconds of retries on a lock."""
 
-    def __init__(self, path: str | Path, wait: float = 2.0) -> None:
+    def __init__(self, path: str | Path, wait: float = 2.0,
+                 after_write: Callable[[Store], None] | None = None) -> None:
+        """``after_write`` runs on the writable store after every state change that succeeded (the
+        dashboard brings derived tables up to date there, so that reads never have to write)."""
         self.path = Path(path)
         self.wait = wait
+        self.after_write = after_write
         self._lock = _ReadersWriterLock()
 
     def _open(self, read_only: bool) -> Store:
@@ -104,10 +108,12 @@ class StoreGate:
 
     @contextmanager
     def write(self) -> Iterator[Store]:
-        """A read-write store for one state change; closed right after."""
+        """A read-write store for one state change, then ``after_write``; closed right after."""
         with self._lock.writing():
             store = self._open(read_only=False)
             try:
                 yield store
+                if self.after_write is not None:
+                    self.after_write(store)
             finally:
                 store.close()

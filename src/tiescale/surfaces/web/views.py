@@ -5,16 +5,20 @@ Capabilities that are not part of this installation yet come back as an unavaila
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ...store.identity import find_person
-from ...insights.people import person_profile
+from ...insights.accounts import accounts, platforms
+from ...insights.merges import merge_candidates, merges_into
+from ...insights.overview import Overview, active_people, overview, store_version
+from ...insights.people import people_page, person_profile, snapshot
 from ...store.db import Store
-from . import capabilities, queries
+from ...store.identity import find_person
+from . import capabilities
 from .capabilities import Missing, plain
 from .gate import StoreGate
 
@@ -70,14 +74,6 @@ class Memo:
         return value
 
 
-def store_version(store: Store) -> tuple[Any, ...]:
-    """Changes whenever anything a page shows may have changed."""
-    actions = 0
-    if queries.scalar(store, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'nurture_actions'"):
-        actions = queries.scalar(store, "SELECT count(*) FROM nurture_actions")
-    return queries.snapshot(store).version + (actions,)
-
-
 def nurture(gate: StoreGate, memo: Memo, version: tuple[Any, ...], account: str | None = None,
             limit: int = 0) -> dict[str, Section]:
     """The queue and responsiveness: they refresh the answer index, so they need a short write."""
@@ -115,7 +111,7 @@ VANITY_MAX_PEOPLE = 200_000
 
 
 def vanity(store: Store) -> Section:
-    people = queries.scalar(store, "SELECT count(*) FROM people WHERE merged_into IS NULL") or 0
+    people = active_people(store)
     if people > VANITY_MAX_PEOPLE:
         return Section(False, detail=f"vanity vs meaningful is not computed inside the dashboard above "
                                      f"{VANITY_MAX_PEOPLE:,} people ({people:,} here); run `tiescale vanity`")
@@ -125,10 +121,9 @@ def vanity(store: Store) -> Section:
 def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
     with gate.read() as store:
         version = store_version(store)
-        snap = queries.snapshot(store)
-
+        snap = snapshot(store)
         data: dict[str, Any] = {"snap": snap, "overview": memo.get(("overview", version),
-                                                                    lambda: queries.overview(store, snap))}
+                                                                    lambda: overview(store, snap))}
     revenue = revenue_data(gate, memo)  # the same cached results as the revenue page
     data.update(revenue=revenue["revenue"], vanity=revenue["vanity"])
     data.update(nurture(gate, memo, version))
@@ -138,21 +133,20 @@ def overview_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
 
 def people_data(store: Store, q: str | None, account: str | None, platform: str | None, tier: str | None,
                 sort: str, page: int, per_page: int = 50) -> dict[str, Any]:
-    snap = queries.snapshot(store)
-    listing = queries.people_page(store, snap, q=q, account=account, platform=platform, tier=tier, sort=sort,
-                                  page=page, limit=per_page)
-    return {"snap": snap, "listing": listing, "accounts": queries.accounts(store),
-            "platforms": queries.platforms(store)}
+    snap = snapshot(store)
+    listing = people_page(store, snap, q=q, account=account, platform=platform, tier=tier, sort=sort,
+                          page=page, limit=per_page)
+    return {"snap": snap, "listing": listing, "accounts": accounts(store), "platforms": platforms(store)}
 
 
 def person_data(store: Store, person_id: int, timeline_limit: int = 100) -> dict[str, Any]:
     active = find_person(store.con, f"#{person_id}")
-    profile = person_profile(store, f"#{active}", timeline_limit=timeline_limit)
+    profile = person_profile(store, f"#{active}", timeline_limit=timeline_limit, score_if_needed=False)
     return {
         "profile": profile,
-        "snap": queries.snapshot(store),
-        "merges": queries.merges_into(store, active),
-        "candidates": queries.merge_candidates(store, active),
+        "snap": snapshot(store),
+        "merges": merges_into(store, active),
+        "candidates": merge_candidates(store, active),
         "actions": attempt("actions", "action_history", store, f"#{active}"),
         "redirected_from": person_id if active != person_id else None,
     }
@@ -162,15 +156,15 @@ def queue_data(gate: StoreGate, memo: Memo, account: str | None = None) -> dict[
     """The whole queue (all reasons); the page and the API slice it."""
     with gate.read() as store:
         version = store_version(store)
-        snap, accounts = queries.snapshot(store), queries.accounts(store)
-    return {"snap": snap, "accounts": accounts, **nurture(gate, memo, version, account)}
+        snap, own = snapshot(store), accounts(store)
+    return {"snap": snap, "accounts": own, **nurture(gate, memo, version, account)}
 
 
 def content_data(gate: StoreGate, memo: Memo, account: str | None = None, by: str = "month") -> dict[str, Any]:
     with gate.read() as store:
         version = store_version(store)
-        data = {"snap": queries.snapshot(store), "classifier": capabilities.available("classify"),
-                "accounts": queries.accounts(store)}
+        data = {"snap": snapshot(store), "classifier": capabilities.available("classify"),
+                "accounts": accounts(store)}
 
     def compute() -> Section:
         with gate.write() as store:  # writable: the classifier keeps its verdicts (content_labels) for next time
@@ -187,31 +181,40 @@ def revenue_data(gate: StoreGate, memo: Memo) -> dict[str, Any]:
             return {"revenue": attempt("revenue", "revenue_report", store),
                     "vanity": vanity(store),
                     "goals": attempt("goals", "goal_progress", store)}
-        return {"snap": queries.snapshot(store), **memo.get(("revenue", version), compute)}
+        return {"snap": snapshot(store), **memo.get(("revenue", version), compute)}
 
 
-def overview_charts(ov: queries.Overview) -> dict[str, Any]:
+def overview_charts(ov: Overview) -> dict[str, Any]:
     """The overview's charts as inline SVG (shared with the report)."""
     from . import charts
 
     distribution = charts.bar_chart(
-        [{"label": d["label"], "value": d["people"], "color": charts.TIER_COLORS[d["tier"]], "note": d["tier"]}
+        [{"label": d.label, "value": d.people, "color": charts.TIER_COLORS[d.tier], "note": d.tier}
          for d in ov.distribution], "people by relationship score")
     series = []
     if ov.meaningful:
         series.append({"name": "meaningful connections (regular or closer)", "color": "#7c3aed",
-                       "points": [(m["as_of"].date().replace(day=1), m["meaningful"]) for m in ov.meaningful]})
+                       "points": [(m.as_of.date().replace(day=1), m.meaningful) for m in ov.meaningful]})
     if ov.followers:
         series.append({"name": "followers", "color": "#94a3b8", "axis": "right" if series else None, "dashed": True,
-                       "points": [(f["month"].date(), f["followers"]) for f in ov.followers]})
+                       "points": [(f.month.date(), f.followers) for f in ov.followers]})
     growth = charts.line_chart(series, "meaningful connections vs followers")
     activity = charts.line_chart([
-        {"name": "from people", "color": "#2563eb", "points": [(_day(a["month"]), a["inbound"]) for a in ov.activity]},
-        {"name": "from you", "color": "#f59e0b", "points": [(_day(a["month"]), a["outbound"]) for a in ov.activity]},
+        {"name": "from people", "color": "#2563eb", "points": [(_day(a.month), a.inbound) for a in ov.activity]},
+        {"name": "from you", "color": "#f59e0b", "points": [(_day(a.month), a.outbound) for a in ov.activity]},
     ], "touchpoints per month")
     tiers = charts.hbar_chart([{"label": t, "value": ov.tiers.get(t, 0), "color": charts.TIER_COLORS[t]}
                                for t in reversed(list(ov.tiers))], "people by tier")
     return {"distribution": distribution, "growth": growth, "activity": activity, "tiers": tiers}
+
+
+def overview_json(ov: Overview) -> dict[str, Any]:
+    """The overview as the API answers it: its figures, and the snapshot's dates and staleness."""
+    data: dict[str, Any] = {f.name: getattr(ov, f.name) for f in dataclasses.fields(ov) if f.name != "snapshot"}
+    data["as_of"] = ov.snapshot.as_of
+    data["previous_as_of"] = ov.snapshot.previous
+    data["imports_since_scoring"] = ov.snapshot.imports_since
+    return plain(data)
 
 
 def history_chart(profile: Any) -> Any:

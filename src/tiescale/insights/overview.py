@@ -1,0 +1,129 @@
+"""The overview's figures: people, tiers, the score distribution, followers, meaningful connections
+and activity over time, the top people; and the state key a cache of any page can use.
+
+Every figure is read from stored snapshots and tables: asking never scores and never writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..results import Records
+from ..scoring.config import TIER_NAMES, TIERS
+from ..store.db import Store
+from .accounts import Account, accounts
+from .people import PersonRow, Snapshot, people_page, snapshot
+
+#: the tiers that count as a meaningful connection on the overview's growth chart
+MEANINGFUL_TIERS = ("regular", "close", "champion")
+
+
+def tier_of(score: float) -> str:
+    """The tier a score falls in."""
+    return next((name for name, low, high, _m in TIERS if low <= score < high), TIER_NAMES[-1])
+
+
+@dataclass(frozen=True)
+class ScoreBucket:
+    """People whose score lies in [bucket, bucket + 1) (the last bucket includes 10)."""
+
+    bucket: int
+    label: str
+    tier: str
+    people: int
+
+
+@dataclass(frozen=True)
+class MonthFollowers:
+    """Followers of every own account at the last snapshot of a month."""
+
+    month: datetime
+    followers: int
+
+
+@dataclass(frozen=True)
+class MeaningfulAt:
+    """People at regular or closer in the snapshot at ``as_of``."""
+
+    as_of: datetime
+    meaningful: int
+
+
+@dataclass(frozen=True)
+class MonthActivity:
+    """Touchpoints in a month, from people (inbound) and from the brand (outbound)."""
+
+    month: datetime
+    inbound: int
+    outbound: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the overview page and the report show about the scale."""
+
+    snapshot: Snapshot
+    people: int
+    scored: int
+    interactions: int
+    accounts: Records[Account]
+    tiers: dict[str, int]
+    distribution: Records[ScoreBucket]
+    followers: Records[MonthFollowers]
+    meaningful: Records[MeaningfulAt]
+    activity: Records[MonthActivity]  # the last 24 months with touchpoints
+    top_people: Records[PersonRow]
+
+
+def active_people(store: Store) -> int:
+    """People not merged into someone else."""
+    return int(store.scalar("SELECT count(*) FROM people WHERE merged_into IS NULL") or 0)
+
+
+def overview(store: Store, snap: Snapshot | None = None, top: int = 10) -> Overview:
+    snap = snap or snapshot(store)
+    as_of = snap.as_of
+    interactions = int(store.scalar("SELECT count(*) FROM interactions") or 0)
+    tiers = {t: 0 for t in TIER_NAMES}
+    distribution: Records[ScoreBucket] = Records(columns=ScoreBucket.__dataclass_fields__)
+    meaningful: Records[MeaningfulAt] = Records(columns=MeaningfulAt.__dataclass_fields__)
+    top_people: Records[PersonRow] = Records(columns=PersonRow.__dataclass_fields__)
+    if as_of is not None:
+        by_bucket = {r["bucket"]: r["people"] for r in store.rows(
+            "SELECT least(floor(score), 9)::INTEGER AS bucket, count(*) AS people FROM person_scores WHERE as_of = ? "
+            "GROUP BY ALL", [as_of])}
+        distribution = Records((ScoreBucket(b, f"{b}-{b + 1}", tier_of(b + 0.5), by_bucket.get(b, 0))
+                                for b in range(10)), ScoreBucket.__dataclass_fields__)
+        for r in store.rows("SELECT tier, count(*) AS people FROM person_scores WHERE as_of = ? GROUP BY ALL",
+                            [as_of]):
+            tiers[r["tier"]] = r["people"]
+        meaningful = Records((MeaningfulAt(**r) for r in store.rows(f"""
+            SELECT r.as_of, count(ps.person_id) FILTER (WHERE ps.tier IN {MEANINGFUL_TIERS}) AS meaningful
+            FROM (SELECT DISTINCT as_of FROM score_runs) r LEFT JOIN person_scores ps ON ps.as_of = r.as_of
+            GROUP BY r.as_of ORDER BY r.as_of""")), MeaningfulAt.__dataclass_fields__)
+        top_people = people_page(store, snap, limit=top).rows
+    followers = Records((MonthFollowers(**r) for r in store.rows("""
+        WITH snaps AS (SELECT platform, account, snapshot_at, count(*) AS n FROM follower_snapshots
+                       WHERE relation = 'follower' GROUP BY ALL),
+             monthly AS (SELECT platform, account, date_trunc('month', snapshot_at AT TIME ZONE 'UTC') AS month,
+                                arg_max(n, snapshot_at) AS n FROM snaps GROUP BY ALL)
+        SELECT month, sum(n)::BIGINT AS followers FROM monthly GROUP BY month ORDER BY month""")),
+        MonthFollowers.__dataclass_fields__)
+    activity = store.rows("""
+        SELECT date_trunc('month', ts AT TIME ZONE 'UTC') AS month,
+               count(*) FILTER (WHERE direction = 'in') AS inbound, count(*) FILTER (WHERE direction = 'out') AS outbound
+        FROM interactions WHERE ts IS NOT NULL GROUP BY ALL ORDER BY month""")
+    return Overview(snap, active_people(store), sum(tiers.values()), interactions, accounts(store), tiers,
+                    distribution, followers, meaningful,
+                    Records((MonthActivity(**r) for r in activity[-24:]), MonthActivity.__dataclass_fields__),
+                    top_people)
+
+
+def store_version(store: Store) -> tuple[Any, ...]:
+    """A key that changes whenever anything a page shows may have changed (imports, scores, merges,
+    queue actions): pages cache their results under it."""
+    actions = 0
+    if store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'nurture_actions'"):
+        actions = store.scalar("SELECT count(*) FROM nurture_actions")
+    return snapshot(store).version + (actions,)
