@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from tiescale.insights.revenue import revenue_report
-from tiescale.store.conversions import matched_conversions_sql
+from tiescale.insights.orders import matched_conversions_sql
 from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 

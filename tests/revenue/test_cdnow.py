@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from tiescale.insights.revenue import revenue_report
-from tiescale.store.conversions import matched_conversions_sql
+from tiescale.insights.orders import matched_conversions_sql
 from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 

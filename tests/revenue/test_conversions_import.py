@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from tiescale.records import SourceError
-from tiescale.store.conversions import forget_conversions, match_report, matched_conversions_sql, unmatched_conversions
+from tiescale.insights.orders import match_report, matched_conversions_sql, unmatched_conversions
+from tiescale.store.conversions import forget_conversions
 from tiescale.store.db import Store
 from tiescale.store.ingest import StrictAbort, ingest_path
 from tiescale.surfaces.cli import main

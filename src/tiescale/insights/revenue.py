@@ -31,7 +31,7 @@ import numpy as np
 
 from ..records import UsageError
 from ..scoring.config import TIER_NAMES
-from ..store.conversions import MATCH_SQL, MatchReport, match_report
+from .orders import MATCH_SQL, MatchReport, match_report
 from ..store.db import Store
 from .tiers_before import NO_RELATIONSHIP, midnight, score_pairs
 

@@ -1,18 +1,17 @@
-"""Conversions in the store: the import (inside ``ingest_path``'s transaction), matching, the match report.
+"""Orders in the store: the import (inside ``ingest_path``'s transaction), who an order belongs to,
+and forgetting a person's orders.
 
-Matching is computed when asked, from the stored keys and the identities as they are now, so a
+Ownership is computed when asked, from the stored keys and the identities as they are now, so a
 merge, a new identity or a coupon mapping imported later changes who an order belongs to, and
-nothing stale is kept. Priority: the ``person_id`` the file gives, then platform + handle
-(exact, case-insensitive, with or without a leading @, the handle or the @name), then a coupon mapping, then e-mail. A key
-that names several people matches nobody. An order matched only through ``utm_source`` counts
-for that platform, never for a person.
+nothing stale is kept (:data:`ORDER_OWNERS_SQL`). Matching reports (how an order was matched,
+why not, revenue per person) are :mod:`tiescale.insights.orders`.
 
 The ``conversions`` and ``coupon_mappings`` tables hold person data (e-mail addresses, handles);
 :func:`forget_conversions` removes a person's.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -21,21 +20,9 @@ import pyarrow as pa
 
 from ..records import Rejected
 from ..sources.conversions import Conversion, CouponMapping
-from .db import Store
 from .import_errors import StrictAbort
 
 BATCH = 50_000
-#: ``utm_source`` values that name a social platform, and the platform they name.
-UTM_PLATFORMS: dict[str, str] = {
-    "x": "x", "twitter": "x", "t.co": "x", "x.com": "x", "twitter.com": "x",
-    "instagram": "instagram", "ig": "instagram", "instagram.com": "instagram",
-    "facebook": "facebook", "fb": "facebook", "facebook.com": "facebook", "m.facebook.com": "facebook",
-    "youtube": "youtube", "yt": "youtube", "youtube.com": "youtube",
-    "bluesky": "bluesky", "bsky": "bluesky", "bsky.app": "bluesky",
-    "mastodon": "mastodon", "linkedin": "linkedin", "lnkd.in": "linkedin", "linkedin.com": "linkedin",
-    "reddit": "reddit", "reddit.com": "reddit", "tiktok": "tiktok", "threads": "threads",
-}
-
 _STAGE_SCHEMA = pa.schema([
     ("seq", pa.int64()), ("order_id", pa.string()), ("ts", pa.timestamp("us", tz="UTC")), ("value", pa.float64()),
     ("currency", pa.string()), ("email", pa.string()), ("platform", pa.string()), ("handle", pa.string()),
@@ -143,13 +130,16 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     rows.clear()
 
 
-# -- matching ------------------------------------------------------------------------------------
-def _utm_platform_sql(column: str) -> str:
-    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in UTM_PLATFORMS.items())
-    return f"CASE {column} {cases} END"
-
-
-MATCH_SQL = f"""
+# -- who an order belongs to ---------------------------------------------------------------------
+#: Every stored order with the person each of its keys names, and the person it belongs to.
+#:
+#: Priority: the ``person_id`` the file gives (a merged person's id leads to the one it was merged
+#: into), then platform + handle (exact, case-insensitive, with or without a leading @, the handle
+#: or the @name), then a coupon mapping, then e-mail. A key that names several people names
+#: nobody (``*_people`` counts them). The store needs this rule itself, to forget a person's
+#: orders; how an order was matched, and the reports on it, are an insight
+#: (:mod:`tiescale.insights.orders`).
+ORDER_OWNERS_SQL = """
 WITH handle_keys AS (
     SELECT platform, key, min(person_id) AS person_id, count(DISTINCT person_id) AS n
     FROM (SELECT platform, ltrim(lower(handle), '@') AS key, person_id FROM identities
@@ -169,25 +159,12 @@ WITH handle_keys AS (
     LEFT JOIN handle_keys h ON h.platform = m.platform AND h.key = ltrim(lower(m.handle), '@')
     LEFT JOIN email_keys e ON e.email = m.email
 )
-SELECT c.order_id, c.ts, c.value, c.currency, c.utm_source, c.utm_campaign,
+SELECT c.order_id, c.ts, c.value, c.currency, c.email, c.platform, c.handle, c.person_ref, c.coupon,
+       c.utm_source, c.utm_campaign,
+       a.person_id AS ref_person, h.person_id AS handle_person, h.n AS handle_people,
+       k.person_id AS coupon_person, e.person_id AS email_person, e.n AS email_people,
        coalesce(a.person_id, CASE WHEN h.n = 1 THEN h.person_id END, k.person_id,
-                CASE WHEN e.n = 1 THEN e.person_id END) AS person_id,
-       CASE WHEN a.person_id IS NOT NULL THEN 'person_id'
-            WHEN h.n = 1 THEN 'handle'
-            WHEN k.person_id IS NOT NULL THEN 'coupon'
-            WHEN e.n = 1 THEN 'email'
-            WHEN {_utm_platform_sql('c.utm_source')} IS NOT NULL THEN 'utm'
-       END AS matched_by,
-       {_utm_platform_sql('c.utm_source')} AS utm_platform,
-       CASE WHEN h.n > 1 THEN 'handle names several people'
-            WHEN e.n > 1 THEN 'e-mail names several people'
-            WHEN c.person_ref IS NOT NULL AND a.person_id IS NULL THEN 'person_id not in the store'
-            WHEN c.handle IS NOT NULL AND h.n IS NULL THEN 'handle not in the store'
-            WHEN c.coupon IS NOT NULL AND k.person_id IS NULL AND c.email IS NULL THEN 'coupon not mapped to a person'
-            WHEN c.email IS NOT NULL THEN 'e-mail not in the store'
-            WHEN c.utm_source IS NOT NULL THEN 'only utm_source ' || c.utm_source
-            ELSE 'no matching key'
-       END AS unmatched_reason
+                CASE WHEN e.n = 1 THEN e.person_id END) AS person_id
 FROM conversions c
 LEFT JOIN active a ON a.ref = c.person_ref
 LEFT JOIN handle_keys h ON h.platform = c.platform AND h.key = ltrim(lower(c.handle), '@')
@@ -196,80 +173,13 @@ LEFT JOIN email_keys e ON e.email = c.email
 """
 
 
-def matched_conversions_sql() -> str:
-    """Every conversion with ``person_id`` (NULL when unmatched), ``matched_by``, ``utm_platform``."""
-    return MATCH_SQL
-
-
-@dataclass
-class MatchReport:
-    """How many orders could be tied to a person, how, and which could not."""
-
-    conversions: int = 0
-    matched: int = 0
-    by_method: dict[str, int] = field(default_factory=dict)
-    utm_only: int = 0
-    unmatched: int = 0
-    match_rate: float = 0.0
-    revenue: dict[str, float] = field(default_factory=dict)  # currency -> total
-    matched_revenue: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def in_words(self) -> str:
-        if not self.conversions:
-            return "no conversions imported yet (tiescale ingest ORDERS.csv --format conversions)"
-        methods = ", ".join(f"{n:,} by {m}" for m, n in sorted(self.by_method.items(), key=lambda kv: -kv[1]))
-        return (f"{self.matched:,} of {self.conversions:,} orders ({self.match_rate:.1%}) matched to a person"
-                f"{' (' + methods + ')' if methods else ''}; {self.utm_only:,} only by UTM to a platform; "
-                f"{self.unmatched:,} unmatched")
-
-
-def match_report(store: Store) -> MatchReport:
-    con = store.con
-    report = MatchReport()
-    rows = con.execute(f"""
-        SELECT coalesce(CASE WHEN person_id IS NOT NULL THEN matched_by END,
-                        CASE WHEN matched_by = 'utm' THEN 'utm' END, 'unmatched') AS how,
-               count(*) FROM ({MATCH_SQL}) GROUP BY ALL
-    """).fetchall()
-    for how, n in rows:
-        report.conversions += n
-        if how == "utm":
-            report.utm_only += n
-        elif how == "unmatched":
-            report.unmatched += n
-        else:
-            report.matched += n
-            report.by_method[how] = n
-    report.match_rate = report.matched / report.conversions if report.conversions else 0.0
-    for currency, total, matched in con.execute(f"""
-            SELECT currency, sum(value), coalesce(sum(value) FILTER (WHERE person_id IS NOT NULL), 0)
-            FROM ({MATCH_SQL}) GROUP BY ALL ORDER BY 2 DESC""").fetchall():
-        report.revenue[currency] = round(total, 2)
-        report.matched_revenue[currency] = round(matched, 2)
-    return report
-
-
-def unmatched_conversions(store: Store, limit: int = 50, include_utm: bool = True) -> list[dict[str, Any]]:
-    """Orders not tied to a person, newest first, with why (UTM-only ones say their platform)."""
-    where = "person_id IS NULL" + ("" if include_utm else " AND matched_by IS NULL")
-    limit_sql = f"LIMIT {int(limit)}" if limit else ""
-    cursor = store.con.execute(f"""
-        SELECT m.order_id, m.ts, m.value, m.currency, m.utm_source, m.utm_platform, m.unmatched_reason AS reason
-        FROM ({MATCH_SQL}) m WHERE {where} ORDER BY m.ts DESC, m.order_id {limit_sql}""")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
-
-
 def forget_conversions(con: duckdb.DuckDBPyConnection, person_id: int) -> int:
     """Delete the orders and coupon mappings tied to one person (call before their identities go).
 
     Returns how many orders were deleted.
     """
     ids = [r[0] for r in con.execute(
-        f"SELECT order_id FROM ({MATCH_SQL}) WHERE person_id = ?", [person_id]).fetchall()]
+        f"SELECT order_id FROM ({ORDER_OWNERS_SQL}) WHERE person_id = ?", [person_id]).fetchall()]
     handles = con.execute("SELECT platform, lower(handle), lower(username), lower(email) FROM identities "
                           "WHERE person_id = ?", [person_id]).fetchall()
     if ids:

@@ -99,7 +99,7 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
 @click.pass_context
 def conversions(ctx: click.Context, show_all: bool, fmt: str, limit: int) -> None:
     """The match report, and the orders that could not be tied to a person."""
-    from ...store.conversions import match_report, matched_conversions_sql, unmatched_conversions
+    from ...insights.orders import match_report, matched_conversions_sql, unmatched_conversions
     from ..terminal import open_store, out
     from ..render import render_rows
 
