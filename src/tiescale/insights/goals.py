@@ -14,7 +14,7 @@ from typing import Any
 from ..records import UsageError
 from ..store.db import Store
 from ..timeparse import BadTimestamp, parse_ts
-from .revenue import data_end
+from .revenue import revenue_window_end
 from .tiers_before import SILENT_KINDS, score_pairs
 
 METRICS = ("meaningful",)
@@ -77,14 +77,13 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     people: list[int] | None = None
     for as_of in as_ofs:
         if account is None and snapshot_is_fresh(store, as_of):
-            counts[as_of] = con.execute(
-                "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]).fetchall()[0][0]
+            counts[as_of] = int(store.scalar(
+                "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]))
             continue
         if people is None:
-            people = [r[0] for r in con.execute(f"""
-                SELECT DISTINCT id.person_id FROM interactions i
-                JOIN identities id ON id.platform = i.platform AND id.handle = i.person
-                WHERE i.kind NOT IN {SILENT_KINDS} {account_sql}""", [account] if account else []).fetchall()]
+            people = [r["person_id"] for r in store.rows(f"""
+                SELECT DISTINCT i.person_id FROM touchpoints i
+                WHERE i.kind NOT IN {SILENT_KINDS} {account_sql}""", [account] if account else [])]
         scores = score_pairs(store, [(p, as_of) for p in people], account=account)
         counts[as_of] = sum(1 for s in scores.values() if s.talked and s.score >= min_score)
     return counts
@@ -95,7 +94,7 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
     if by != "month":
         raise UsageError("vanity vs meaningful is reported by month")
     con = store.con
-    end = data_end(store)
+    end = revenue_window_end(store)
     first = con.execute("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions").fetchone()[0]
     if end is None or first is None:
         return VanityReport(account, min_score, [], "no interactions yet")
@@ -113,8 +112,7 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
               ON latest.platform = f.platform AND latest.account = f.account AND latest.at = f.snapshot_at
             WHERE f.relation = 'follower'""", [cut, *params]).fetchone()[0]
         talked = con.execute(f"""
-            SELECT count(DISTINCT id.person_id) FROM interactions i
-            JOIN identities id ON id.platform = i.platform AND id.handle = i.person
+            SELECT count(DISTINCT i.person_id) FROM touchpoints i
             WHERE i.kind NOT IN {SILENT_KINDS} AND i.ts < ?::TIMESTAMP AT TIME ZONE 'UTC'
             {account_sql.replace('account', 'i.account')}""", [cut, *params]).fetchone()[0]
         strong = meaningful[cut]
@@ -163,7 +161,7 @@ class GoalProgress:
 
 
 def _current(store: Store, account: str | None, min_score: float) -> tuple[float, datetime]:
-    end = data_end(store)
+    end = revenue_window_end(store)
     if end is None:
         raise UsageError("no data yet: import some interactions first")
     return float(meaningful_people(store, [end], account, min_score)[end]), end
@@ -183,16 +181,10 @@ def set_goal(store: Store, metric: str, target: float, by: str | date, account: 
     baseline, at = _current(store, account, min_score)
     if datetime(by_date.year, by_date.month, by_date.day) <= at:
         raise UsageError(f"--by {by_date} is not after the end of the data ({at:%Y-%m-%d})")
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction() as con:
         con.execute("DELETE FROM goals WHERE metric = ? AND account = ?", [metric, account or ""])
         con.execute("INSERT INTO goals (metric, account, target, by_date, min_score, baseline, baseline_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)", [metric, account or "", target, by_date, min_score, baseline, at])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return Goal(metric, account, target, by_date, min_score, baseline, at)
 
 

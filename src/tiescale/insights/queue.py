@@ -24,18 +24,21 @@ the last ``history_months`` months; missing ones are scored with ``score_store``
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..records import UsageError
 from ..store.db import Store
 from .actions import ACTIVE_ACTIONS_SQL
+from .queue_items import DEFAULT_QUEUE, QueueConfig, QueueItem
 from .queue_reasons import fill_names, relationship_reasons
-from .snapshots import default_now, ensure_snapshots
+from .shadow import writable_tables
+from .snapshots import ensure_snapshots
 from .threads import refresh_threads
 
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
+#: The queue's cache: every candidate for one state of the data (``cache_key``), built once.
+CACHE_TABLES = ("nurture_queue_cache", "nurture_queue_messages", "nurture_queue_people", "nurture_queue_waiting")
 #: One row per person with messages waiting: the most urgent message (questions and complaints
 #: first, then the oldest), how many, since when. ``{join}`` / ``{where}`` act on nurture_queue_messages m.
 WAITING_SQL = """
@@ -53,49 +56,6 @@ PRIORITY_SQL = """((CASE WHEN w.need IS NOT NULL THEN 300 ELSE 200 END)
                    + least(epoch($t_tz - w.waiting_since) / 86400.0, $max_wait))"""
 WITH_ACTIONS = """m.cache_key = $key AND m.person_id IN (SELECT person_id FROM q_actions)
     AND (a.done_at IS NULL OR m.ts > a.done_at) AND (a.snoozed_until IS NULL OR m.ts > a.snoozed_at)"""
-@dataclass(frozen=True)
-class QueueConfig:
-    min_wait_hours: float = 24.0
-    max_wait_days: float = 30.0
-    window_days: int = 30
-    cooling_min_score: float = 5.0
-    cooling_drop: float = 1.5
-    rhythm_factor: float = 3.0
-    cooling_min_silence_days: float = 7.0
-    rising_min_score: float = 4.0
-    thank_min_score: float = 9.0
-    thank_after_days: float = 14.0
-    reengage_peak: float = 9.0
-    dormant_days: float = 30.0
-    history_months: int = 6
-    done_quiet_days: float = 14.0
-
-
-DEFAULT_QUEUE = QueueConfig()
-
-
-@dataclass
-class QueueItem:
-    person_id: int
-    person: str  # the handle the reason is about (as imported)
-    name: str | None
-    platform: str | None
-    account: str | None
-    reason: str
-    priority: float
-    evidence: str
-    action: str
-    score: float | None
-    tier: str | None
-    waiting_since: datetime | None = None
-    waited_hours: float | None = None
-    need: str | None = None  # unanswered: question | complaint | None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.update(data.pop("details"))
-        return data
 
 
 def _ago(days: float) -> str:
@@ -113,24 +73,23 @@ def _quote(text: str | None, width: int = 90) -> str:
 
 def build_queue(store: Store, account: str | None = None, limit: int = 50, now: datetime | None = None,
                 config: QueueConfig | None = None) -> list[QueueItem]:
-    """The ranked queue (needs a writable store: it refreshes the answer index, snapshots and cache).
+    """The ranked queue. It refreshes the answer index, the snapshots and its cache first; on a
+    read-only store, in TEMP copies that last as long as the connection (see ``shadow``).
 
     ``now``: the moment the queue is for (default: the day after the newest touchpoint for the data,
     the wall clock for done / snooze); given, it is used for both.
     """
     config = config or DEFAULT_QUEUE
-    con = store.con
-    if account is not None and not con.execute("SELECT count(*) FROM accounts WHERE handle = ?",
-                                               [account]).fetchone()[0]:
-        known = ", ".join(r[0] for r in con.execute("SELECT handle FROM accounts ORDER BY 1").fetchall())
+    if account is not None and not store.scalar("SELECT count(*) FROM accounts WHERE handle = ?", [account]):
+        known = ", ".join(r["handle"] for r in store.rows("SELECT handle FROM accounts ORDER BY 1"))
         raise UsageError(f"--account: no account {account!r} in the store (known: {known or 'none'})")
     refresh_threads(store)
-    t_now = _naive(now) if now is not None else default_now(store)
+    t_now = _naive(now) if now is not None else store.data_end()
     if t_now is None:
         return []
-    watermark, total, merges = con.execute("SELECT watermark, total, merges FROM answer_index_state").fetchone()
-    key = f"{watermark}|{total}|{merges}|{t_now.isoformat()}|{account or ''}|{config!r}"
-    if not con.execute("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]).fetchone()[0]:
+    state = store.row("SELECT watermark, total, merges FROM answer_index_state") or {}
+    key = f"{state.get('watermark')}|{state.get('total')}|{state.get('merges')}|{t_now.isoformat()}|{account or ''}|{config!r}"
+    if not store.scalar("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]):
         if not _build_cache(store, key, t_now, account, config, default_date=now is None):
             return []
     clock = now or datetime.now(timezone.utc)
@@ -154,9 +113,9 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
     relationship = list(relationship_reasons(store, params, config).values())
     fill_names(store, relationship, t_now, account)
     t_tz = t_now.replace(tzinfo=timezone.utc)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for table in ("nurture_queue_cache", "nurture_queue_messages", "nurture_queue_people", "nurture_queue_waiting"):
+    writable_tables(store, *CACHE_TABLES)
+    with store.transaction():
+        for table in CACHE_TABLES:
             con.execute(f"DELETE FROM {table}")
         account_filter = "AND account = $account" if account is not None else ""
         query_params: dict[str, Any] = {"key": key, "t_tz": t_tz, "min_wait": config.min_wait_hours,
@@ -164,7 +123,7 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
         if account is not None:
             query_params["account"] = account
         con.execute(f"""
-            INSERT INTO nurture_queue_messages
+            INSERT INTO nurture_queue_messages (cache_key, person_id, platform, account, person, ts, kind, text, need)
             SELECT $key, person_id, platform, account, person, ts, kind, text, need FROM answer_messages
             WHERE (answered_at IS NULL OR answered_at > $t_tz)
               AND ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
@@ -176,22 +135,19 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
                        "account", "person", "name")
             con.register("q_people", pa.table({c: [getattr(i, c) for i in relationship] for c in columns}))
             try:
-                con.execute(f"INSERT INTO nurture_queue_people SELECT $key, {', '.join(columns)} FROM q_people",
-                            {"key": key})
+                con.execute(f"INSERT INTO nurture_queue_people (cache_key, {', '.join(columns)}) "
+                            f"SELECT $key, {', '.join(columns)} FROM q_people", {"key": key})
             finally:
                 con.unregister("q_people")
         waiting = WAITING_SQL.format(join="", where="m.cache_key = $key")
         con.execute(f"""
-            INSERT INTO nurture_queue_waiting
+            INSERT INTO nurture_queue_waiting (cache_key, person_id, waiting_since, n, platform, account, person,
+                                               kind, text, ts, need, priority, name, score, tier)
             SELECT $key, w.*, {PRIORITY_SQL} AS priority, coalesce(p.display_name, p.label), s.score, s.tier
             FROM ({waiting}) w JOIN people p ON p.person_id = w.person_id
             LEFT JOIN person_scores s ON s.person_id = w.person_id AND s.as_of = $t""",
                     {"key": key, "t": t_now, "t_tz": t_tz, "max_wait": config.max_wait_days})
-        con.execute("INSERT INTO nurture_queue_cache VALUES (?, now())", [key])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        con.execute("INSERT INTO nurture_queue_cache (cache_key, built_at) VALUES (?, now())", [key])
     return True
 
 

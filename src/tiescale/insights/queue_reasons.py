@@ -5,15 +5,10 @@ Both run when the queue's cache is built (see ``queue``), not on every read.
 from __future__ import annotations
 
 from datetime import timezone
-from typing import Any, TYPE_CHECKING
+from typing import Any
 
 from ..store.db import Store
-
-if TYPE_CHECKING:
-    from .queue import QueueConfig, QueueItem
-
-ACTIONS = {"unanswered": "reply", "cooling": "check in", "rising": "welcome", "thank": "thank",
-           "reengage": "check in"}
+from .queue_items import ACTIONS, QueueConfig, QueueItem
 
 
 def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConfig) -> dict[int, QueueItem]:
@@ -90,8 +85,6 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
         if item is None:
             continue
         reason, gain, evidence = item
-        from .queue import QueueItem
-
         items[person_id] = QueueItem(person_id, "", None, None, None, reason, round(max(gain, 0.0), 2), evidence,
                                      ACTIONS[reason], round(score, 1), tier,
                                      details={"expected_gain": round(max(gain, 0.0), 2)})

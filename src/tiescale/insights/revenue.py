@@ -152,11 +152,18 @@ class RevenueReport:
         return data
 
 
-def data_end(store: Store) -> datetime | None:
-    """The midnight after the newest order or touchpoint (never after tomorrow's midnight)."""
-    newest = store.con.execute("""
+def revenue_window_end(store: Store) -> datetime | None:
+    """The end of the revenue window (and of goals): the midnight after the newest order *or*
+    touchpoint, never after tomorrow's midnight.
+
+    Not ``Store.data_end()`` (the midnight after the newest touchpoint, never after now): orders
+    often run ahead of the social data (a shop export taken today, or orders with no social data
+    at all), and an order placed today must fall inside the window, so the end may be tomorrow's
+    midnight.
+    """
+    newest = store.scalar("""
         SELECT max(t) FROM (SELECT max(ts AT TIME ZONE 'UTC') AS t FROM interactions
-                            UNION ALL SELECT max(ts AT TIME ZONE 'UTC') FROM conversions)""").fetchone()[0]
+                            UNION ALL SELECT max(ts AT TIME ZONE 'UTC') FROM conversions)""")
     if newest is None:
         return None
     now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -166,20 +173,19 @@ def data_end(store: Store) -> datetime | None:
 def _population(store: Store, account: str | None) -> list[int]:
     if account is None:
         sql = "SELECT person_id FROM people WHERE merged_into IS NULL ORDER BY 1"
-        return [r[0] for r in store.con.execute(sql).fetchall()]
-    known = store.con.execute("SELECT (SELECT count(*) FROM interactions WHERE account = ?) + "
-                              "(SELECT count(*) FROM follower_snapshots WHERE account = ?)",
-                              [account, account]).fetchone()[0]
+        return [r["person_id"] for r in store.rows(sql)]
+    known = store.scalar("SELECT (SELECT count(*) FROM interactions WHERE account = ?) + "
+                         "(SELECT count(*) FROM follower_snapshots WHERE account = ?)", [account, account])
     if not known:
         raise UsageError(f"no interactions with account {account!r} in the store")
     # everyone who touched the account or appears in its follower lists
-    return [r[0] for r in store.con.execute("""
+    return [r["person_id"] for r in store.rows("""
         SELECT DISTINCT id.person_id FROM (
             SELECT platform, person FROM interactions WHERE account = ?
             UNION SELECT platform, person FROM follower_snapshots WHERE account = ? AND relation = 'follower') t
         JOIN identities id ON id.platform = t.platform AND id.handle = t.person
         JOIN people p ON p.person_id = id.person_id AND p.merged_into IS NULL
-        ORDER BY 1""", [account, account]).fetchall()]
+        ORDER BY 1""", [account, account])]
 
 
 def sampled_day(person_id: int, start: datetime, days: int) -> datetime:
@@ -195,7 +201,7 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
         raise UsageError("the meaningful threshold must be between 0 and 10")
     con = store.con
     matching = match_report(store)
-    end = data_end(store) or midnight(datetime.now(timezone.utc))
+    end = revenue_window_end(store) or midnight(datetime.now(timezone.utc))
     start = end - timedelta(days=window_days)
     orders = con.execute(f"""
         SELECT order_id, ts AT TIME ZONE 'UTC', value, currency, person_id, matched_by, utm_platform, utm_source

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..store.db import Store
-from .threads import data_end
 
 
 @dataclass
@@ -26,13 +25,12 @@ def _naive(value: datetime) -> datetime:
 
 def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
     """A stored snapshot at ``as_of`` that no later import changed."""
-    row = store.con.execute(
-        "SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of]).fetchall()[0]
-    if row is None or row[0] is None:
+    watermark = store.scalar("SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of])
+    if watermark is None:
         return False
-    changed = store.con.execute(
+    changed = store.scalar(
         "SELECT count(*) FROM (SELECT 1 FROM interactions WHERE import_id > ? AND ts < ? LIMIT 1)",
-        [row[0], as_of.replace(tzinfo=timezone.utc)]).fetchall()[0][0]
+        [watermark, as_of.replace(tzinfo=timezone.utc)])
     return changed == 0
 
 
@@ -53,27 +51,16 @@ def month_starts(t: datetime, months: int) -> list[datetime]:
     return [d for d in found if d < t]
 
 
-def default_now(store: Store) -> datetime | None:
-    """Midnight (UTC) after the newest touchpoint, never later than now: the day the data was taken
-    (the same rule as ``tiescale score`` without --as-of)."""
-    newest = data_end(store)
-    if newest is None:
-        return None
-    newest = _naive(newest)
-    end = datetime(newest.year, newest.month, newest.day) + timedelta(days=1)
-    return min(end, _naive(datetime.now(timezone.utc)))
-
-
 def ensure_snapshots(store: Store, now: datetime | None, window_days: int, history_months: int) -> Snapshots | None:
-    """Call after ``refresh_threads``."""
-    con = store.con
-    first = con.execute("SELECT min(first_ts) FROM imports").fetchone()[0]
+    """The snapshots at ``now`` (default: ``Store.data_end()``, the day the data was taken), one
+    window before, and the first of each of the last ``history_months`` months."""
+    first = store.scalar("SELECT min(first_ts) FROM imports")
     if first is None:
-        first = con.execute("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
+        first = store.scalar("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL")
     if first is None:
         return None
     first = _naive(first)
-    t = _naive(now) if now is not None else default_now(store)
+    t = _naive(now) if now is not None else store.data_end()
     if t is None:
         return None
     previous = t - timedelta(days=window_days)

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from ..store.db import Store
+from .shadow import writable_tables
 
 INBOUND_KINDS = ("reply", "mention", "comment", "dm")
 ANSWER_KINDS = ("reply", "mention", "comment", "quote", "dm")
@@ -55,71 +55,69 @@ class RefreshResult:
 
 
 def _merges_signature(store: Store) -> str:
-    row = store.con.execute(
-        "SELECT count(*), max(greatest(created_at, coalesce(undone_at, created_at))) FROM merges").fetchone()
-    return f"{row[0]}:{row[1]}"
+    row = store.row("SELECT count(*) AS n, max(greatest(created_at, coalesce(undone_at, created_at))) AS newest "
+                    "FROM merges") or {}
+    return f"{row.get('n')}:{row.get('newest')}"
 
 
 def _counted(store: Store, watermark: int) -> int:
     """Text interactions up to ``watermark``: if this number shrinks, something was deleted."""
-    return store.con.execute(
-        f"SELECT count(*) FROM interactions WHERE import_id <= ? AND kind IN {_in(ANSWER_KINDS)}",
-        [watermark]).fetchone()[0]
+    return int(store.scalar(
+        f"SELECT count(*) FROM interactions WHERE import_id <= ? AND kind IN {_in(ANSWER_KINDS)}", [watermark]))
 
 
-def data_end(store: Store) -> datetime | None:
-    """The newest touchpoint as the index last saw it (call ``refresh_threads`` first)."""
-    row = store.con.execute("SELECT newest_ts FROM answer_index_state").fetchone()
-    return row[0] if row else None
+#: The tables of the answer index (``shadow`` copies them on a read-only store).
+INDEX_TABLES = ("answer_messages", "answer_people", "answer_index_state")
 
 
 def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
-    """Bring the answer index up to date with the store (needs a writable store)."""
+    """Bring the answer index up to date with the store.
+
+    On a read-only store the index is refreshed in TEMP copies of its tables (see ``shadow``):
+    what this connection reads is current, and the file is not written.
+    """
     started = time.perf_counter()
     con = store.con
-    watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
+    watermark = store.watermark()
     merges = _merges_signature(store)
-    total = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
-    state = con.execute("SELECT watermark, interactions, merges, total FROM answer_index_state").fetchone()
+    total = int(store.scalar("SELECT count(*) FROM interactions"))
+    state = store.row("SELECT watermark, interactions, merges, total FROM answer_index_state")
     mode = "full"
-    if state is not None and not full and state[2] == merges:
-        if state[0] == watermark and state[3] == total:
+    if state is not None and not full and state["merges"] == merges:
+        if state["watermark"] == watermark and state["total"] == total:
             return RefreshResult("unchanged", 0, 0, time.perf_counter() - started)
-        if state[0] != watermark and state[1] == _counted(store, state[0]):
+        if state["watermark"] != watermark and state["interactions"] == _counted(store, state["watermark"]):
             mode = "incremental"  # new imports only, nothing deleted
     if mode == "incremental":
+        since = int(state["watermark"]) if state else 0
         touched = f"""
-            SELECT DISTINCT d.person_id FROM interactions i
-            JOIN identities d ON d.platform = i.platform AND d.handle = i.person
-            WHERE i.import_id > {int(state[0])}
+            SELECT DISTINCT person_id FROM touchpoints WHERE import_id > {since}
             UNION SELECT DISTINCT m.person_id FROM answer_messages m
-            JOIN (SELECT platform, in_reply_to FROM posts WHERE import_id > {int(state[0])} AND in_reply_to IS NOT NULL
+            JOIN (SELECT platform, in_reply_to FROM posts WHERE import_id > {since} AND in_reply_to IS NOT NULL
                   UNION SELECT platform, in_reply_to FROM interactions
-                  WHERE import_id > {int(state[0])} AND direction = 'out' AND in_reply_to IS NOT NULL) r
+                  WHERE import_id > {since} AND direction = 'out' AND in_reply_to IS NOT NULL) r
               ON r.platform = m.platform AND r.in_reply_to = m.item_id"""
     else:
         touched = "SELECT person_id FROM identities"
-    con.execute("BEGIN TRANSACTION")
+    writable_tables(store, *INDEX_TABLES)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS SELECT DISTINCT person_id FROM ({touched})")
-        people = con.execute("SELECT count(*) FROM nm_people").fetchone()[0]
-        if mode == "full":
-            con.execute("DELETE FROM answer_messages")
-            con.execute("DELETE FROM answer_people")
-        else:
-            con.execute("DELETE FROM answer_messages WHERE person_id IN (SELECT person_id FROM nm_people)")
-            con.execute("DELETE FROM answer_people WHERE person_id IN (SELECT person_id FROM nm_people)")
-        messages = _index_people(store, full=mode == "full")
-        con.execute("DELETE FROM answer_index_state")
-        newest = con.execute("SELECT max(ts) FROM interactions").fetchone()[0]
-        con.execute("INSERT INTO answer_index_state VALUES (?, ?, ?, now(), ?, ?)",
-                    [watermark, _counted(store, watermark), merges, total, newest])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with store.transaction():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS SELECT DISTINCT person_id FROM ({touched})")
+            people = int(store.scalar("SELECT count(*) FROM nm_people"))
+            if mode == "full":
+                con.execute("DELETE FROM answer_messages")
+                con.execute("DELETE FROM answer_people")
+            else:
+                con.execute("DELETE FROM answer_messages WHERE person_id IN (SELECT person_id FROM nm_people)")
+                con.execute("DELETE FROM answer_people WHERE person_id IN (SELECT person_id FROM nm_people)")
+            messages = _index_people(store, full=mode == "full")
+            con.execute("DELETE FROM answer_index_state")
+            newest = store.scalar("SELECT max(ts) FROM interactions")
+            con.execute("INSERT INTO answer_index_state (watermark, interactions, merges, refreshed_at, total, "
+                        "newest_ts) VALUES (?, ?, ?, now(), ?, ?)",
+                        [watermark, _counted(store, watermark), merges, total, newest])
     finally:
-        for name in ("nm_people", "nm_ids", "nm_in", "nm_out", "nm_direct"):
+        for name in ("nm_people", "nm_in", "nm_out", "nm_direct"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return RefreshResult(mode, people, messages, time.perf_counter() - started)
 
@@ -127,19 +125,17 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
 def _index_people(store: Store, full: bool) -> int:
     """(Re)compute the messages and rhythm of the people in ``nm_people``."""
     con = store.con
-    people_filter = "" if full else "WHERE person_id IN (SELECT person_id FROM nm_people)"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE nm_ids AS
-        SELECT platform, handle, person_id FROM identities {people_filter}""")
+    people_filter = "" if full else "AND t.person_id IN (SELECT person_id FROM nm_people)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_in AS
-        SELECT i.platform, i.account, i.person, n.person_id, i.ts, i.kind, i.item_id, i.thread, i.text, i.import_id
-        FROM interactions i JOIN nm_ids n ON n.platform = i.platform AND n.handle = i.person
-        WHERE i.direction = 'in' AND i.kind IN {_in(INBOUND_KINDS)} AND i.ts IS NOT NULL""")
+        SELECT t.platform, t.account, t.person, t.person_id, t.ts, t.kind, t.item_id, t.thread, t.text, t.import_id
+        FROM touchpoints t
+        WHERE t.direction = 'in' AND t.kind IN {_in(INBOUND_KINDS)} AND t.ts IS NOT NULL {people_filter}""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_out AS
-        SELECT n.person_id, i.ts, i.platform, i.kind, i.thread
-        FROM interactions i JOIN nm_ids n ON n.platform = i.platform AND n.handle = i.person
-        WHERE i.direction = 'out' AND i.kind IN {_in(ANSWER_KINDS)} AND i.ts IS NOT NULL""")
+        SELECT t.person_id, t.ts, t.platform, t.kind, t.thread
+        FROM touchpoints t
+        WHERE t.direction = 'out' AND t.kind IN {_in(ANSWER_KINDS)} AND t.ts IS NOT NULL {people_filter}""")
     # direct answers by id: outbound interactions or own posts whose in_reply_to is the message
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_direct AS
@@ -151,9 +147,10 @@ def _index_people(store: Store, full: bool) -> int:
             SELECT platform, in_reply_to, ts, kind FROM posts
             WHERE kind <> 'repost' AND in_reply_to IS NOT NULL AND ts IS NOT NULL
               AND in_reply_to IN (SELECT item_id FROM nm_in WHERE item_id IS NOT NULL))""")
-    before = con.execute("SELECT count(*) FROM answer_messages").fetchone()[0]
+    before = int(store.scalar("SELECT count(*) FROM answer_messages"))
     con.execute(f"""
-        INSERT INTO answer_messages
+        INSERT INTO answer_messages (platform, account, person, person_id, ts, kind, item_id, thread, text,
+                                     answered_at, answer_platform, answer_kind, answer_how, need, import_id)
         WITH later AS (
             SELECT m.*, o.ts AS later_ts, o.platform AS later_platform, o.kind AS later_kind,
                    o.thread AS later_thread
@@ -191,14 +188,14 @@ def _index_people(store: Store, full: bool) -> int:
         FROM joined""", {"complaint": COMPLAINT_RE, "question": QUESTION_RE})
     # per person: last contact each way, and the median gap between their active days (any direction)
     con.execute(f"""
-        INSERT INTO answer_people
+        INSERT INTO answer_people (person_id, last_in, last_out, last_contact, active_days, median_gap_days)
         WITH days AS (
-            SELECT n.person_id, date_trunc('day', i.ts) AS day,
-                   max(i.ts) FILTER (WHERE i.direction = 'in') AS last_in,
-                   max(i.ts) FILTER (WHERE i.direction = 'out' AND i.kind NOT IN {_in(ENGAGE_EXCLUDED)}) AS last_out,
-                   max(i.ts) AS last_contact
-            FROM interactions i JOIN nm_ids n ON n.platform = i.platform AND n.handle = i.person
-            WHERE i.ts IS NOT NULL AND i.kind NOT IN {_in(ENGAGE_EXCLUDED)}
+            SELECT t.person_id, date_trunc('day', t.ts) AS day,
+                   max(t.ts) FILTER (WHERE t.direction = 'in') AS last_in,
+                   max(t.ts) FILTER (WHERE t.direction = 'out' AND t.kind NOT IN {_in(ENGAGE_EXCLUDED)}) AS last_out,
+                   max(t.ts) AS last_contact
+            FROM touchpoints t
+            WHERE t.ts IS NOT NULL AND t.kind NOT IN {_in(ENGAGE_EXCLUDED)} {people_filter}
             GROUP BY ALL
         ),
         gaps AS (
@@ -206,4 +203,4 @@ def _index_people(store: Store, full: bool) -> int:
         )
         SELECT person_id, max(last_in), max(last_out), max(last_contact), count(*), median(gap)
         FROM gaps GROUP BY person_id""")
-    return con.execute("SELECT count(*) FROM answer_messages").fetchone()[0] - before
+    return int(store.scalar("SELECT count(*) FROM answer_messages")) - before

@@ -80,15 +80,13 @@ def score_pairs(
         CREATE OR REPLACE TEMP TABLE tiescale_pair_events AS
         SELECT i.account, i.platform, p.pair_id::VARCHAR || '|' || i.person AS person, p.pair_id AS person_id,
                (i.ts AT TIME ZONE 'UTC') + (?::TIMESTAMP - p.as_of) AS ts, i.direction, i.kind, i.text
-        FROM tiescale_pairs p
-        JOIN identities id ON id.person_id = p.person_id
-        JOIN interactions i ON i.platform = id.platform AND i.person = id.handle
+        FROM tiescale_pairs p JOIN touchpoints i ON i.person_id = p.person_id
         WHERE i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < p.as_of {account_sql}
     """, params)
-    talked = {r[0] for r in con.execute(
-        f"SELECT DISTINCT person_id FROM tiescale_pair_events WHERE kind NOT IN {SILENT_KINDS}").fetchall()}
+    talked = {r["person_id"] for r in store.rows(
+        f"SELECT DISTINCT person_id FROM tiescale_pair_events WHERE kind NOT IN {SILENT_KINDS}")}
     scores: dict[int, float] = {}
-    if con.execute("SELECT count(*) FROM tiescale_pair_events").fetchone()[0]:
+    if store.scalar("SELECT count(*) FROM tiescale_pair_events"):
         import ibis
 
         backend = ibis.duckdb.from_connection(con)
