@@ -84,3 +84,18 @@ def test_deterministic_and_absolute(history: list[dict]) -> None:
          "direction": "in", "kind": "dm", "text": "hello"} for i in range(30)]
     table = score_records(crowd, AS_OF).to_pylist()
     assert next(r["score"] for r in table if r["person"] == "p") == alone
+
+
+def test_tier_of_agrees_with_the_tier_the_scale_writes() -> None:
+    """One rule for a score's tier: tier_of (Python) and scale.scored's expression (the engines) agree."""
+    import ibis
+
+    from tiescale.scoring.config import TIERS, tier_of
+    from tiescale.scoring.scale import tier_expression
+
+    scores = [x / 100 for x in range(0, 1001)]
+    for name, low, _high, _ in TIERS:
+        assert tier_of(low) == name
+    table = ibis.memtable({"score": scores})
+    written = table.mutate(tier=tier_expression(table.score)).to_pyarrow().column("tier").to_pylist()
+    assert [tier_of(s) for s in scores] == written

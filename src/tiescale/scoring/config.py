@@ -35,6 +35,26 @@ TIERS: tuple[tuple[str, float, float, str], ...] = (
 TIER_NAMES = tuple(t[0] for t in TIERS)
 
 
+def tier_of(score: float) -> str:
+    """The tier of a score: the first whose upper bound is above it (the rule scale.scored writes)."""
+    return next((name for name, _low, high, _meaning in TIERS if score < high), TIER_NAMES[-1])
+
+
+#: The dimensions of a relationship, as dimensions.dimensions computes them (before points).
+RAW_DIMENSIONS: tuple[str, ...] = (
+    "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
+    "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
+)
+#: Every dimension column of a score row (connection_scores, person_scores, connection_top), in the
+#: tables' order: the raw dimensions, then what scale.scored derives from them (ages, points).
+DIMENSION_COLUMNS: tuple[str, ...] = (
+    *RAW_DIMENSIONS, "days_since", "duration_days", "pts_intensity", "pts_reciprocity", "pts_recency",
+    "pts_regularity", "pts_duration", "pts_intimacy", "pts_warmth",
+)
+#: A score row's columns after its key: the score, its tier and the dimensions.
+SCORED_COLUMNS: tuple[str, ...] = ("score", "tier", *DIMENSION_COLUMNS)
+
+
 @dataclass(frozen=True)
 class ScaleConfig:
     """Time constants and the points each dimension can give (they add up to 10).

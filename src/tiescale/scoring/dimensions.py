@@ -7,7 +7,8 @@ The key is (account, platform, person) for connections, or person_id across acco
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -15,6 +16,32 @@ import ibis.expr.types as ir
 from .config import GENERIC_WEIGHT, KIND_WEIGHTS, ScaleConfig
 
 DAY_SECONDS = 86_400.0
+
+
+#: The decayed dimensions, each with the ScaleConfig half-life it halves over. A day of contact
+#: ``age`` days old counts 0.5^(age / half-life): so a snapshot rolled forward by ``d`` days is the
+#: old one times 0.5^(d / half-life) (incremental.py), which equals recomputing it.
+HALF_LIVES: dict[str, str] = {
+    "intensity": "half_life_days",
+    "weight_in": "long_half_life_days",
+    "weight_out": "long_half_life_days",
+    "turns": "long_half_life_days",
+    "regularity": "regularity_half_life_days",
+}
+
+_Age = TypeVar("_Age", float, ir.FloatingValue)
+
+
+def decay(age_days: _Age, half_life_days: float) -> _Age:
+    """0.5^(age / half-life): what contact ``age_days`` old still counts (an Ibis value or a number)."""
+    if isinstance(age_days, float):
+        return 0.5 ** (age_days / half_life_days)
+    return ibis.literal(0.5) ** (age_days / half_life_days)
+
+
+def decay_factors(age_days: _Age, config: ScaleConfig) -> dict[str, _Age]:
+    """The decay factor of every decayed dimension after ``age_days`` (the one decay formula)."""
+    return {column: decay(age_days, getattr(config, half_life)) for column, half_life in HALF_LIVES.items()}
 
 
 def kind_weight(kind: ir.StringValue) -> ir.FloatingValue:
@@ -79,15 +106,13 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
     """
     cut = ibis.literal(as_of, type="timestamp")
     age = (cut.epoch_seconds() - days.day.epoch_seconds()).cast("float64") / DAY_SECONDS
-    short = ibis.literal(0.5) ** (age / config.half_life_days)
-    long = ibis.literal(0.5) ** (age / config.long_half_life_days)
-    steady = ibis.literal(0.5) ** (age / config.regularity_half_life_days)
+    factor = decay_factors(age, config)
     two_way = ((days.n_in > 0) & (days.n_out > 0)).cast("float64")
     return days.group_by(list(keys)).aggregate(
-        intensity=((days.w_in + days.w_out) * short).sum(),
-        weight_in=(days.w_in * long).sum(),
-        weight_out=(days.w_out * long).sum(),
-        turns=(two_way * long).sum(),
+        intensity=((days.w_in + days.w_out) * factor["intensity"]).sum(),
+        weight_in=(days.w_in * factor["weight_in"]).sum(),
+        weight_out=(days.w_out * factor["weight_out"]).sum(),
+        turns=(two_way * factor["turns"]).sum(),
         two_way_days=two_way.sum().cast("int64"),
         touchpoints_in=days.n_in.sum(),
         touchpoints_out=days.n_out.sum(),
@@ -95,7 +120,7 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
         words=days.words.sum(),
         warm=days.warm.sum(),
         active_days=days.count(),
-        regularity=steady.sum(),
+        regularity=factor["regularity"].sum(),
         started_by_them=(days.first_in_ts == days.first_ts).fill_null(False).cast("int64").sum(),
         first_contact=days.first_ts.min(),
         last_contact=days.last_ts.max(),

@@ -17,22 +17,15 @@ import ibis
 import ibis.expr.types as ir
 
 from ..store.db import Store
-from .config import ScaleConfig
-from .dimensions import across, daily, dimensions
+from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
+from .dimensions import across, daily, decay_factors, dimensions
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
 
 #: Connections are grouped by their integer id (store.schema's ``connections``), named only when written.
 CONNECTION_KEY = ("connection_id",)
-RAW_DIMENSIONS = (
-    "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
-    "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
-)
-SCORED_COLUMNS = (
-    "score", "tier", *RAW_DIMENSIONS, "days_since", "duration_days", "pts_intensity", "pts_reciprocity",
-    "pts_recency", "pts_regularity", "pts_duration", "pts_intimacy", "pts_warmth",
-)
+
 
 
 @dataclass
@@ -307,8 +300,6 @@ def _write(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type:
 
 
 def _rolled_sql(delta_days: float, config: ScaleConfig) -> str:
-    short = 0.5 ** (delta_days / config.half_life_days)
-    long = 0.5 ** (delta_days / config.long_half_life_days)
-    steady = 0.5 ** (delta_days / config.regularity_half_life_days)
-    scaled = {"intensity": short, "weight_in": long, "weight_out": long, "turns": long, "regularity": steady}
+    """The raw dimensions of a snapshot ``delta_days`` later: decayed ones times their decay factor."""
+    scaled = decay_factors(float(delta_days), config)
     return ", ".join(f"{c} * {scaled[c]!r} AS {c}" if c in scaled else c for c in RAW_DIMENSIONS)

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from ..store.db import Store
 from ..timeparse import parse_ts
-from .config import DEFAULT, KIND_WEIGHTS, TIERS, ScaleConfig
+from .config import DEFAULT, DIMENSION_COLUMNS, KIND_WEIGHTS, TIERS, ScaleConfig
 from .dimensions import across, daily, dimensions
 from .engines import EngineError, duckdb_events, spark_events, spark_message
 from .incremental import score_in_store
@@ -23,12 +23,8 @@ from ..text.features import text_features_version
 from .warmth import scoring_inputs
 
 CONNECTION_KEYS = ("account", "platform", "person")
-DIMENSION_FIELDS = (
-    "intensity", "weight_in", "weight_out", "turns", "two_way_days", "touchpoints_in", "touchpoints_out", "dms",
-    "words", "warm", "active_days", "regularity", "started_by_them", "first_contact", "last_contact",
-    "days_since", "duration_days", "pts_intensity", "pts_reciprocity", "pts_recency", "pts_regularity",
-    "pts_duration", "pts_intimacy", "pts_warmth",
-)
+#: The dimension columns of a score row (config.DIMENSION_COLUMNS, the one list; this name stays for importers).
+DIMENSION_FIELDS = DIMENSION_COLUMNS
 
 
 @dataclass

@@ -63,5 +63,9 @@ def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
     )
     # one decimal, rounded down; the round(.., 6) keeps float noise from crossing a boundary
     dims = dims.mutate(score=(total.clip(lower=0.0, upper=10.0) * 10).round(6).floor() / 10.0)
-    tier = ibis.cases(*[(dims.score < high, name) for name, _low, high, _ in TIERS], else_=TIERS[-1][0])
-    return dims.mutate(tier=tier)
+    return dims.mutate(tier=tier_expression(dims.score))
+
+
+def tier_expression(score: ir.NumericValue) -> ir.StringValue:
+    """The tier of a score on every engine: config.tier_of's rule, as an expression."""
+    return ibis.cases(*[(score < high, name) for name, _low, high, _ in TIERS], else_=TIERS[-1][0])
