@@ -364,3 +364,10 @@ def test_a_half_written_demo_folder_is_still_the_demos_own(tmp_path: Path) -> No
     (folder / "events" / "x.csv").unlink()  # as if an earlier run was interrupted
     result, _ = build(db, SHORT)
     assert result.action == "built" and (folder / "events" / "x.csv").is_file()
+
+
+def test_the_overview_suggests_only_commands_the_cli_has() -> None:
+    """The demo declares what it suggests (it does not look into the CLI); every suggestion must exist."""
+    from tiescale.demo.overview import SUGGESTED_COMMANDS
+
+    assert {args.split()[0] for args in SUGGESTED_COMMANDS} <= set(main.commands)

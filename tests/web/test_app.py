@@ -161,10 +161,8 @@ def test_an_empty_store_shows_empty_states(tmp_path: Path) -> None:
 
 
 def test_a_missing_capability_is_a_clear_empty_state(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(capabilities.CAPABILITIES, "queue", (("tiescale.insights.not_built_yet",), ("build_queue",),
-                                                            "the nurture queue"))
-    monkeypatch.setitem(capabilities.CAPABILITIES, "content", (("tiescale.insights.not_built_yet",),
-                                                              ("content_report",), "the content report"))
+    monkeypatch.setitem(capabilities.CAPABILITIES, "queue", capabilities.Capability("the nurture queue", {}))
+    monkeypatch.setitem(capabilities.CAPABILITIES, "content", capabilities.Capability("the content report", {}))
     c = client(demo_db)
     queue = c.get("/queue")
     assert queue.status_code == 200 and "The nurture queue is not available yet" in queue.text

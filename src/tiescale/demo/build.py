@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,66 +29,14 @@ from rich.console import Console
 from ..records import TiescaleError, UsageError
 from ..store.import_formats import import_format as parser
 from ..store.db import Store, resolve_db_path
-from ..store.ingest import ImportSummary, ingest_path
+from ..store.ingest import ingest_path
 from .config import DemoConfig
 from .generate import MARKER, DemoFiles, write_demo_files
+from .results import DemoResult, StepResult
 
 
 class DemoTargetError(TiescaleError):
     """The demo refuses to write into a store or folder that is not its own."""
-
-
-@dataclass
-class StepResult:
-    """One import of the demo: done, already done, or skipped (with the reason)."""
-
-    step: str
-    path: Path
-    format: str
-    status: str  # imported | unchanged | skipped | failed
-    summary: ImportSummary | None = None
-    reason: str | None = None
-
-    @property
-    def new_interactions(self) -> int:
-        return self.summary.total_new if self.summary else 0
-
-
-@dataclass
-class DemoResult:
-    db: Path
-    data_dir: Path
-    config: DemoConfig
-    action: str  # built | refreshed | rebuilt
-    files: DemoFiles
-    steps: list[StepResult] = field(default_factory=list)
-    people: int = 0
-    talkers: int = 0  # people who did more than follow
-    identities: int = 0
-    interactions: dict[str, dict[str, int]] = field(default_factory=dict)
-    posts: dict[str, int] = field(default_factory=dict)
-    follower_snapshots: int = 0
-    followers_latest: int = 0
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
-    seconds: float = 0.0
-    db_given: bool = True
-
-    @property
-    def new_interactions(self) -> int:
-        return sum(step.new_interactions for step in self.steps)
-
-    @property
-    def total_interactions(self) -> int:
-        return sum(sum(kinds.values()) for kinds in self.interactions.values())
-
-    @property
-    def skipped(self) -> list[StepResult]:
-        return [s for s in self.steps if s.status in ("skipped", "failed")]
-
-    @property
-    def truth(self) -> Path:
-        return self.files.truth
 
 
 def data_dir_for(db: Path) -> Path:
@@ -187,8 +134,7 @@ def _measure(store: Store, result: DemoResult) -> None:
     result.people = _row(con, "SELECT count(*) FROM people WHERE merged_into IS NULL")[0]
     result.talkers = _row(con, """
         SELECT count(DISTINCT coalesce(p.merged_into, p.person_id))
-        FROM interactions x JOIN identities i ON i.platform = x.platform AND i.handle = x.person
-        JOIN people p USING (person_id) WHERE x.kind NOT IN ('follow', 'unfollow')""")[0]
+        FROM touchpoints x JOIN people p USING (person_id) WHERE x.kind NOT IN ('follow', 'unfollow')""")[0]
     result.identities = _row(con, "SELECT count(*) FROM identities")[0]
     for platform, kind, n in con.execute(
             "SELECT platform, kind, count(*) FROM interactions GROUP BY ALL ORDER BY ALL").fetchall():

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from ..store.import_formats import IMPORT_FORMATS
 from .config import BRAND, PLATFORMS
 from .generate import SIMULATED
+from .results import DemoResult
 
-if TYPE_CHECKING:
-    from .build import DemoResult
-
+#: the commands the overview suggests next (each is a `tiescale` command; tests/test_demo.py checks it)
+SUGGESTED_COMMANDS = ("people", "queue", "merge", "responsiveness", "content", "revenue", "imports",
+                      "report demo-report.html", "serve")
 KIND_ORDER = ("reply", "comment", "mention", "quote", "dm", "like", "repost", "follow", "unfollow")
 ACTIONS = {
     "built": "built a new demo store",
@@ -124,36 +126,12 @@ def print_overview(result: DemoResult, console: Console) -> None:
     console.print(f"built in {result.seconds:.1f}s")
     console.print()
     console.print("[bold]Try next[/]")
-    wanted = ["people", "queue", "merge", "responsiveness", "content", "revenue", "imports",
-              "report demo-report.html", "serve"]
+    wanted = list(SUGGESTED_COMMANDS)
     example = _example_person(truth)
     if example:
         wanted.insert(2, f"person {shlex.quote(example)}")
-    if any(s.format == "conversions" and s.status == "skipped" for s in result.steps):
+    if any(s.format == "conversions" and s.status == "skipped" for s in result.steps) \
+            and "conversions" in IMPORT_FORMATS:
         wanted.append(f"ingest {shlex.quote(str(result.files.conversions))} --format conversions")
-    # only what this version has (later capabilities add their commands)
-    available = set(_cli_commands())
-    skip_conversions = "conversions" not in _formats_available()
-    commands = [c for c in wanted if c.split()[0] in available and not (skip_conversions and "conversions" in c)]
-    for args in commands:
+    for args in wanted:
         console.print(f"  {_cmd(result, args)}", soft_wrap=True, highlight=False, markup=False)
-
-
-def _cli_commands() -> list[str]:
-    from ..surfaces.cli import main
-
-    return list(main.commands)
-
-
-def _formats_available() -> list[str]:
-    from ..records import UsageError
-    from ..store.import_formats import IMPORT_FORMATS as FORMATS, import_format as parser
-
-    found = []
-    for fmt in FORMATS:
-        try:
-            parser(fmt)
-            found.append(fmt)
-        except UsageError:
-            continue
-    return found

@@ -1,65 +1,63 @@
-"""The later capabilities (queue, responsiveness, classifier, content, revenue), looked up at call time.
+"""What the pages ask of the insights layer, declared once: each capability's words and functions.
 
-A page that relies on a capability this installation does not have yet shows an empty state
-naming it, instead of failing. Looking up at call time means no restart is needed in development.
+A page that relies on a capability calls it through :func:`function`; a capability without the
+function asked for (a test removes one to check it) comes back as :class:`Missing`, which the page
+shows as an empty state naming it instead of failing. Every function is imported statically here.
 """
 from __future__ import annotations
 
 import dataclasses
-import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
-#: capability -> (modules searched in order, function names, the words a page uses for its empty state)
-CAPABILITIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "queue": (("tiescale.insights.queue",), ("build_queue",), "the nurture queue"),
-    "actions": (("tiescale.insights.queue", "tiescale.insights.actions"), ("mark_done", "snooze", "action_history"),
-                "queue actions and notes"),
-    "responsiveness": (("tiescale.insights.responsiveness",), ("responsiveness",), "responsiveness"),
-    "classify": (("tiescale.classify",), ("classify_texts",), "the post classifier"),
-    "content": (("tiescale.insights.content",), ("content_report",), "the content report"),
-    "revenue": (("tiescale.insights.revenue",), ("revenue_report",), "revenue attribution"),
-    "goals": (("tiescale.insights.revenue", "tiescale.insights.goals"), ("vanity_vs_meaningful", "goal_progress"),
-              "vanity vs meaningful and goals"),
+from ...classify import classify_texts
+from ...insights import actions, content, goals, queue, responsiveness, revenue
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What a page calls a capability in an empty state, and its functions by name."""
+
+    words: str
+    functions: Mapping[str, Callable[..., Any]]
+
+
+CAPABILITIES: dict[str, Capability] = {
+    "queue": Capability("the nurture queue", {"build_queue": queue.build_queue}),
+    "actions": Capability("queue actions and notes", {"mark_done": actions.mark_done, "snooze": actions.snooze,
+                                                      "action_history": actions.action_history}),
+    "responsiveness": Capability("responsiveness", {"responsiveness": responsiveness.responsiveness}),
+    "classify": Capability("the post classifier", {"classify_texts": classify_texts}),
+    "content": Capability("the content report", {"content_report": content.content_report}),
+    "revenue": Capability("revenue attribution", {"revenue_report": revenue.revenue_report}),
+    "goals": Capability("vanity vs meaningful and goals", {"vanity_vs_meaningful": goals.vanity_vs_meaningful,
+                                                           "goal_progress": goals.goal_progress}),
 }
 
 
 class Missing(Exception):
-    """A capability (module or function) is not part of this installation yet."""
+    """A capability does not have the function asked for."""
 
     def __init__(self, capability: str, detail: str) -> None:
         self.capability = capability
         self.detail = detail
-        super().__init__(f"{CAPABILITIES[capability][2]} is not available in this version ({detail})")
+        super().__init__(f"{CAPABILITIES[capability].words} is not available in this version ({detail})")
 
 
 def function(capability: str, name: str) -> Callable[..., Any]:
-    """The function ``name`` of a capability, from the first of its modules that has it, or :class:`Missing`."""
-    modules, _names, _words = CAPABILITIES[capability]
-    missing = []
-    for module_name in modules:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                missing.append(f"no module {module_name}")
-                continue
-            raise
-        found = getattr(module, name, None)
-        if callable(found):
-            return found
-        missing.append(f"{module_name} has no {name}()")
-    raise Missing(capability, "; ".join(missing))
+    """The function ``name`` of a capability, or :class:`Missing`."""
+    found = CAPABILITIES[capability].functions.get(name)
+    if found is None:
+        raise Missing(capability, f"it has no {name}()")
+    return found
 
 
 def available(capability: str) -> bool:
-    try:
-        for name in CAPABILITIES[capability][1]:
-            function(capability, name)
-    except Missing:
-        return False
-    return True
+    """Whether the capability has a function at all."""
+    return bool(CAPABILITIES[capability].functions)
 
 
 def plain(value: Any) -> Any:

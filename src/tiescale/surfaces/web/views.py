@@ -51,7 +51,7 @@ def attempt(capability: str, name: str, *args: Any, **kwargs: Any) -> Section:
     except Exception as exc:  # a capability's own failure must not take the whole page down
         log.error("%s.%s failed:\n%s", capability, name, traceback.format_exc())
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return Section(False, detail=f"{capabilities.CAPABILITIES[capability][2]} failed: {first}", error=True)
+        return Section(False, detail=f"{capabilities.CAPABILITIES[capability].words} failed: {first}", error=True)
 
 
 class Memo:
