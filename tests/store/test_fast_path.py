@@ -1,4 +1,4 @@
-"""The events fast path (CSV and Parquet read by DuckDB) and the merge behind every import.
+"""The events fast path (CSV and Parquet read by DuckDB) and the load behind every import.
 
 Dedupe inside a file and against the store, reject numbering, timestamp column types, the
 content hash computed alongside the import, and one transaction per import.
@@ -13,7 +13,7 @@ import pytest
 
 from tiescale import Store, ingest_path
 from tiescale.store import events_fast_path
-from tiescale.store import ingest, merge
+from tiescale.store import ingest, load
 from tiescale.store.ingest import StrictAbort, content_hash
 from tests.conftest import count
 
@@ -93,7 +93,7 @@ def test_a_store_with_some_of_the_rows_gets_only_the_new_ones(store: Store, tmp_
 
 def test_a_hash_collision_never_drops_a_row(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With every row given the same key hash, the exact comparison still keeps all distinct keys."""
-    monkeypatch.setattr(merge, "KEY_HASH_SQL", "0::UBIGINT")
+    monkeypatch.setattr(load, "KEY_HASH_SQL", "0::UBIGINT")
     monkeypatch.setattr(events_fast_path, "KEY_HASH_SQL", "0::UBIGINT")
     path = write(
         tmp_path / "e.csv",
@@ -285,7 +285,7 @@ def test_hash_computed_alongside_the_import(store: Store, tmp_path: Path, monkey
     assert other.status == "ok" and other.total_new == 1 and other.duplicates == 5
 
 
-def test_a_failure_in_the_merge_leaves_the_store_as_before(
+def test_a_failure_in_the_load_leaves_the_store_as_before(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest_path(store, write(tmp_path / "a.csv", "2024-03-01T09:00:00Z,brand,ann,in,reply,x,1,,,"))
@@ -295,7 +295,7 @@ def test_a_failure_in_the_merge_leaves_the_store_as_before(
     def boom(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(merge, "_merge_posts", boom)
+    monkeypatch.setattr(load, "_load_posts", boom)
     path = write(tmp_path / "b.csv", "2024-03-02T09:00:00Z,brand,bob,in,reply,x,2,,,", "bad,brand,cy,in,dm,x,3,,,")
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_path(store, path)

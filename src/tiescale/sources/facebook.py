@@ -29,7 +29,8 @@ from typing import Any, Iterator
 from ..records import AccountInfo, Interaction, Post, Record, Rejected, SourceError
 from .contract import ReadOptions
 from ._files import ExportFiles
-from . import _meta as meta
+from . import _meta_platforms as meta
+from . import _values as values
 
 FORMAT = "facebook"
 PLATFORM = "facebook"
@@ -86,7 +87,7 @@ def _role_by_name(name: str, single: bool) -> str | None:
 
 def _role_by_shape(data: Any) -> str | None:
     """A single file with a name the export would not use: what its content looks like."""
-    if meta.is_empty(data):
+    if values.is_empty(data):
         return "empty"
     if isinstance(data, dict):
         if "messages" in data and "participants" in data:
@@ -122,18 +123,18 @@ def _profile(files: ExportFiles, members: list[str]) -> tuple[str | None, set[st
     """(full name, every name the account has had, username) from the first readable profile."""
     for name in members:
         data = meta.load(files, name)
-        if meta.is_empty(data):
+        if values.is_empty(data):
             continue
         profile = (data.get("profile_v2") or data.get("profile")) if isinstance(data, dict) else None
         names_of = profile.get("name") if isinstance(profile, dict) else None
-        full = meta.clean(names_of.get("full_name")) if isinstance(names_of, dict) else None
+        full = values.clean(names_of.get("full_name")) if isinstance(names_of, dict) else None
         if not isinstance(profile, dict) or not full:
             raise meta.wrong_shape(files, name, "a profile with profile_v2.name.full_name")
         names = {full}
-        for old in meta.as_list(profile.get("previous_names")):
-            if isinstance(old, dict) and meta.clean(old.get("name")):
-                names.add(meta.clean(old.get("name")) or "")
-        return full, names, meta.clean(profile.get("username"))
+        for old in values.as_list(profile.get("previous_names")):
+            if isinstance(old, dict) and values.clean(old.get("name")):
+                names.add(values.clean(old.get("name")) or "")
+        return full, names, values.clean(profile.get("username"))
     return None, set(), None
 
 
@@ -156,7 +157,7 @@ def read(files: ExportFiles, options: ReadOptions) -> Iterator[Record]:
 
 def _read_activity(files: ExportFiles, name: str, account: str | None, own: set[str]) -> Iterator[Record]:
     data = meta.load(files, name)
-    if meta.is_empty(data):
+    if values.is_empty(data):
         return
     if not isinstance(data, dict):
         raise meta.wrong_shape(files, name, "an object with comments_v2 or reactions_v2")
@@ -173,7 +174,7 @@ def _read_activity(files: ExportFiles, name: str, account: str | None, own: set[
 
 
 def _comment_of(entry: dict[str, Any]) -> dict[str, Any]:
-    for item in meta.as_list(entry.get("data")):
+    for item in values.as_list(entry.get("data")):
         if isinstance(item, dict) and isinstance(item.get("comment"), dict):
             return item["comment"]
     return {}
@@ -195,8 +196,8 @@ def _read_comments(files: ExportFiles, name: str, items: list[Any], account: str
             continue
         account = meta.need_account(account, files)
         text = comment.get("comment") if isinstance(comment.get("comment"), str) else None
-        title = meta.clean(entry.get("title"))
-        post_id = f"comment:{raw_ts}:{meta.digest(text if text is not None else title)}"
+        title = values.clean(entry.get("title"))
+        post_id = f"comment:{raw_ts}:{values.digest(text if text is not None else title)}"
         yield Post(ts, PLATFORM, account, post_id, kind="comment", text=text or None)
         person = meta.title_target(title, own)
         if person:
@@ -237,17 +238,17 @@ def _read_posts(files: ExportFiles, name: str, account: str | None) -> Iterator[
         if ts is None:
             yield Rejected(display, ref, f"no readable timestamp ({str(raw_ts)[:40]!r})")
             continue
-        data = meta.as_list(entry.get("data"))
+        data = values.as_list(entry.get("data"))
         texts = [d["post"] for d in data if isinstance(d, dict) and isinstance(d.get("post"), str)]
         text = "\n".join(t for t in texts if t) or None
-        key = text or _first_uri(entry) or meta.clean(entry.get("title"))
-        yield Post(ts, PLATFORM, meta.need_account(account, files), f"post:{raw_ts}:{meta.digest(key)}", text=text)
+        key = text or _first_uri(entry) or values.clean(entry.get("title"))
+        yield Post(ts, PLATFORM, meta.need_account(account, files), f"post:{raw_ts}:{values.digest(key)}", text=text)
 
 
 def _first_uri(entry: dict[str, Any]) -> str | None:
-    for attachment in meta.as_list(entry.get("attachments")):
-        for item in meta.as_list(meta.as_dict(attachment).get("data")):
-            uri = meta.as_dict(meta.as_dict(item).get("media")).get("uri")
+    for attachment in values.as_list(entry.get("attachments")):
+        for item in values.as_list(values.as_dict(attachment).get("data")):
+            uri = values.as_dict(values.as_dict(item).get("media")).get("uri")
             if isinstance(uri, str):
                 return uri
     return None

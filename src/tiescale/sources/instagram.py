@@ -29,7 +29,8 @@ from typing import Any, Iterator
 from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError
 from .contract import ReadOptions
 from ._files import ExportFiles
-from . import _meta as meta
+from . import _meta_platforms as meta
+from . import _values as values
 
 FORMAT = "instagram"
 PLATFORM = "instagram"
@@ -93,7 +94,7 @@ def _role_by_name(name: str, single: bool) -> str | None:
 
 def _role_by_shape(data: Any) -> str | None:
     """A single file with a name the export would not use: what its content looks like."""
-    if meta.is_empty(data):
+    if values.is_empty(data):
         return "empty"
     if isinstance(data, dict):
         keys = set(data)
@@ -130,20 +131,20 @@ def _members(files: ExportFiles) -> dict[str, list[str]]:
 
 # -- reading ----------------------------------------------------------------------------------
 def _map_value(entry: dict[str, Any], key: str, field: str = "value") -> Any:
-    return meta.as_dict(meta.as_dict(entry.get("string_map_data")).get(key)).get(field)
+    return values.as_dict(values.as_dict(entry.get("string_map_data")).get(key)).get(field)
 
 
 def _profile(files: ExportFiles, members: list[str]) -> tuple[str | None, str | None]:
     for name in members:
         data = meta.load(files, name)
-        if meta.is_empty(data):
+        if values.is_empty(data):
             continue
         users = data.get("profile_user") if isinstance(data, dict) else None
         entry = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
-        username = meta.clean(_map_value(entry, "Username"))
+        username = values.clean(_map_value(entry, "Username"))
         if not username:
             raise meta.wrong_shape(files, name, "profile_user[0].string_map_data.Username")
-        return username, meta.clean(_map_value(entry, "Name"))
+        return username, values.clean(_map_value(entry, "Name"))
     return None, None
 
 
@@ -176,9 +177,9 @@ def _comment_fields(entry: dict[str, Any]) -> tuple[Any, Any, str | None]:
     """(text, raw timestamp, media owner) of either comment shape."""
     if "string_map_data" in entry:
         return (_map_value(entry, "Comment"), _map_value(entry, "Time", "timestamp"),
-                meta.clean(_map_value(entry, "Media Owner")))
-    first = meta.first_dict(entry.get("string_list_data"))
-    return first.get("value"), first.get("timestamp"), meta.clean(entry.get("title"))
+                values.clean(_map_value(entry, "Media Owner")))
+    first = values.first_dict(entry.get("string_list_data"))
+    return first.get("value"), first.get("timestamp"), values.clean(entry.get("title"))
 
 
 def _read_comments(files: ExportFiles, name: str, account: str | None) -> Iterator[Record]:
@@ -197,7 +198,7 @@ def _read_comments(files: ExportFiles, name: str, account: str | None) -> Iterat
             continue
         account = meta.need_account(account, files)
         text = text if isinstance(text, str) and text else None
-        post_id = f"comment:{raw_ts}:{meta.digest(text, owner)}"
+        post_id = f"comment:{raw_ts}:{values.digest(text, owner)}"
         yield Post(ts, PLATFORM, account, post_id, kind="comment", text=text)
         if owner and owner != account:
             yield Interaction(ts, PLATFORM, account, owner, "out", "comment", post_id, text)
@@ -207,15 +208,15 @@ def _read_likes(files: ExportFiles, name: str, account: str | None) -> Iterator[
     display = files.display(name)
     items = meta.list_under(files, name, meta.load(files, name), ["likes_media_likes"])
     for number, entry in enumerate(items, 1):
-        first = meta.first_dict(meta.as_dict(entry).get("string_list_data"))
-        owner = meta.clean(meta.as_dict(entry).get("title"))
+        first = values.first_dict(values.as_dict(entry).get("string_list_data"))
+        owner = values.clean(values.as_dict(entry).get("title"))
         ts = meta.timestamp(first.get("timestamp"))
         if not owner or ts is None:
             yield Rejected(display, f"like {number}", "no post owner or no readable timestamp")
             continue
         account = meta.need_account(account, files)
         if owner != account:
-            item_id = f"like:{meta.clean(first.get('href')) or first.get('timestamp')}"
+            item_id = f"like:{values.clean(first.get('href')) or first.get('timestamp')}"
             yield Interaction(ts, PLATFORM, account, owner, "out", "like", item_id)
 
 
@@ -235,7 +236,7 @@ def _read_posts(files: ExportFiles, name: str, account: str | None) -> Iterator[
             yield Rejected(display, ref, f"no readable creation_timestamp ({str(raw_ts)[:40]!r})")
             continue
         caption = entry.get("title") if entry.get("title") else first.get("title")
-        uri = meta.clean(first.get("uri"))
+        uri = values.clean(first.get("uri"))
         post_id = PurePosixPath(uri).stem if uri else f"post:{raw_ts}"
         yield Post(ts, PLATFORM, meta.need_account(account, files), post_id,
                    text=caption if isinstance(caption, str) and caption else None)
@@ -245,9 +246,9 @@ def _follow_entry(entry: Any) -> tuple[str | None, str | None, Any]:
     """(username, profile URL, raw timestamp) of one follow-list entry, old or new shape."""
     if not isinstance(entry, dict):
         return None, None, None
-    first = meta.first_dict(entry.get("string_list_data"))
-    href = meta.clean(first.get("href"))
-    user = meta.clean(first.get("value")) or meta.clean(entry.get("title"))
+    first = values.first_dict(entry.get("string_list_data"))
+    href = values.clean(first.get("href"))
+    user = values.clean(first.get("value")) or values.clean(entry.get("title"))
     if not user and href:
         user = href.rstrip("/").rsplit("/", 1)[-1] or None
     return user, href, first.get("timestamp")

@@ -27,7 +27,7 @@ from ..records import AccountInfo, Interaction, PersonInfo, Post, Record, Reject
 from ..timeparse import BadTimestamp, parse_ts
 from .contract import ReadOptions
 from ._files import ExportFiles
-from ._meta import digest
+from ._values import digest
 
 FORMAT = "linkedin"
 PLATFORM = "linkedin"

@@ -16,7 +16,7 @@ import duckdb
 from ..records import DIRECTIONS, KNOWN_KINDS, SourceError
 from ..sources import MAX_LINE_BYTES, ExportFiles, ReadOptions
 from ..sources.events import OPTIONAL, REQUIRED, member_kind, members
-from .merge import KEY_HASH_SQL
+from .load import KEY_HASH_SQL
 
 
 def stage_events_fast(con: duckdb.DuckDBPyConnection, files: ExportFiles, options: ReadOptions) -> bool:
@@ -130,7 +130,7 @@ def _stage_member(con: duckdb.DuckDBPyConnection, local: str, kind: str, display
 def _stage_insert(
     source: str, seq: str, req: dict[str, str], optional: dict[str, str], ts_type: str, account_default: str
 ) -> str:
-    """One pass over the file: normalised columns, why a row is refused, the merge's key hash."""
+    """One pass over the file: normalised columns, why a row is refused, the load's key hash."""
     return f"""
         INSERT INTO stage_interactions (seq, platform, account, person, ts, direction, kind, item_id, text,
                                         in_reply_to, thread, reject_reason, key_hash)

@@ -1,4 +1,4 @@
-"""Importing one export: detect, stage, merge, log; all inside one transaction."""
+"""Importing one export: detect, stage, load, log; all inside one transaction."""
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +17,7 @@ from .conversions import import_conversions
 from .db import Store
 from .import_errors import StrictAbort
 from .import_formats import ImportFormat, detect_format, import_format
-from .merge import MergeResult, merge_stage
+from .load import LoadResult, load_stage
 from .staging import StageWriter, create_stage, drop_stage
 
 ProgressCallback = Callable[[int], None]
@@ -234,8 +234,8 @@ def _import(job: _Job, summary: ImportSummary) -> None:
     else:
         _stage_records(job, summary)
     job.digest.check()
-    merged = merge_stage(con, _import_id(summary))
-    _fill(summary, merged)
+    loaded = load_stage(con, _import_id(summary))
+    _fill(summary, loaded)
     summary.rejects = _rejects(job.store, summary, "import_rejects")
     summary.skips = [Skipped(**row) for row in job.store.rows(
         "SELECT file, record, reason FROM import_skipped WHERE import_id = ? LIMIT ?",
@@ -315,14 +315,14 @@ def _first_reject(store: Store) -> Rejected:
     return Rejected(**row)
 
 
-def _fill(summary: ImportSummary, merged: MergeResult) -> None:
-    summary.new_interactions = merged.new_interactions
-    summary.duplicates = merged.duplicates
-    summary.new_people = merged.new_people
-    summary.updated_people = merged.updated_people
-    summary.new_posts = merged.new_posts
-    summary.first_ts = merged.first_ts
-    summary.last_ts = merged.last_ts
+def _fill(summary: ImportSummary, loaded: LoadResult) -> None:
+    summary.new_interactions = loaded.new_interactions
+    summary.duplicates = loaded.duplicates
+    summary.new_people = loaded.new_people
+    summary.updated_people = loaded.updated_people
+    summary.new_posts = loaded.new_posts
+    summary.first_ts = loaded.first_ts
+    summary.last_ts = loaded.last_ts
 
 
 def _log_import(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float) -> None:

@@ -1,7 +1,7 @@
-"""Staging: records of one import land in temporary tables before the merge.
+"""Staging: records of one import land in temporary tables before the load (:mod:`.load`).
 
 Python parsers' records are batched into Arrow tables; the events fast path fills the
-same tables straight from DuckDB's readers. Either way the merge sees one shape.
+same tables straight from DuckDB's readers. Either way the load sees one shape.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ CREATE TEMP TABLE stage_interactions (
     seq BIGINT, platform VARCHAR, account VARCHAR, person VARCHAR, ts TIMESTAMPTZ,
     direction VARCHAR, kind VARCHAR, item_id VARCHAR, text VARCHAR, in_reply_to VARCHAR,
     thread VARCHAR, person_name VARCHAR, file VARCHAR, record VARCHAR, reject_reason VARCHAR,
-    key_hash UBIGINT  -- optional: the merge's KEY_HASH_SQL, when the stager computed it already
+    key_hash UBIGINT  -- optional: the load's KEY_HASH_SQL, when the stager computed it already
 )"""
 STAGE_OTHERS = [
     """CREATE TEMP TABLE stage_posts (

@@ -1,4 +1,4 @@
-"""Shared helpers for Meta "Download your information" exports (Facebook and Instagram).
+"""Meta Platforms' "Download your information" exports: what Facebook's and Instagram's share.
 
 Both platforms write the same JSON family: message threads in ``messages/inbox/<thread>/
 message_N.json``, ``*_v2`` lists with unix-second ``timestamp`` fields, and every string
@@ -7,10 +7,10 @@ escaped as if its UTF-8 bytes were latin-1 (``"\\u00c3\\u00b8"`` for ``ø``), re
 Neither export carries ids for messages, comments or posts, nor ids for people in message
 threads: a person in a thread is the name the export shows. Ids are therefore built from
 what does not change between two exports of the same account (thread, time, sender, text).
+Cleaners for any export's values (``clean``, ``as_dict``, ``digest``...) are :mod:`._values`.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import zipfile
 from datetime import datetime, timezone
@@ -21,6 +21,7 @@ from ..records import Interaction, Record, Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts
 from ._files import ExportFiles
 from ._text import fix_mojibake
+from ._values import clean, is_empty
 
 UTC = timezone.utc
 #: Folders that hold one sub-folder per message thread.
@@ -85,10 +86,6 @@ def load(files: ExportFiles, name: str) -> Any:
     return fix_mojibake(files.read_json(name))
 
 
-def is_empty(value: Any) -> bool:
-    return value == [] or value == {}
-
-
 def wrong_shape(files: ExportFiles, name: str, expected: str) -> SourceError:
     return SourceError(files.display(name), f"unexpected shape: expected {expected}")
 
@@ -106,32 +103,6 @@ def list_under(files: ExportFiles, name: str, data: Any, keys: Iterable[str]) ->
     raise wrong_shape(files, name, "a list under " + " or ".join(repr(k) for k in keys))
 
 
-# -- small values ------------------------------------------------------------------------------
-def clean(value: Any) -> str | None:
-    """A stripped string, or ``None`` for anything empty or not a string/number."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return str(value)
-    if not isinstance(value, str):
-        return None
-    return " ".join(value.split()) or None
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def first_dict(value: Any) -> dict[str, Any]:
-    """The first element of a list when it is an object (``string_list_data[0]``), else ``{}``."""
-    items = as_list(value)
-    return as_dict(items[0]) if items else {}
-
-
 def timestamp(value: Any) -> datetime | None:
     """A unix time (seconds or ms) as a datetime; ``None`` when absent, zero or unreadable."""
     if value in (None, "", 0, "0") or isinstance(value, bool):
@@ -140,12 +111,6 @@ def timestamp(value: Any) -> datetime | None:
         return parse_ts(value)
     except BadTimestamp:
         return None
-
-
-def digest(*parts: Any) -> str:
-    """A short stable hash of some values, for ids the export does not give."""
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 def member_time(files: ExportFiles, name: str) -> datetime | None:

@@ -1,6 +1,10 @@
-"""The merge: staged rows into the store, on keys, so that loading twice changes nothing.
+"""The load: one import's staged rows into the store, on keys, so that loading twice changes nothing.
 
-Runs inside the caller's transaction. Returns what changed, for the import summary.
+An import stages its records (:mod:`.staging`, or a format's fast path) and this module loads
+them: accounts, identities and their people, interactions, posts, follower snapshots and the
+follow events they imply. (Joining two people into one is a different thing, the identity
+merge: :mod:`.identity`.) Runs inside the caller's transaction; returns what changed, for the
+import summary.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ DEDUPE_KEY_SQL = """coalesce(nullif(item_id, ''), 'h:' || md5(concat_ws(chr(31),
 
 
 @dataclass
-class MergeResult:
+class LoadResult:
     new_interactions: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     new_people: int = 0
@@ -33,8 +37,8 @@ class MergeResult:
         return sum(self.new_interactions.values())
 
 
-def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> MergeResult:
-    result = MergeResult()
+def load_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> LoadResult:
+    result = LoadResult()
     _drop_forgotten(con)
     con.execute(
         "INSERT INTO import_rejects SELECT ?, file, record, reason FROM stage_rejects", [import_id]
@@ -44,11 +48,11 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> MergeResult:
         "INSERT INTO import_rejects SELECT ?, file, record, reject_reason FROM stage_interactions "
         "WHERE reject_reason IS NOT NULL", [import_id]
     )
-    _merge_accounts(con)
-    result.new_people, result.updated_people = _merge_identities(con)
-    _merge_interactions(con, import_id, result)
-    result.new_posts = _merge_posts(con, import_id)
-    _merge_follows(con, import_id, result)
+    _load_accounts(con)
+    result.new_people, result.updated_people = _load_identities(con)
+    _load_interactions(con, import_id, result)
+    result.new_posts = _load_posts(con, import_id)
+    _load_follows(con, import_id, result)
     return result
 
 
@@ -63,7 +67,7 @@ def _drop_forgotten(con: duckdb.DuckDBPyConnection) -> None:
         """)
 
 
-def _merge_accounts(con: duckdb.DuckDBPyConnection) -> None:
+def _load_accounts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         INSERT INTO accounts (platform, handle, display_name, account_id)
         SELECT platform, handle, max(display_name), max(account_id) FROM (
@@ -85,7 +89,7 @@ def _merge_accounts(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _merge_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+def _load_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """New identities each get a new person; known ones get newer names, e-mail, URL."""
     details = con.execute(
         "SELECT (SELECT count(person_name) FROM stage_interactions) + (SELECT count(person_name) FROM stage_follows)"
@@ -167,7 +171,7 @@ def _merge_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 KEY_HASH_SQL = f"hash(platform, person, {DEDUPE_KEY_SQL})"
 
 
-def _merge_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: MergeResult) -> None:
+def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadResult) -> None:
     """Insert the staged interactions whose (platform, person, dedupe_key) is new, once each.
 
     Repeats inside the import are found on the key hash and all but the first of each key (in
@@ -256,7 +260,7 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator
         con.execute(f"SET preserve_insertion_order = {str(before).lower()}")
 
 
-def _merge_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+def _load_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     before = con.execute("SELECT count(*) FROM posts").fetchone()[0]
     con.execute(f"""
         INSERT INTO posts
@@ -268,7 +272,7 @@ def _merge_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     return con.execute("SELECT count(*) FROM posts").fetchone()[0] - before
 
 
-def _merge_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: MergeResult) -> None:
+def _load_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadResult) -> None:
     """Store snapshot rows, then turn successive snapshots into follow / unfollow events."""
     before = con.execute("SELECT count(*) FROM follower_snapshots").fetchone()[0]
     con.execute(f"""

@@ -1,0 +1,44 @@
+"""Small cleaners for values read from any export, whatever its platform.
+
+JSON exports hold strings where numbers are expected, lists where one object is, empty lists for
+"nothing": these turn such values into what a parser wants, or ``None`` / empty, never an error.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+
+def clean(value: Any) -> str | None:
+    """A stripped string, or ``None`` for anything empty or not a string/number."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def first_dict(value: Any) -> dict[str, Any]:
+    """The first element of a list when it is an object (``string_list_data[0]``), else ``{}``."""
+    items = as_list(value)
+    return as_dict(items[0]) if items else {}
+
+
+def is_empty(value: Any) -> bool:
+    return value == [] or value == {}
+
+
+def digest(*parts: Any) -> str:
+    """A short stable hash of some values, for ids the export does not give."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
