@@ -25,11 +25,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
-
 from ..classify.model import LABELS, Model, load_model
 from ..records import UsageError
 from ..store.db import Store
+from .shadow import is_read_only
 from .content_data import (
     FEED_SQL, LOOSE_MENTIONS_SQL, MESSAGES_SQL, RESPONSES_SQL, account_filter, relationship_changes,
 )
@@ -147,7 +146,7 @@ def classify_cached(store: Store, texts: list[str], model: Model | None = None) 
         new[h] = ({"label": verdict.label, "confidence": verdict.confidence,
                    "p_promotional": verdict.probabilities["promotional"], "cues": verdict.cues}
                   if verdict else {"label": "value", "confidence": 0.0, "p_promotional": 0.0, "cues": []})
-    if new and has_table:
+    if new and has_table and not is_read_only(store):  # a read-only store: the verdicts are used, not kept
         import pyarrow as pa
 
         table = pa.table({
@@ -157,20 +156,25 @@ def classify_cached(store: Store, texts: list[str], model: Model | None = None) 
             "cues": [json.dumps(v["cues"]) for v in new.values()]})
         store.con.register("content_new_labels", table)
         try:
-            store.con.execute("INSERT OR IGNORE INTO content_labels SELECT * FROM content_new_labels").fetchall()
-        except duckdb.Error:
-            pass  # a read-only store: the verdicts are used, not kept
+            store.con.execute(
+                "INSERT OR IGNORE INTO content_labels (text_hash, model, label, confidence, p_promotional, cues) "
+                "SELECT text_hash, model, label, confidence, p_promotional, cues FROM content_new_labels").fetchall()
         finally:
             store.con.unregister("content_new_labels")
     known.update(new)
     return [known[h] for h in hashes]
 
 
+def refresh_content_labels(store: Store) -> None:
+    """Classify (and keep) every own post and message the content report reads: the report then
+    finds every verdict stored, on a read-only store too."""
+    texts = [r["text"] for sql in (FEED_SQL, MESSAGES_SQL)
+             for r in store.rows(sql.format(where=""), [])]
+    if texts:
+        classify_cached(store, texts)
+
+
 # -- the report ----------------------------------------------------------------------------------------
-def _rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = store.con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _period(ts: datetime, by: str) -> str:
@@ -229,8 +233,8 @@ def content_report(store: Store, account: str | None = None, by: str = "month",
         raise UsageError(f"window_days {window_days}: must be a positive number of days")
     cap = limit or None  # 0 means all
     where, params = account_filter(store, account)
-    feed = _rows(store, FEED_SQL.format(where=where), params)
-    messages = _rows(store, MESSAGES_SQL.format(where=where), params * 2)  # {where} appears twice
+    feed = store.rows(FEED_SQL.format(where=where), params)
+    messages = store.rows(MESSAGES_SQL.format(where=where), params * 2)  # {where} appears twice
     end = max((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
     start = min((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
     if window_days is not None and end is not None:

@@ -16,13 +16,15 @@ from ..store.db import Store
 
 def is_read_only(store: Store) -> bool:
     """Whether the store's connection was opened read-only."""
-    return bool(store.scalar("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"))
+    # row(), not scalar(): it reads the result to the end, so a register() may follow
+    found = store.row("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()")
+    return bool(found and found["readonly"])
 
 
 def shadowed(store: Store, table: str) -> bool:
     """Whether ``table`` is already shadowed by a TEMP copy on this connection."""
-    return bool(store.scalar(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?", [table]))
+    return bool(store.rows(
+        "SELECT 1 FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?", [table]))
 
 
 def writable_tables(store: Store, *tables: str) -> None:
@@ -41,4 +43,4 @@ def writable_tables(store: Store, *tables: str) -> None:
             raise LookupError(f"no table {table!r} in the store")
         assert ddl.upper().startswith("CREATE TABLE "), ddl
         store.con.execute("CREATE TEMP TABLE " + ddl[len("CREATE TABLE "):])
-        store.con.execute(f'INSERT INTO temp.main."{table}" SELECT * FROM "{database}".main."{table}"')
+        store.con.execute(f'INSERT INTO temp.main."{table}" BY NAME SELECT * FROM "{database}".main."{table}"')

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..store.db import Store
+from .shadow import writable_tables
 
 
 @dataclass
@@ -34,10 +35,17 @@ def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
     return changed == 0
 
 
+#: What scoring a snapshot writes (TEMP copies of them take the writes on a read-only store).
+SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_runs")
+
+
 def ensure_snapshot(store: Store, as_of: datetime) -> None:
+    """Score ``as_of`` unless a fresh snapshot is stored; on a read-only store the snapshot is
+    written into TEMP copies of the score tables (see ``shadow``) and the file is not touched."""
     if not snapshot_is_fresh(store, as_of):
         from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
 
+        writable_tables(store, *SCORE_TABLES)
         score_store(store, as_of)
 
 
