@@ -81,12 +81,13 @@ def import_conversions(
     _append(con, "stage_conversions", orders, _STAGE_SCHEMA)
     _append(con, "stage_coupons", mappings, _MAP_SCHEMA)
     if rejects:
-        con.executemany("INSERT INTO import_rejects VALUES (?, ?, ?, ?)", rejects)
+        con.executemany("INSERT INTO import_rejects (import_id, file, record, reason) VALUES (?, ?, ?, ?)", rejects)
     result.rejected = len(rejects)
     staged = con.execute("SELECT count(*) FROM stage_conversions").fetchone()[0]
     # The first row of each order id that the store does not hold yet; every other row is a duplicate.
     con.execute(f"""
-        INSERT INTO conversions
+        INSERT INTO conversions (order_id, ts, value, currency, email, platform, handle, person_ref, coupon,
+                                 utm_source, utm_campaign, click_id, import_id)
         SELECT order_id, ts, value, currency, email, platform, handle, person_ref, coupon, utm_source,
                utm_campaign, click_id, {int(import_id)}
         FROM (SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY seq) AS nth FROM stage_conversions) s
@@ -100,7 +101,7 @@ def import_conversions(
     con.execute("""
         DELETE FROM coupon_mappings WHERE coupon IN (SELECT coupon FROM stage_coupons)""")
     con.execute(f"""
-        INSERT INTO coupon_mappings
+        INSERT INTO coupon_mappings (coupon, person_ref, platform, handle, email, import_id)
         SELECT coupon, person_ref, platform, handle, email, {int(import_id)}
         FROM (SELECT *, row_number() OVER (PARTITION BY coupon ORDER BY seq DESC) AS nth FROM stage_coupons)
         WHERE nth = 1 ORDER BY seq
@@ -124,7 +125,8 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     batch = pa.Table.from_pylist(rows, schema=schema)
     con.register("conversion_batch", batch)
     try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM conversion_batch")
+        columns = ", ".join(schema.names)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM conversion_batch")
     finally:
         con.unregister("conversion_batch")
     rows.clear()

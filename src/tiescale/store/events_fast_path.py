@@ -252,7 +252,7 @@ def _collect_csv_rejects(con: duckdb.DuckDBPyConnection, display: str) -> None:
     reasons = " ".join(f"WHEN {_sql_literal(k)} THEN {_sql_literal(v)}" for k, v in _CSV_ERRORS.items())
     try:
         con.execute(f"""
-            INSERT INTO stage_rejects
+            INSERT INTO stage_rejects (file, record, reason)
             SELECT {_sql_literal(display)}, 'line ' || line,
                    CASE upper(replace(error_type::VARCHAR, '_', ' ')) {reasons}
                      ELSE coalesce(nullif(split_part(left(error_message, 160), chr(10), 1), ''), error_type::VARCHAR)

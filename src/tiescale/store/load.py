@@ -41,11 +41,11 @@ def load_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> LoadResult:
     result = LoadResult()
     _drop_forgotten(con)
     con.execute(
-        "INSERT INTO import_rejects SELECT ?, file, record, reason FROM stage_rejects", [import_id]
+        "INSERT INTO import_rejects (import_id, file, record, reason) SELECT ?, file, record, reason FROM stage_rejects", [import_id]
     )
-    con.execute("INSERT INTO import_skipped SELECT ?, file, record, reason FROM stage_skipped", [import_id])
+    con.execute("INSERT INTO import_skipped (import_id, file, record, reason) SELECT ?, file, record, reason FROM stage_skipped", [import_id])
     con.execute(
-        "INSERT INTO import_rejects SELECT ?, file, record, reject_reason FROM stage_interactions "
+        "INSERT INTO import_rejects (import_id, file, record, reason) SELECT ?, file, record, reject_reason FROM stage_interactions "
         "WHERE reject_reason IS NOT NULL", [import_id]
     )
     _load_accounts(con)
@@ -165,6 +165,10 @@ def _load_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return new, updated
 
 
+#: The columns of ``interactions`` an import writes, in the order its SELECTs list them.
+INTERACTION_COLUMNS = ("platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, "
+                       "dedupe_key, import_id, words, warmth, connection_id")
+
 #: A 64-bit hash of the key. Grouping it (not the strings) finds the few keys staged more than
 #: once; rows sharing a hash are then compared on the real key, so a collision costs time, never
 #: a row. The events fast path computes it while staging (``stage_interactions.key_hash``).
@@ -219,7 +223,7 @@ def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: L
         words, warmth = text_features_sql()
         add_connections(con, "SELECT account, platform, person FROM stage_interactions WHERE reject_reason IS NULL")
         con.execute(f"""
-            INSERT INTO interactions
+            INSERT INTO interactions ({INTERACTION_COLUMNS})
             SELECT f.platform, f.account, f.person, ts, direction, kind, item_id, text, in_reply_to, thread,
                    dedupe_key, {int(import_id)}, {words}, {warmth}, c.connection_id
             FROM (SELECT platform, account, person, ts, direction, kind, nullif(item_id, '') AS item_id, text,
@@ -239,7 +243,7 @@ def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: L
 def add_connections(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
     """Give an id to every (account, platform, person) of ``rows_sql`` that has none yet."""
     con.execute(f"""
-        INSERT INTO connections
+        INSERT INTO connections (connection_id, account, platform, person)
         SELECT nextval('connection_seq'), account, platform, person
         FROM (SELECT DISTINCT account, platform, person FROM ({rows_sql}) s
               WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.account = s.account
@@ -263,7 +267,8 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator
 def _load_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
     before = con.execute("SELECT count(*) FROM posts").fetchone()[0]
     con.execute(f"""
-        INSERT INTO posts
+        INSERT INTO posts (platform, account, post_id, ts, kind, text, in_reply_to, thread, url, likes, reposts,
+                           replies, import_id)
         SELECT platform, account, post_id, ts, kind, text, nullif(in_reply_to, ''), nullif(thread, ''),
                url, likes, reposts, replies, {int(import_id)}
         FROM (SELECT DISTINCT ON (platform, post_id) * FROM stage_posts ORDER BY seq) s
@@ -276,7 +281,7 @@ def _load_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadRe
     """Store snapshot rows, then turn successive snapshots into follow / unfollow events."""
     before = con.execute("SELECT count(*) FROM follower_snapshots").fetchone()[0]
     con.execute(f"""
-        INSERT INTO follower_snapshots
+        INSERT INTO follower_snapshots (platform, account, relation, snapshot_at, person, import_id)
         SELECT DISTINCT platform, account, relation, snapshot_at, person, {int(import_id)} FROM stage_follows s
         WHERE NOT EXISTS (
             SELECT 1 FROM follower_snapshots f WHERE f.platform = s.platform AND f.account = s.account
@@ -335,7 +340,7 @@ def _load_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadRe
     con.execute("DROP TABLE stale_follows")
     add_connections(con, "SELECT account, platform, person FROM derived_keyed")
     con.execute(f"""
-        INSERT INTO interactions
+        INSERT INTO interactions ({INTERACTION_COLUMNS})
         SELECT d.platform, d.account, d.person, ts, direction, kind, NULL, NULL, NULL, NULL, dedupe_key,
                {int(import_id)}, NULL, NULL, c.connection_id
         FROM derived_keyed d

@@ -144,8 +144,9 @@ class StageWriter:
         rows = self._buffers[table]
         if not rows:
             return
-        columns = [c[0] for c in self.con.execute(f"DESCRIBE {table}").fetchall()]
-        types = {c[0]: c[1] for c in self.con.execute(f"DESCRIBE {table}").fetchall()}
+        described = self.con.execute(f"DESCRIBE {table}").fetchall()
+        columns = [c[0] for c in described]
+        types = {c[0]: c[1] for c in described}
         arrays = []
         for i, name in enumerate(columns):
             values = [r[i] for r in rows]
@@ -159,7 +160,8 @@ class StageWriter:
         # registered by name: replacement scans of Python variables are off once Ibis shares the connection
         self.con.register("staged_batch", pa.Table.from_arrays(arrays, names=columns))
         try:
-            self.con.execute(f"INSERT INTO {table} SELECT * FROM staged_batch")
+            listed = ", ".join(columns)
+            self.con.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM staged_batch")
         finally:
             self.con.unregister("staged_batch")
         rows.clear()

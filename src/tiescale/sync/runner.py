@@ -108,10 +108,8 @@ def save_cursor(con: duckdb.DuckDBPyConnection, platform: str, account: str, str
 
 
 def list_cursors(store: Store) -> list[dict[str, Any]]:
-    cursor = store.con.execute("SELECT platform, account, stream, high_water, walk_cursor IS NOT NULL AS resuming, "
-                               "updated_at FROM sync_cursors ORDER BY ALL")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return store.rows("SELECT platform, account, stream, high_water, walk_cursor IS NOT NULL AS resuming, "
+                      "updated_at FROM sync_cursors ORDER BY ALL")
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -172,15 +170,9 @@ class _StreamRun:
 
     def ingest(self, items: list[dict[str, Any]], after: CursorState) -> None:
         """Import one page and move the cursor, in one transaction."""
-        con = self.store.con
         if not items:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self.store.transaction() as con:
                 save_cursor(con, *self.key, after)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
             return
         stem = f"{self.key[0]}-{_slug(self.key[2])}-{self.stamp}-{self.report.pages:05d}"
         path, fmt = self.stream.save(items, self.cache, stem)
@@ -311,7 +303,7 @@ def sync_store(store: Store, names: Iterable[str] = (), connections: list[Connec
         raise UsageError("no connected accounts; run `tiescale connect bluesky|mastodon` first")
     report = SyncReport(started_at=datetime.now(timezone.utc))
     cache = cache_dir_for(store)
-    sync_id = store.con.execute("SELECT nextval('sync_seq')").fetchone()[0]
+    sync_id = int(store.scalar("SELECT nextval('sync_seq')"))
     for connection in chosen:
         for stream_report in _sync_account(store, connection, policy, client_factory, cache, sync_id):
             report.streams.append(stream_report)
