@@ -6,9 +6,10 @@ the same importers, and prints an overview. See :mod:`tiescale.demo.build`.
 """
 from __future__ import annotations
 
-from .build import DemoResult, DemoTargetError, StepResult, run_demo
+from .build import DemoTargetError, run_demo
 from .config import BRAND, DemoConfig
 from .generate import DemoFiles, write_demo_files
+from .results import DemoResult, StepResult
 from .texts import PROMO_MARKERS, is_promotional
 
 __all__ = [

@@ -153,7 +153,7 @@ def score_history(store: Store) -> int:
     have something to show from the start (each run after the first is incremental)."""
     from ..scoring.run import resolve_as_of, score_store
 
-    first = store.con.execute("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions").fetchone()[0]
+    first = store.scalar("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions")
     if first is None:
         return 0
     end = resolve_as_of(None, store)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
-UTC = timezone.utc
+UTC = UTC
 PLATFORMS = ("x", "mastodon", "bluesky", "instagram", "youtube")
 ARCHETYPES = ("champion", "regular", "rising", "cooling", "occasional", "oneoff")
 #: Version of the generator: bump it when the generated data changes on purpose.

@@ -10,18 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from ..results import Records
-from ..scoring.config import TIER_NAMES, TIERS
+from ..scoring.config import TIER_NAMES, tier_of
 from ..store.db import Store
 from .accounts import Account, accounts
 from .people import PersonRow, Snapshot, people_page, snapshot
 
 #: the tiers that count as a meaningful connection on the overview's growth chart
 MEANINGFUL_TIERS = ("regular", "close", "champion")
-
-
-def tier_of(score: float) -> str:
-    """The tier a score falls in."""
-    return next((name for name, low, high, _m in TIERS if low <= score < high), TIER_NAMES[-1])
 
 
 @dataclass(frozen=True)

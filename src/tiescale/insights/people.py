@@ -31,9 +31,9 @@ def current_as_of(store: Store, score_if_needed: bool = True) -> datetime | None
     found = store.scalar("SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY as_of DESC, computed_at DESC "
                          "LIMIT 1", [store.watermark()])
     if found is not None:
-        return found
+        return found  # type: ignore[no-any-return]
     if not score_if_needed:
-        return store.scalar("SELECT max(as_of) FROM score_runs")
+        return store.scalar("SELECT max(as_of) FROM score_runs")  # type: ignore[no-any-return]
     if not store.scalar("SELECT count(*) FROM interactions"):
         return None
     return score_store(store).as_of
@@ -96,7 +96,8 @@ def list_connections(
     as_of = as_of or current_as_of(store)
     if as_of is None:
         return Records()
-    where, params = ["s.as_of = ?"], [as_of]
+    where: list[str] = ["s.as_of = ?"]
+    params: list[Any] = [as_of]
     for column, value in (("s.account", account), ("s.tier", tier), ("s.platform", platform)):
         if value is not None:
             where.append(f"{column} = ?")
@@ -196,12 +197,14 @@ def people_page(
     """
     if snap.as_of is None:
         return PeoplePage(Records(), 0, page, limit)
-    where, params = ["ps.as_of = ?"], [snap.as_of]
+    where: list[str] = ["ps.as_of = ?"]
+    params: list[Any] = [snap.as_of]
     if tier:
         where.append("ps.tier = ?")
         params.append(tier)
     if account or platform:
-        conds, cparams = ["cs.as_of = ?"], [snap.as_of]
+        conds: list[str] = ["cs.as_of = ?"]
+        cparams: list[Any] = [snap.as_of]
         if account:
             conds.append("cs.account = ?")
             cparams.append(account)

@@ -6,6 +6,7 @@ Errors are typed exceptions turned into one clear line on stderr and an exit cod
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from ..insights.imports_log import import_log, import_rows
 from ..records import TiescaleError
+from ..results import Records
 from ..scoring.config import TIER_NAMES
 from ..store.import_formats import IMPORT_FORMATS
 from ..store import identity
@@ -67,7 +69,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account
             try:
                 summary = ingest_path(
                     store, path, fmt=fmt, account=account, strict=strict,
-                    on_progress=lambda n: progress.update(overall, description=f"importing {path.name}: {n:,} records"),
+                    on_progress=_progress_reporter(progress, overall, path.name),
                 )
             except TiescaleError as exc:
                 failed += 1
@@ -82,6 +84,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account
         sys.exit(2)
     if failed or any(s.rejected for s in summaries):
         sys.exit(1)
+
+
+def _progress_reporter(progress: Progress, task: Any, name: str) -> Callable[[int], None]:
+    """Shows how many records of file ``name`` were read so far."""
+    def report(n: int) -> None:
+        progress.update(task, description=f"importing {name}: {n:,} records")
+    return report
 
 
 def _progress() -> Progress:
@@ -128,7 +137,7 @@ def imports(ctx: click.Context, rejects: bool, skipped: bool, fmt: str, limit: i
     """The import log: every file imported, with its counts; or the rows rejected, or skipped."""
     with open_store(ctx, read_only=True) as store:
         if rejects or skipped:
-            entries = import_rows(store, "rejected" if rejects else "skipped", limit)
+            entries: Records[Any] = import_rows(store, "rejected" if rejects else "skipped", limit)
         else:
             entries = import_log(store, limit)
     title = "Rejected rows" if rejects else "Skipped rows" if skipped else "Imports"
@@ -274,7 +283,7 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
     if profile.score is None:
         out.print("  not scored yet (no dated touchpoints)")
     else:
-        out.print(f"  [bold]{profile.score:.1f}[/] / 10, {profile.tier}: {tier_meaning(profile.tier)}"
+        out.print(f"  [bold]{profile.score:.1f}[/] / 10, {profile.tier}: {tier_meaning(profile.tier or '')}"
                   f" (as of {profile.as_of:%Y-%m-%d})")
         for reason in profile.reasons:
             out.print(f"  - {reason}", markup=False)

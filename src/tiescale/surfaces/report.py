@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def report_data(store: Store, top: int = 25, queue_size: int = 15) -> dict[str, 
 def render_report(store: Store, top: int = 25) -> str:
     data = report_data(store, top=top)
     data.update(css=(STATIC / "app.css").read_text(encoding="utf-8") + (STATIC / "report.css").read_text(encoding="utf-8"),
-                generated=datetime.now(timezone.utc), store_name=Path(store.path).name)
+                generated=datetime.now(UTC), store_name=Path(store.path).name)
     return _environment().get_template("report.html").render(data)
 
 

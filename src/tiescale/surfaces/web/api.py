@@ -5,16 +5,19 @@ need the ``X-CSRF-Token`` header from ``GET /api/session``, or a Bearer token.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ...store import identity
+from ...store.db import Store
 from ...scoring.config import TIER_NAMES
 from . import views
 from .capabilities import Missing, function, plain
 
+T = TypeVar("T")
 router = APIRouter(prefix="/api", tags=["tiescale"])
 Tier = Literal["stranger", "acquaintance", "regular", "close", "champion"]
 assert set(TIER_NAMES) == set(Tier.__args__)  # type: ignore[attr-defined]
@@ -68,7 +71,7 @@ class MergeIn(BaseModel):
                        description="The person to merge into this one: #id, platform:handle or a label.")
 
 
-def _read(request: Request, build: Any) -> Any:
+def _read(request: Request, build: Callable[[Store], T]) -> T:
     with request.app.state.gate.read() as store:
         return build(store)
 
@@ -120,7 +123,7 @@ def person(request: Request, person_id: int = Path(ge=0, le=2**62),
     """One person: score, tier, reasons, history, connections, identities, timeline, merges and actions."""
     def build(store: Any) -> dict[str, Any]:
         data = views.person_data(store, person_id, timeline_limit=timeline or 1_000_000)
-        out = plain(data["profile"])
+        out: dict[str, Any] = plain(data["profile"])
         out.update(merges=plain(data["merges"]), merge_candidates=plain(data["candidates"]),
                    actions=data["actions"].to_dict())
         return out
@@ -176,7 +179,7 @@ def queue_snooze(request: Request, body: Snooze, person_ref: str = Path(max_leng
 def responsiveness(request: Request, account: str | None = Query(None, max_length=300),
                    by: Literal["week", "month", "all"] = "month") -> Any:
     """How fast and how often people get an answer, per period, platform and account."""
-    with request.app.state.gate.write() as store:
+    with request.app.state.gate.read() as store:
         return views.attempt("responsiveness", "responsiveness", store, account=account, by=by).to_dict()
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from ...insights.derived import refresh_derived
 from ...records import TiescaleError
 from .gate import StoreBusy, StoreGate
 from .security import Security
@@ -27,7 +28,9 @@ def create_app(db_path: str | Path, token: str | None = None, csp: bool = True, 
                     "X-CSRF-Token header (from GET /api/session) or a Bearer token.",
         docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
     )
-    app.state.gate = StoreGate(db_path, wait=wait)
+    # every state change (done, snooze, merge, unmerge, rescore) brings derived tables up to date
+    # after its write, so that GET requests only read
+    app.state.gate = StoreGate(db_path, wait=wait, after_write=refresh_derived)
     app.state.memo = views.Memo()
     app.state.security = Security(token=token, csp=csp, extra_hosts=extra_hosts)
     app.middleware("http")(app.state.security.middleware)

@@ -5,7 +5,8 @@ Every label that may come from data is escaped; numbers are formatted here.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import nh3
 from fastapi import APIRouter, Form, Query, Request
@@ -16,9 +17,10 @@ from markupsafe import Markup, escape
 
 from ...store import identity
 from ...scoring.config import TIER_NAMES, TIERS
+from ...insights.overview import store_version
 from ...scoring.explain import days_ago
 from ...store.db import Store
-from . import charts, views
+from . import capabilities, charts, views
 from .gate import StoreBusy
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -69,7 +71,7 @@ def day(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     return f"{value:%Y-%m-%d}"
 
 
@@ -80,7 +82,7 @@ def when(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     return f"{value:%Y-%m-%d %H:%M}"
 
 
@@ -90,7 +92,7 @@ def ago(value: Any, now: datetime | None) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return days_ago((now - value).total_seconds() / 86400)
 
 
@@ -185,10 +187,10 @@ def people_page(
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person_page(request: Request, person_id: int) -> HTMLResponse:
-    memo = request.app.state.memo
+    memo: views.Memo = request.app.state.memo
 
     def build(store: Store) -> dict[str, Any]:  # a person's page changes only when the store does
-        return memo.get(("person", person_id, views.store_version(store)), lambda: views.person_data(store, person_id))
+        return memo.get(("person", person_id, store_version(store)), lambda: views.person_data(store, person_id))
     data = dict(read(request, build))
     data["history"] = views.history_chart(data["profile"])
     return render(request, "person.html", {"active": "people", **data})
@@ -238,7 +240,7 @@ def _toast(response: Response, message: str, **events: Any) -> Response:
 
 @router.post("/ui/queue/done", response_class=HTMLResponse)
 def queue_done(request: Request, person: str = Form(..., max_length=300), note: str | None = Form(None)) -> Response:
-    fn = views.capabilities.function("actions", "mark_done")
+    fn = capabilities.function("actions", "mark_done")
     with request.app.state.gate.write() as store:
         fn(store, person, note=(note or None))
     return _toast(HTMLResponse(""), f"Done: {person}", queueRemoved=person)
@@ -247,7 +249,7 @@ def queue_done(request: Request, person: str = Form(..., max_length=300), note: 
 @router.post("/ui/queue/snooze", response_class=HTMLResponse)
 def queue_snooze(request: Request, person: str = Form(..., max_length=300),
                  days: int = Form(7, ge=1, le=365)) -> Response:
-    fn = views.capabilities.function("actions", "snooze")
+    fn = capabilities.function("actions", "snooze")
     with request.app.state.gate.write() as store:
         fn(store, person, days)
     return _toast(HTMLResponse(""), f"Snoozed {person} for {days} days", queueRemoved=person)
@@ -255,7 +257,7 @@ def queue_snooze(request: Request, person: str = Form(..., max_length=300),
 
 @router.post("/ui/people/{person_id}/note", response_class=HTMLResponse)
 def person_note(request: Request, person_id: int, note: str = Form(..., max_length=2000)) -> Response:
-    fn = views.capabilities.function("actions", "mark_done")
+    fn = capabilities.function("actions", "mark_done")
     with request.app.state.gate.write() as store:
         fn(store, f"#{person_id}", note=note)
     return _refresh(_toast(HTMLResponse(""), "Note saved"))

@@ -19,7 +19,7 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request

@@ -10,7 +10,8 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ...insights.accounts import accounts, platforms
 from ...insights.merges import merge_candidates, merges_into
@@ -23,6 +24,7 @@ from .capabilities import Missing, plain
 from .gate import StoreGate
 
 log = logging.getLogger("tiescale.web")
+T = TypeVar("T")
 
 
 @dataclass
@@ -62,10 +64,11 @@ class Memo:
         self._lock = threading.Lock()
         self.size = size
 
-    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
         with self._lock:
             if key in self._data:
-                return self._data[key]
+                found: T = self._data[key]
+                return found
         value = compute()
         with self._lock:
             if len(self._data) >= self.size:
@@ -76,32 +79,16 @@ class Memo:
 
 def nurture(gate: StoreGate, memo: Memo, version: tuple[Any, ...], account: str | None = None,
             limit: int = 0) -> dict[str, Section]:
-    """The queue and responsiveness: they refresh the answer index, so they need a short write."""
+    """The queue and responsiveness, read through a read-only store: the writes that keep their derived
+    tables fresh (the answer index, the queue's cache) run after each state change and at server
+    start (``refresh_derived``), never in a GET."""
     def compute() -> dict[str, Section]:
-        if not capabilities.available("queue") and not capabilities.available("responsiveness"):
-            missing = attempt("responsiveness", "responsiveness")
-            return {"queue": attempt("queue", "build_queue"), "responsiveness": missing, "responsiveness_all": missing}
-        with gate.read() as store:  # when the index and snapshots are fresh, reading is enough
-            try:
-                return _nurture_on(store, account, limit, raise_errors=True)
-            except Exception as exc:  # noqa: BLE001 - mostly "read-only": the index or a snapshot is missing
-                log.info("queue on a read-only store: %s; computing it on a writable one", str(exc).splitlines()[0])
-        with gate.write() as store:
-            return _nurture_on(store, account, limit)
+        with gate.read() as store:
+            return {"queue": attempt("queue", "build_queue", store, account=account, limit=limit),
+                    "responsiveness": attempt("responsiveness", "responsiveness", store, account=account, by="month"),
+                    "responsiveness_all": attempt("responsiveness", "responsiveness", store, account=account,
+                                                  by="all", refresh=False)}
     return memo.get(("nurture", account, limit, version), compute)
-
-
-def _nurture_on(store: Store, account: str | None, limit: int, raise_errors: bool = False) -> dict[str, Section]:
-    if raise_errors:
-        queue = capabilities.function("queue", "build_queue")
-        responsiveness = capabilities.function("responsiveness", "responsiveness")
-        return {"queue": Section(True, queue(store, account=account, limit=limit)),
-                "responsiveness": Section(True, responsiveness(store, account=account, by="month")),
-                "responsiveness_all": Section(True, responsiveness(store, account=account, by="all", refresh=False))}
-    return {"queue": attempt("queue", "build_queue", store, account=account, limit=limit),
-            "responsiveness": attempt("responsiveness", "responsiveness", store, account=account, by="month"),
-            "responsiveness_all": attempt("responsiveness", "responsiveness", store, account=account, by="all",
-                                          refresh=False)}
 
 
 #: Above this many people, vanity_vs_meaningful (which scores every person at every month end) is
@@ -167,7 +154,7 @@ def content_data(gate: StoreGate, memo: Memo, account: str | None = None, by: st
                 "accounts": accounts(store)}
 
     def compute() -> Section:
-        with gate.write() as store:  # writable: the classifier keeps its verdicts (content_labels) for next time
+        with gate.read() as store:  # the classifier's verdicts are kept by refresh_derived after writes
             return attempt("content", "content_report", store, account=account, by=by)
     data["content"] = memo.get(("content", account, by, version), compute)
     return data
@@ -188,6 +175,7 @@ def overview_charts(ov: Overview) -> dict[str, Any]:
     """The overview's charts as inline SVG (shared with the report)."""
     from . import charts
 
+    series: list[dict[str, Any]] = []
     distribution = charts.bar_chart(
         [{"label": d.label, "value": d.people, "color": charts.TIER_COLORS[d.tier], "note": d.tier}
          for d in ov.distribution], "people by relationship score")
@@ -214,7 +202,8 @@ def overview_json(ov: Overview) -> dict[str, Any]:
     data["as_of"] = ov.snapshot.as_of
     data["previous_as_of"] = ov.snapshot.previous
     data["imports_since_scoring"] = ov.snapshot.imports_since
-    return plain(data)
+    answer: dict[str, Any] = plain(data)
+    return answer
 
 
 def history_chart(profile: Any) -> Any:
@@ -358,7 +347,7 @@ def vanity_chart(section: Section, height: int = 240) -> Any:
 
     def month(p: dict[str, Any]) -> date:
         return date.fromisoformat(p["month"] + "-01")
-    series = [{"name": "meaningful (score 7+)", "color": "#7c3aed", "points": [(month(p), p["meaningful"]) for p in points]},
+    series: list[dict[str, Any]] = [{"name": "meaningful (score 7+)", "color": "#7c3aed", "points": [(month(p), p["meaningful"]) for p in points]},
               {"name": "talked with you", "color": "#2563eb", "points": [(month(p), p["talked"]) for p in points]}]
     if any(p["followers"] for p in points):
         series.append({"name": "followers", "color": "#94a3b8", "dashed": True, "axis": "right",
