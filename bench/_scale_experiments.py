@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import duckdb
 import ibis
@@ -184,7 +184,7 @@ def events_sql() -> str:
     from tiescale.scoring.engines import EVENTS_VIEW
 
     sql = EVENTS_VIEW.replace("CREATE OR REPLACE TEMP VIEW scoring_events AS", "CREATE TABLE ev AS")
-    return sql.replace("FROM interactions", "FROM s.interactions").replace("JOIN identities", "JOIN s.identities")
+    return sql.replace("FROM touchpoints", "FROM s.touchpoints")
 
 
 @dataclass
@@ -303,7 +303,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
 )}
 
 
-def _auc_np(scores: "np.ndarray", labels: "np.ndarray") -> float:
+def _auc_np(scores: np.ndarray, labels: np.ndarray) -> float:
     import numpy as np
 
     _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)

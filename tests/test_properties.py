@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tiescale import Store, ingest_path
 
-BASE = datetime(2023, 1, 1, tzinfo=timezone.utc)
+BASE = datetime(2023, 1, 1, tzinfo=UTC)
 COLUMNS = ["ts", "account", "person", "direction", "kind", "platform", "id", "text"]
 
 rows = st.lists(

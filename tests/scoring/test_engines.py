@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ WORDS = ["thanks", "love", "the", "roast", "where", "is", "my", "order", "great"
 
 def write_events(path: Path, n: int = 3000, seed: int = 3) -> None:
     rng = random.Random(seed)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     lines = ["ts,account,person,direction,kind,platform,id,text"]
     for i in range(n):
         person = f"p{int(rng.paretovariate(1.2)) % 300}"

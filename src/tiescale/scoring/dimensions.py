@@ -35,7 +35,7 @@ _Age = TypeVar("_Age", float, ir.FloatingValue)
 def decay(age_days: _Age, half_life_days: float) -> _Age:
     """0.5^(age / half-life): what contact ``age_days`` old still counts (an Ibis value or a number)."""
     if isinstance(age_days, float):
-        return 0.5 ** (age_days / half_life_days)
+        return float(0.5 ** (age_days / half_life_days))  # a float power of a float: typed Any
     return ibis.literal(0.5) ** (age_days / half_life_days)
 
 

@@ -5,21 +5,25 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 
-from ..records import TiescaleError
-from ..store.db import Store
+from tiescale.records import TiescaleError
+from tiescale.store.db import Store
+
+if TYPE_CHECKING:  # pyspark is optional: only its type is named here
+    from pyspark.sql import SparkSession
 
 #: Touchpoints as the scoring sees them: naive UTC timestamps (from the stored instant itself, not
 #: through the session's time zone: 10x cheaper), one identity column set.
 EVENTS_VIEW = """
 CREATE OR REPLACE TEMP VIEW scoring_events AS
-SELECT i.account, i.platform, i.person, id.person_id, make_timestamp(epoch_us(i.ts)) AS ts,
+SELECT i.account, i.platform, i.person, i.person_id, make_timestamp(epoch_us(i.ts)) AS ts,
        i.direction, i.kind, i.text, i.words, i.warmth
-FROM interactions i JOIN identities id ON id.platform = i.platform AND id.handle = i.person
+FROM touchpoints i
 WHERE i.ts IS NOT NULL
 """
 
@@ -59,7 +63,7 @@ def spark_events(store: Store, master: str | None = None,
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise EngineError("the spark engine needs pyspark: pip install 'tiescale[spark]'") from exc
-    from ..store.export import export_events
+    from tiescale.store.export import export_events
 
     master = master or os.environ.get("TIESCALE_SPARK_MASTER", "local[2]")
     if events_path is None and not master.startswith("local"):
@@ -90,7 +94,7 @@ def spark_events(store: Store, master: str | None = None,
             raise EngineError(f"{events_path}: Spark cannot read it as Parquet: {spark_message(exc)}") from exc
         spark.createDataFrame(identities, schema="platform string, handle string, person_id long") \
             .createOrReplaceTempView("identities")
-        stored = store.con.execute(STORE_CHECKSUM_SQL).fetchone()
+        stored = store.con.execute(STORE_CHECKSUM_SQL).fetchone() or (0, 0, 0)
         try:
             _check_handover(spark, events_path, stored)
         except EngineError:
@@ -101,7 +105,7 @@ def spark_events(store: Store, master: str | None = None,
         yield backend.table("scoring_events"), backend
 
 
-def _check_handover(spark, events_path: str, stored: int) -> None:  # type: ignore[no-untyped-def]
+def _check_handover(spark: SparkSession, events_path: str, stored: tuple[Any, ...]) -> None:
     """Refuse a file that is not this store's touchpoints: unreadable times, unknown people, other counts."""
     missing = {"ts", "account", "platform", "person", "direction", "kind", "text"} - set(
         spark.table("canonical_events").columns)

@@ -45,9 +45,8 @@ def days_ago(days: float) -> str:
 def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, Any], as_of: datetime) -> list[str]:
     """The top reasons behind a person's score, biggest contribution first."""
     recent = con.execute(
-        """SELECT direction, kind, count(*) FROM interactions i JOIN identities id
-               ON id.platform = i.platform AND id.handle = i.person
-           WHERE id.person_id = ? AND i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < ?
+        """SELECT direction, kind, count(*) FROM touchpoints i
+           WHERE i.person_id = ? AND i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < ?
              AND (i.ts AT TIME ZONE 'UTC') >= ? GROUP BY ALL""",
         [person_id, as_of, as_of - timedelta(days=30)],
     ).fetchall()
@@ -75,12 +74,11 @@ def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, 
         one_way = "only from them" if dims["touchpoints_in"] else "only from you"
         parts.append((dims["pts_reciprocity"] + 0.01,
                       f"no two-way conversation yet ({one_way}); one-way contact counts half"))
-    weeks = con.execute(
-        """SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM interactions i
-           JOIN identities id ON id.platform = i.platform AND id.handle = i.person
-           WHERE id.person_id = ? AND (i.ts AT TIME ZONE 'UTC') < ? AND (i.ts AT TIME ZONE 'UTC') >= ?""",
+    (weeks,) = con.execute(
+        """SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM touchpoints i
+           WHERE i.person_id = ? AND (i.ts AT TIME ZONE 'UTC') < ? AND (i.ts AT TIME ZONE 'UTC') >= ?""",
         [person_id, as_of, as_of - timedelta(weeks=26)],
-    ).fetchone()[0]
+    ).fetchone() or (0,)
     if weeks:
         parts.append((dims["pts_regularity"], f"active in {weeks} of the last 26 weeks"))
     if dims["duration_days"] >= 30:

@@ -13,15 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
+from ibis.backends.duckdb import Backend
 
-from ..store.db import Store
+from tiescale.store.db import Store
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import across, daily, decay_factors, dimensions
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
+
+Connection = duckdb.DuckDBPyConnection
 
 #: Connections are grouped by their integer id (store.schema's ``connections``), named only when written.
 CONNECTION_KEY = ("connection_id",)
@@ -40,11 +44,11 @@ def _ts(value: datetime) -> str:
 
 
 def previous_snapshot(store: Store, as_of: datetime, fingerprint: str) -> Previous | None:
-    row = store.con.execute(
+    row = store.row(
         """SELECT as_of, watermark, computed_at FROM score_runs
            WHERE as_of < ? AND scale = ? AND as_of = date_trunc('day', as_of)
-           ORDER BY as_of DESC, computed_at DESC LIMIT 1""", [as_of, fingerprint]).fetchone()
-    return Previous(*row) if row else None
+           ORDER BY as_of DESC, computed_at DESC LIMIT 1""", [as_of, fingerprint])
+    return Previous(**row) if row else None
 
 
 def _events_sql(where: str = "TRUE") -> str:
@@ -59,14 +63,14 @@ def _dirty_sql(prev: Previous) -> str:
                ON t.account = c.account AND t.platform = c.platform AND t.person = c.person"""
 
 
-def _connection_days(con, backend, view: str, as_of: datetime,  # type: ignore[no-untyped-def]
+def _connection_days(con: Connection, backend: Backend, view: str, as_of: datetime,
                      name: str = "conn_days") -> ir.Table:
     """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
     _materialize(con, name, daily(scoring_inputs(backend.table(view)), CONNECTION_KEY, as_of))
     return backend.table(name)
 
 
-def _materialize(con, name: str, expr: ir.Table) -> None:  # type: ignore[no-untyped-def]
+def _materialize(con: Connection, name: str, expr: ir.Table) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
 
 
@@ -77,9 +81,9 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
     cut = _ts(as_of)
-    people_changed = prev is not None and con.execute(
+    people_changed = prev is not None and store.scalar(
         "SELECT count(*) FROM merges WHERE greatest(created_at, coalesce(undone_at, created_at)) > ?",
-        [prev.computed_at]).fetchone()[0] > 0
+        [prev.computed_at]) > 0
     if prev is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
         days = _connection_days(con, backend, "score_events", as_of)
@@ -91,8 +95,8 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     # a rolled-forward row keeps its names; the others (all of them in a full run) are looked up
     _write(store, backend, as_of, config, "connections" if prev is None else """(
         SELECT c.* FROM connections c SEMI JOIN touched_pairs USING (connection_id))""")
-    connections = con.execute("SELECT count(*) FROM conn_dims").fetchone()[0]
-    people = con.execute("SELECT count(*) FROM person_dims").fetchone()[0]
+    connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
+    people = int(store.scalar("SELECT count(*) FROM person_dims"))
     _drop_temporaries(con)
     return ("full" if prev is None else "incremental"), connections, people
 
@@ -106,7 +110,7 @@ SCORING_TEMPORARIES = (
 )
 
 
-def _drop_temporaries(con) -> None:  # type: ignore[no-untyped-def]
+def _drop_temporaries(con: Connection) -> None:
     """Free the working tables (a long-lived process scores many times on one connection)."""
     kinds = dict(con.execute("""SELECT table_name, table_type FROM information_schema.tables
                                 WHERE table_catalog = 'temp'""").fetchall())
@@ -115,7 +119,7 @@ def _drop_temporaries(con) -> None:  # type: ignore[no-untyped-def]
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} temp.main.{name}")
 
 
-def _touched_connections(store: Store, backend, as_of: datetime, prev: Previous,  # type: ignore[no-untyped-def]
+def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: Previous,
                          config: ScaleConfig, people_changed: bool) -> None:
     """``conn_dims`` from the previous snapshot: untouched rows rolled forward, touched ones updated.
 
@@ -177,7 +181,7 @@ def _added_sql(old: str, new: str, keys: tuple[str, ...]) -> str:
     return f"SELECT {key_columns}, {', '.join(columns)} FROM ({old}) o FULL OUTER JOIN {new} n ON {on}"
 
 
-def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+def _person_dims(store: Store, backend: Backend, as_of: datetime, config: ScaleConfig,
                  prev: Previous | None, incremental: bool) -> None:
     """People: one connection -> its dimensions; several -> rolled up from their touchpoints.
 
@@ -244,7 +248,7 @@ def _person_dims(store: Store, backend, as_of: datetime, config: ScaleConfig,  #
         UNION ALL BY NAME {_added_sql(old_rows, delta_dims, ("person_id",))}""")
 
 
-def _add_missing_days(con, backend, as_of: datetime, recomputed: str) -> None:  # type: ignore[no-untyped-def]
+def _add_missing_days(con: Connection, backend: Backend, as_of: datetime, recomputed: str) -> None:
     """Add to conn_days the whole-history days of multi_people's connections not in ``recomputed``."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE missing_conns AS
@@ -257,7 +261,7 @@ def _add_missing_days(con, backend, as_of: datetime, recomputed: str) -> None:  
     con.execute(f"INSERT INTO conn_days BY NAME SELECT * FROM {missing.get_name()}")
 
 
-def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+def _multi_dims(con: Connection, backend: Backend, as_of: datetime, config: ScaleConfig,
                 days_table: str, dims_table: str) -> str:
     """Dimensions of multi_people across their connections, from ``dims_table`` and ``days_table``
     (the same connections' dimensions and days); returns the table name."""
@@ -277,7 +281,7 @@ def _multi_dims(con, backend, as_of: datetime, config: ScaleConfig,  # type: ign
     return "multi_dims"
 
 
-def _write(store: Store, backend, as_of: datetime, config: ScaleConfig,  # type: ignore[no-untyped-def]
+def _write(store: Store, backend: Backend, as_of: datetime, config: ScaleConfig,
            names: str) -> None:
     """Write the snapshot; connections without names in conn_dims are named from ``names``."""
     con = store.con

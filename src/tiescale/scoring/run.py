@@ -5,21 +5,27 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
+from typing import Any
 
+import duckdb
+import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.backends.duckdb import Backend
 
-from ..store.db import Store
-from ..timeparse import parse_ts
+from tiescale.store.db import Store
+from tiescale.store.text_features import refresh_text_features
+from tiescale.text.features import text_features_version
+from tiescale.timeparse import parse_ts
 from .config import DEFAULT, DIMENSION_COLUMNS, KIND_WEIGHTS, TIERS, ScaleConfig
 from .dimensions import across, daily, dimensions
 from .engines import EngineError, duckdb_events, spark_events, spark_message
 from .incremental import score_in_store
 from .scale import scored
 from .top import write_top
-from ..store.text_features import refresh_text_features
-from ..text.features import text_features_version
 from .warmth import scoring_inputs
 
 CONNECTION_KEYS = ("account", "platform", "person")
@@ -51,12 +57,12 @@ def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> d
     than now), so an old export is scored as of when it was taken, not decayed to nothing.
     """
     if value is not None:
-        return parse_ts(value).astimezone(timezone.utc).replace(tzinfo=None)
+        return parse_ts(value).astimezone(UTC).replace(tzinfo=None)
     end = store.data_end() if store is not None else None
-    return end if end is not None else datetime.now(timezone.utc).replace(tzinfo=None)
+    return end if end is not None else datetime.now(UTC).replace(tzinfo=None)
 
 
-def score_expressions(events, as_of: datetime, config: ScaleConfig = DEFAULT):  # type: ignore[no-untyped-def]
+def score_expressions(events: ir.Table, as_of: datetime, config: ScaleConfig = DEFAULT) -> list[ir.Table]:
     """The two result tables (connections, people) as Ibis expressions over ``events``."""
     days = daily(scoring_inputs(events), (*CONNECTION_KEYS, "person_id"), as_of)
     dims = dimensions(days, (*CONNECTION_KEYS, "person_id"), as_of, config)
@@ -78,30 +84,24 @@ def score_store(
     """
     started = time.perf_counter()
     cut = resolve_as_of(as_of, store)
-    con = store.con
-    watermark = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
+    watermark = store.watermark()
     fingerprint = scale_fingerprint(config)
-    done = con.execute(
+    done = store.scalar(
         "SELECT connections FROM score_runs WHERE as_of = ? AND watermark = ? AND scale = ? ORDER BY computed_at DESC",
-        [cut, watermark, fingerprint],
-    ).fetchone()
+        [cut, watermark, fingerprint])
     if done is not None and not force:
-        people = con.execute("SELECT count(*) FROM person_scores WHERE as_of = ?", [cut]).fetchone()[0]
-        return ScoreRun(cut, engine, done[0], people, time.perf_counter() - started, "unchanged")
+        people = store.scalar("SELECT count(*) FROM person_scores WHERE as_of = ?", [cut])
+        return ScoreRun(cut, engine, done, people, time.perf_counter() - started, "unchanged")
     if engine == "duckdb":
-        _refresh_text_features(store)
+        with store.transaction() as con:
+            refresh_text_features(con)
     if engine == "duckdb" and cut == datetime(cut.year, cut.month, cut.day):
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction() as con:
             mode, n_connections, n_people = score_in_store(store, cut, config, fingerprint, watermark, full=force)
             seconds = time.perf_counter() - started
             con.execute(
                 "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",
                 [cut, engine, fingerprint, watermark, n_connections, seconds])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return ScoreRun(cut, engine, n_connections, n_people, seconds, "scored", mode)
     if engine == "duckdb":
         source = duckdb_events(store)
@@ -120,26 +120,12 @@ def score_store(
     return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
 
 
-def _refresh_text_features(store: Store) -> None:
-    store.con.execute("BEGIN TRANSACTION")
-    try:
-        refresh_text_features(store.con)
-        store.con.execute("COMMIT")
-    except BaseException:
-        store.con.execute("ROLLBACK")
-        raise
-
-
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,
                     connections: pa.Table, people: pa.Table, seconds: float) -> None:
-    con = store.con
-    columns = ", ".join(DIMENSION_FIELDS)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    columns = ", ".join(DIMENSION_COLUMNS)
+    with store.transaction() as con, _registered(con, new_connections=connections, new_people=people):
         con.execute("DELETE FROM connection_scores WHERE as_of = ?", [cut])
         con.execute("DELETE FROM person_scores WHERE as_of = ?", [cut])
-        con.register("new_connections", connections)
-        con.register("new_people", people)
         con.execute(
             f"""INSERT INTO connection_scores BY NAME
                 SELECT ? AS as_of, n.account, n.platform, n.person, c.connection_id, score, tier, {columns}
@@ -152,23 +138,28 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
         con.execute(
             "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",
             [cut, engine, fingerprint, watermark, connections.num_rows, seconds])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, **tables: pa.Table) -> Iterator[None]:
+    """Arrow tables visible to SQL by name for the block, unregistered however it ends."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
     finally:
-        con.unregister("new_connections")
-        con.unregister("new_people")
+        for name in tables:
+            con.unregister(name)
 
 
-_MEMORY_BACKEND = None
+_MEMORY_BACKEND: Backend | None = None
 _MEMORY_LOCK = threading.Lock()
 _ARROW_SCHEMA = pa.schema([("account", pa.string()), ("platform", pa.string()), ("person", pa.string()),
                            ("person_id", pa.int64()), ("ts", pa.timestamp("us")), ("direction", pa.string()),
                            ("kind", pa.string()), ("text", pa.string())])
 
 
-def score_records(records: list[dict], as_of: str | datetime, config: ScaleConfig = DEFAULT) -> pa.Table:
+def score_records(records: list[dict[str, Any]], as_of: str | datetime, config: ScaleConfig = DEFAULT) -> pa.Table:
     """Score touchpoints given as dicts (account, platform, person, ts, direction, kind, text) in memory.
 
     The same expressions as `score_store`, on an in-memory DuckDB: for tests and notebooks.
@@ -181,7 +172,7 @@ def score_records(records: list[dict], as_of: str | datetime, config: ScaleConfi
     rows = [{**{k: None for k in schema}, "person_id": 0, **r} for r in records]
     for row in rows:
         if isinstance(row["ts"], datetime) and row["ts"].tzinfo is not None:
-            row["ts"] = row["ts"].astimezone(timezone.utc).replace(tzinfo=None)
+            row["ts"] = row["ts"].astimezone(UTC).replace(tzinfo=None)
     global _MEMORY_BACKEND
     table = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA) if rows else _ARROW_SCHEMA.empty_table()
     with _MEMORY_LOCK:  # one in-memory database, shared: one caller at a time (web requests run in threads)

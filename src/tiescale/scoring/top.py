@@ -8,6 +8,7 @@ complete for the request; otherwise the caller falls back to the snapshot itself
 from __future__ import annotations
 
 from datetime import datetime
+
 import duckdb
 
 TOP_PER_ACCOUNT = 1000
@@ -41,20 +42,21 @@ def top_answers(con: duckdb.DuckDBPyConnection, as_of: datetime, account: str | 
     """Whether ``connection_top`` holds the first ``limit`` connections (of ``account``, or of all)."""
     if not 0 < limit <= TOP_PER_ACCOUNT:
         return False
-    where, params = "as_of = ?", [as_of]
+    where = "as_of = ?"
+    params: list[object] = [as_of]
     if account is not None:
         where += " AND account = ?"
         params.append(account)
     # names and person ids are copied at scoring time: a merge or unmerge since then makes them stale
-    scored_at = con.execute("SELECT max(computed_at) FROM score_runs WHERE as_of = ?", [as_of]).fetchone()[0]
-    merged_at = con.execute(
-        "SELECT max(greatest(created_at, coalesce(undone_at, created_at))) FROM merges").fetchone()[0]
+    scored_at, merged_at, has_top = con.execute("""
+        SELECT (SELECT max(computed_at) FROM score_runs WHERE as_of = $as_of),
+               (SELECT max(greatest(created_at, coalesce(undone_at, created_at))) FROM merges),
+               EXISTS (SELECT 1 FROM connection_top WHERE as_of = $as_of)""",
+        {"as_of": as_of}).fetchone() or (None, None, False)
     if scored_at is None or (merged_at is not None and merged_at > scored_at):
         return False
-    has_top = con.execute("SELECT count(*) FROM (SELECT 1 FROM connection_top WHERE as_of = ? LIMIT 1)",
-                          [as_of]).fetchone()[0] > 0
-    complete = con.execute(f"""
+    (complete,) = con.execute(f"""
         SELECT coalesce(bool_and(n >= ? OR total <= {TOP_PER_ACCOUNT}), TRUE)
         FROM (SELECT account, count(*) AS n, max(account_total) AS total FROM connection_top
-              WHERE {where} GROUP BY account)""", [limit, *params]).fetchone()[0]
+              WHERE {where} GROUP BY account)""", [limit, *params]).fetchone() or (True,)
     return bool(has_top and complete)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from ..text.features import message_warmth, word_count
+from tiescale.text.features import message_warmth, word_count
 
 def with_text_features(events: ir.Table) -> ir.Table:
     """``events`` with ``words`` and ``warmth`` per touchpoint, from ``text`` unless already there.
