@@ -18,8 +18,12 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:  # numpy is imported where it is used
+    import numpy as np
 import ibis
 import ibis.expr.types as ir
 

@@ -68,9 +68,9 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
@@ -83,7 +83,7 @@ from tiescale.scoring.config import DEFAULT, TIER_NAMES, ScaleConfig  # noqa: E4
 from tiescale.scoring.run import scale_fingerprint, score_store  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("TIESCALE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-COPENHAGEN_EPOCH = datetime(2013, 9, 1, tzinfo=timezone.utc)
+COPENHAGEN_EPOCH = datetime(2013, 9, 1, tzinfo=UTC)
 LABEL_DAYS = 30
 METHODS = ("tiescale", "count", "decay", "recency", "orbit", "crowd")
 BASELINES = METHODS[1:]
@@ -359,7 +359,7 @@ def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callabl
     t_epoch = con.execute(
         f"SELECT quantile_cont(epoch(ts), {quantile}) FROM (SELECT DISTINCT eid, ts FROM canon)").fetchone()[0]
     t_epoch = round(t_epoch, 6)
-    as_of = datetime.fromtimestamp(t_epoch, tz=timezone.utc).replace(tzinfo=None)  # naive UTC, as the store
+    as_of = datetime.fromtimestamp(t_epoch, tz=UTC).replace(tzinfo=None)  # naive UTC, as the store
     label_end = t_epoch + LABEL_DAYS * 86400
     con.execute(f"CREATE TEMP TABLE train AS SELECT * FROM canon WHERE epoch(ts) < {t_epoch}")
     con.execute(f"""
@@ -581,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         "default_config": config == DEFAULT, "config": asdict(config),
         "datasets": {r["dataset"]: r for r in results}, "summary": summary,
         "copenhagen_epoch": COPENHAGEN_EPOCH.isoformat(), "seconds": round(seconds, 1),
-        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "duckdb": duckdb.__version__, "cpus": os.cpu_count()},
         "code": code_version(),
     }
