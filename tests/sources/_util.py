@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+from tiescale.records import Interaction, Post
+from tiescale.sources import ExportFiles, Parser, ReadOptions
 from tiescale.store.db import Store
+
+ParserModule = Parser[Any]
 
 
 def interactions(store: Store, platform: str, derived: bool = False) -> dict[tuple[str, str], int]:
@@ -33,3 +39,22 @@ def totals(store: Store) -> tuple[int, ...]:
 def copy(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def parsed(parser: ParserModule, path: Path, account: str | None = None) -> list[Any]:
+    """Every record a parser reads from an export: the parser alone, no store."""
+    with ExportFiles(path) as files:
+        return list(parser.read(files, ReadOptions(account=account)))
+
+
+def record_counts(records: list[Any]) -> dict[str, int]:
+    """How many records of each type; interactions by ``kind/direction``, posts by ``post/kind``."""
+    counts: Counter[str] = Counter()
+    for record in records:
+        if isinstance(record, Interaction):
+            counts[f"{record.kind}/{record.direction}"] += 1
+        elif isinstance(record, Post):
+            counts[f"post/{record.kind}"] += 1
+        else:
+            counts[type(record).__name__] += 1
+    return dict(counts)

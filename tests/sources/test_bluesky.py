@@ -5,6 +5,7 @@ import importlib.util
 import json
 import shutil
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
 
@@ -319,3 +320,21 @@ def test_unread_api_responses_in_a_folder_are_reported(store: Store, tmp_path: P
     summary = ingest_path(store, tmp_path)
     assert summary.format == "bluesky" and summary.total_new == 6
     assert [(Path(r.file).name, r.record) for r in summary.rejects] == [("followers.json", "whole file")]
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """bluesky.read() on repo.car, with no store: what it yields, and the like record made by make_car.py."""
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+    from tiescale.sources import bluesky
+
+    records = parsed(bluesky, FIXTURES / "repo.car")
+    assert record_counts(records) == {
+        "AccountInfo": 2, "PersonInfo": 3, "post/post": 2, "post/reply": 3, "post/quote": 1, "post/repost": 1,
+        "like/out": 1, "mention/out": 2, "reply/out": 2, "quote/out": 2, "repost/out": 1, "follow/out": 2,
+    }
+    like = next(r for r in records if isinstance(r, Interaction) and r.kind == "like")
+    assert like.account == OWN
+    assert like.person == "did:plc:bea2kx7qwz5mnv3rt6yp4ucd" and like.direction == "out"
+    assert like.in_reply_to == "at://did:plc:bea2kx7qwz5mnv3rt6yp4ucd/app.bsky.feed.post/3kbbbbbbbbb2a"
+    assert like.ts == datetime(2024, 3, 6, 14, 0, tzinfo=timezone.utc)

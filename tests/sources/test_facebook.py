@@ -195,3 +195,18 @@ def test_real_parser_files(store, shared_data: Path) -> None:
     with ExportFiles(data / "profile_information.json") as files:
         assert detect(files) == "facebook"
         facebook.check(files)
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """facebook.read() on export_v1, with no store: what it yields, and the first message of a thread."""
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+
+    records = parsed(facebook, V1)
+    assert record_counts(records) == {
+        "AccountInfo": 1, "dm/in": 4, "dm/out": 5, "comment/out": 2, "like/out": 1, "post/comment": 3, "post/post": 2,
+    }
+    dm = next(r for r in records if isinstance(r, Interaction) and r.kind == "dm")  # inbox/bjrnkesson_k3j2h1g0f9
+    assert (dm.account, dm.person, dm.direction) == ("Sigrid Østergaard", "Bjørn Åkesson", "in")  # mojibake repaired
+    assert dm.text == "Så ses vi på lørdag?" and dm.thread == "inbox/bjrnkesson_k3j2h1g0f9"
+    assert dm.ts == datetime(2023, 3, 5, 10, 0, tzinfo=timezone.utc)  # timestamp_ms 1678010400000

@@ -189,3 +189,20 @@ def test_real_sample_files(store, shared_data: Path) -> None:
         assert ingest_path(store, data / name, fmt="instagram").rows_read == 0
     with ExportFiles(data / "personal_information.json") as files:
         assert detect(files) == "instagram"
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """instagram.read() on export_v1, with no store: what it yields, and the first message of a thread."""
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+    from tiescale.sources import instagram
+
+    records = parsed(instagram, V1)
+    assert record_counts(records) == {
+        "AccountInfo": 1, "PersonInfo": 5, "FollowEdge": 5, "dm/in": 2, "dm/out": 1, "comment/out": 1,
+        "like/out": 1, "post/comment": 2, "post/post": 2, "follow/in": 3, "follow/out": 2,
+    }
+    dm = next(r for r in records if isinstance(r, Interaction) and r.kind == "dm")
+    assert (dm.account, dm.person, dm.direction) == ("sigrid.bager", "Bjørn Åkesson", "in")
+    assert dm.text == "Hvornår åbner I på søndag?" and dm.thread == "inbox/bjrnkesson_17845612398745632"
+    assert dm.ts == datetime(2023, 5, 2, 9, 0, tzinfo=timezone.utc)  # timestamp_ms 1683018000000

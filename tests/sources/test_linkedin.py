@@ -174,3 +174,20 @@ def test_real_export(store, shared_data: Path) -> None:
     span = store.con.execute("SELECT min(ts), max(ts) FROM posts").fetchone()
     assert (span[0].year, span[1].year) == (2015, 2017)
     assert count(store, "SELECT count(*) FROM identities WHERE email = 'redacted@example.invalid'") == 41
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """linkedin.read() on export_2024, with no store: what it yields, and one connection from Connections.csv."""
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+
+    records = parsed(linkedin, FIXTURES / "linkedin" / "export_2024")
+    assert record_counts(records) == {
+        "AccountInfo": 1, "PersonInfo": 8, "follow/in": 3, "dm/in": 1, "dm/out": 3, "invitation/out": 1,
+        "post/post": 1, "post/comment": 1,
+    }
+    # "Bjørn,Åkesson,https://www.linkedin.com/in/bjorn-aakesson,,Åkesson Mølle,Miller,08 Jan 2018"
+    connected = next(r for r in records if isinstance(r, Interaction) and r.kind == "follow")
+    assert (connected.person, connected.person_name) == ("https://www.linkedin.com/in/bjorn-aakesson", "Bjørn Åkesson")
+    assert (connected.account, connected.direction, connected.id) == ("Sigrid Østergaard", "in", "connected:2018-01-08")
+    assert connected.ts == datetime(2018, 1, 8, tzinfo=timezone.utc)

@@ -242,3 +242,21 @@ def test_zip_export_takes_its_date_from_the_archive_name(store: Store, tmp_path:
     assert summary.format == "mastodon" and summary.new_interactions == BASE_KINDS
     assert store.con.execute("SELECT DISTINCT snapshot_at FROM follower_snapshots").fetchall() == [
         (datetime(2024, 4, 11, 9, 30, tzinfo=timezone.utc),)]
+
+
+def test_the_parser_alone_reads_the_fixture(fixtures: Path) -> None:
+    """mastodon.read() on the fixture archive, with no store: what it yields, and one mention from outbox.json."""
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+    from tiescale.sources import mastodon
+
+    records = parsed(mastodon, fixtures / "mastodon" / "archive-20240310120000-5e1f0c")
+    assert record_counts(records) == {
+        "AccountInfo": 1, "PersonInfo": 6, "FollowEdge": 3, "post/post": 4, "post/reply": 4, "post/repost": 2,
+        "mention/out": 3, "reply/out": 3, "dm/out": 1, "repost/out": 1, "like/out": 3,
+    }
+    mention = next(r for r in records if isinstance(r, Interaction) and r.kind == "mention")
+    assert mention.id == "https://coast.example/users/harbor/statuses/1002"
+    assert (mention.account, mention.person, mention.direction) == ("harbor@coast.example", "bea@social.example", "out")
+    assert mention.text == "Beans from @bea arrive tomorrow, roasted by @dee"  # the HTML content, as text
+    assert mention.ts == datetime(2024, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -412,3 +412,20 @@ def test_cassette_bodies_may_be_base64_and_gzip(tmp_path: Path) -> None:
         {"response": {"body": {"string": "not json"}}}]}))
     pages = extract_listings(cassette, tmp_path / "pages")
     assert json.loads((pages / "page1.json").read_bytes()) == listing([])
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """reddit.read() on the fixture export, with no store: what it yields, and one message from messages.csv."""
+    from tests.conftest import FIXTURES
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+
+    records = parsed(reddit, FIXTURES / "reddit" / "export")
+    assert record_counts(records) == {
+        "AccountInfo": 1, "PersonInfo": 4, "Rejected": 3, "post/comment": 3, "post/post": 2, "dm/in": 5, "dm/out": 3,
+    }
+    message = next(r for r in records if isinstance(r, Interaction) and r.id == "t4_2a1b1c")
+    assert (message.account, message.person, message.direction, message.kind) == (
+        "tiescale_brand", "quill_harbor", "in", "dm")
+    assert message.text == "Hi, did my order ship?"
+    assert message.ts == datetime(2024, 3, 3, 14, 0, tzinfo=timezone.utc)

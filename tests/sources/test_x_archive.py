@@ -447,3 +447,23 @@ def test_shared_sample_follower_snapshots(store: Store, shared_data: Path) -> No
     flows = {(d, k): n for direction, d, k, n in events if direction == "in"}
     for before, after in itertools.pairwise(days):
         assert by_day[before] + flows[(after, "follow")] - flows[(after, "unfollow")] == by_day[after]
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """x_archive.read() on the fixture, with no store: what it yields, and one reply as the file has it."""
+    from tests.conftest import FIXTURES
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+
+    records = parsed(x_archive, FIXTURES / "x-archive" / "archive")
+    assert record_counts(records) == {
+        "AccountInfo": 1, "PersonInfo": 5, "FollowEdge": 6, "Skipped": 2, "Rejected": 1,
+        "post/post": 2, "post/reply": 4, "post/repost": 1, "post/quote": 3,
+        "reply/out": 3, "mention/out": 3, "repost/out": 1, "quote/out": 2, "dm/out": 6, "dm/in": 4, "like/out": 2,
+    }
+    reply = next(r for r in records if isinstance(r, Interaction) and r.id == "1600000000000000001")  # tweets-part1.js
+    assert (reply.platform, reply.account, reply.person, reply.direction, reply.kind) == (
+        "x", "1200000001", "2100000005", "out", "reply")
+    assert reply.ts == datetime(2023, 1, 2, 9, 0, tzinfo=timezone.utc)
+    assert reply.text == "@emi_kowalski happy new year to you too!"
+    assert reply.in_reply_to == reply.thread == "1590000000000000001"

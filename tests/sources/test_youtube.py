@@ -287,3 +287,22 @@ def test_shared_comment_threads(store: Store, shared_data: Path) -> None:
     assert count(store, "SELECT count(DISTINCT person) FROM interactions") == 110
     assert count(store, "SELECT count(DISTINCT thread) FROM interactions") == 100
     assert (summary.first_ts.year, summary.last_ts.year) == (2017, 2020)
+
+
+def test_the_parser_alone_reads_the_fixture() -> None:
+    """youtube.read() on the API fixture, with no store: what it yields, and one reply from replies.json."""
+    from tests.conftest import FIXTURES
+    from tests.sources._util import parsed, record_counts
+    from tiescale.records import Interaction
+
+    records = parsed(youtube, FIXTURES / "youtube" / "api")
+    assert record_counts(records) == {
+        "AccountInfo": 1, "PersonInfo": 4, "post/comment": 3, "comment/in": 3, "reply/in": 4, "reply/out": 2,
+    }
+    reply_id = "UgxA1nesTopLevel0000AaABAg.9zTomasReply01"
+    reply = next(r for r in records if isinstance(r, Interaction) and r.id == reply_id)
+    assert (reply.account, reply.person, reply.person_name) == (
+        "UCtiescaleBrandChannel01", "UCtomasVeldFixture000002", "Tomas Veld")
+    assert (reply.direction, reply.kind, reply.text) == ("in", "reply", "Same here, very clear.")
+    assert reply.in_reply_to == reply.thread == "UgxA1nesTopLevel0000AaABAg"
+    assert reply.ts == datetime(2024, 2, 10, 10, 0, tzinfo=timezone.utc)
