@@ -40,7 +40,7 @@ import re
 import shutil
 import sys
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,7 +216,7 @@ def check_twcs(data: Path, out: Path, n: int, seed: int) -> dict:
         if time_ok is not None:
             t["answer_time_checked"] += 1
             t["answer_time_equal"] += time_ok
-        print(f"{verdict:<11}{item_id:>9}  {person:>8}  {account:<16} {ts.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}  "
+        print(f"{verdict:<11}{item_id:>9}  {person:>8}  {account:<16} {ts.astimezone(UTC):%Y-%m-%d %H:%M:%S}  "
               f"{','.join(truth['responses'])[:22]:<24} {str(truth['direct']):<6} {str(truth['chain']):<5} "
               f"{str(truth['to_them']):<7} {truth['outside']:<8} {'yes' if agree else 'NO'}" + (f"  ({how})" if how else ""))
     for verdict, t in tally.items():
@@ -282,9 +282,9 @@ def check_x(data: Path, out: Path, n: int, seed: int) -> dict:
         tally[verdict]["agree_same_conversation"] += bool(later) == (verdict == "answered" and how != "on x" and
                                                                       how is not None)
         tally[verdict]["owner_message_within_7_days"] += bool(within_week)
-        print(f"  {verdict:<11} {item_id:>20} conv {thread:<24} {ts.astimezone(timezone.utc):%Y-%m-%d %H:%M} "
+        print(f"  {verdict:<11} {item_id:>20} conv {thread:<24} {ts.astimezone(UTC):%Y-%m-%d %H:%M} "
               f"owner writes later in it: {len(later):>3}, first {later[0]:%Y-%m-%d %H:%M}" if later else
-              f"  {verdict:<11} {item_id:>20} conv {thread:<24} {ts.astimezone(timezone.utc):%Y-%m-%d %H:%M} "
+              f"  {verdict:<11} {item_id:>20} conv {thread:<24} {ts.astimezone(UTC):%Y-%m-%d %H:%M} "
               f"owner writes later in it:   0", f"{'yes' if agree else 'NO'}")
     for verdict, t in tally.items():
         print(f"X {verdict}: {t['agree_any_later_owner_message']}/{t['n']} agree with 'the owner wrote later in that "

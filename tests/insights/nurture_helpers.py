@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from tiescale.store.ingest import ingest_path
 
 COLUMNS = ["ts", "account", "person", "direction", "kind", "platform", "id", "text", "in_reply_to", "thread"]
 #: "Now" for every hand-made history: a midnight, so snapshots are scored on the fast path.
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def at(days_ago: float, hours: float = 0.0) -> datetime:

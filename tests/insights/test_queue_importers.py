@@ -1,7 +1,7 @@
 """The queue, actions and responsiveness on every importer's own test exports."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timedelta, UTC
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ def test_queue_and_responsiveness_on_each_importers_fixture(fmt: str, relative: 
         return
     items = build_queue(store, limit=0, config=QueueConfig(history_months=2, max_wait_days=3650))
     assert len({i.person_id for i in items}) == len(items)
-    t = store.data_end().replace(tzinfo=timezone.utc)  # the queue's date: the day after the data
+    t = store.data_end().replace(tzinfo=UTC)  # the queue's date: the day after the data
     waiting = store.con.execute("SELECT count(DISTINCT person_id) FROM answer_messages WHERE ts <= ? "
                                 "AND (answered_at IS NULL OR answered_at > ?)", [t - timedelta(days=1), t]).fetchone()[0]
     assert sum(i.reason == "unanswered" for i in items) == waiting

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 from tiescale.surfaces.cli import main
 
-END = datetime(2026, 6, 1, tzinfo=timezone.utc)
+END = datetime(2026, 6, 1, tzinfo=UTC)
 EVENT_COLUMNS = ["ts", "account", "person", "direction", "kind", "platform"]
 ORDER_COLUMNS = ["order_id", "ts", "value", "currency", "platform", "handle", "utm_source"]
 
@@ -48,8 +48,8 @@ def conversation(person: str, first: datetime, last: datetime, step_days: int = 
 
 # -- the no-leakage rule ------------------------------------------------------------------------------
 def test_the_tier_is_the_one_of_the_day_before_nothing_from_the_purchase_day(tmp_path: Path) -> None:
-    buy = datetime(2026, 5, 20, 15, 0, tzinfo=timezone.utc)
-    day_start = datetime(2026, 5, 20, tzinfo=timezone.utc)
+    buy = datetime(2026, 5, 20, 15, 0, tzinfo=UTC)
+    day_start = datetime(2026, 5, 20, tzinfo=UTC)
     events = (
         # same-day talk: a long conversation that starts at midnight of the purchase day
         conversation("sameday", day_start, day_start + timedelta(hours=14), step_days=1)

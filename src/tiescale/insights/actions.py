@@ -8,7 +8,7 @@ wall clock (UTC) unless ``at`` is given.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from ..store.identity import find_person
@@ -31,19 +31,18 @@ class Action:
 
 
 def _utc(value: datetime | None) -> datetime:
-    value = value or datetime.now(timezone.utc)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    value = value or datetime.now(UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _record(store: Store, person_ref: str, action: str, note: str | None, at: datetime | None,
             until: datetime | None) -> Action:
-    con = store.con
-    person_id = find_person(con, person_ref)
-    action_id = con.execute("SELECT nextval('nurture_action_seq')").fetchone()[0]
+    person_id = find_person(store, person_ref)
+    action_id = int(store.scalar("SELECT nextval('nurture_action_seq')"))
     created = _utc(at)
-    con.execute("INSERT INTO nurture_actions VALUES (?, ?, ?, ?, ?, ?)",
-                [action_id, person_id, action, note, created, until])
-    label = con.execute("SELECT label FROM people WHERE person_id = ?", [person_id]).fetchone()[0]
+    store.con.execute("INSERT INTO nurture_actions (action_id, person_id, action, note, created_at, until) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", [action_id, person_id, action, note, created, until])
+    label = store.scalar("SELECT label FROM people WHERE person_id = ?", [person_id])
     return Action(action_id, person_id, label, action, note, created, until)
 
 
@@ -64,9 +63,8 @@ def snooze(store: Store, person_ref: str, days: float, at: datetime | None = Non
 
 def action_history(store: Store, person_ref: str) -> list[Action]:
     """Every action recorded for this person (and for people merged into them), oldest first."""
-    con = store.con
-    person_id = find_person(con, person_ref)
-    rows = con.execute("""
+    person_id = find_person(store, person_ref)
+    rows = store.con.execute("""
         SELECT a.action_id, a.person_id, p.label, a.action, a.note, a.created_at, a.until
         FROM nurture_actions a JOIN people p USING (person_id)
         WHERE a.person_id = ? OR a.person_id IN (SELECT person_id FROM people WHERE merged_into = ?)

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
+
 from ..classify.model import LABELS, Model, load_model
 from ..records import UsageError
 from ..store.db import Store
@@ -147,8 +149,6 @@ def classify_cached(store: Store, texts: list[str], model: Model | None = None) 
                    "p_promotional": verdict.probabilities["promotional"], "cues": verdict.cues}
                   if verdict else {"label": "value", "confidence": 0.0, "p_promotional": 0.0, "cues": []})
     if new and has_table and not is_read_only(store):  # a read-only store: the verdicts are used, not kept
-        import pyarrow as pa
-
         table = pa.table({
             "text_hash": list(new), "model": [model.model_id] * len(new),
             "label": [v["label"] for v in new.values()], "confidence": [float(v["confidence"]) for v in new.values()],
@@ -323,15 +323,15 @@ def _engagement(store: Store, feed: list[dict[str, Any]]) -> dict[tuple[str, str
     return out
 
 
-def _arrow(rows: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
-    import pyarrow as pa
+def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
 
     schema = pa.schema([("platform", pa.string()), ("account", pa.string()), ("item_id", pa.string()),
                         ("ts", pa.timestamp("us", tz="UTC")), ("thread", pa.string())])
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _earnings(store: Store, feed: list[dict[str, Any]], engagement: dict) -> list[KindEarnings]:
+def _earnings(store: Store, feed: list[dict[str, Any]],
+              engagement: dict[tuple[str, str, str], dict[str, Any]]) -> list[KindEarnings]:
     changes = relationship_changes(
         store, [(r["platform"], r["account"], r["ts"], engagement[_key(r)]["responders"]) for r in feed])
     out = []

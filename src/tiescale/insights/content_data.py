@@ -2,8 +2,9 @@
 relationship change of the people who responded (on the 0-10 relationship scale)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from datetime import datetime, timedelta, UTC
+from typing import Any
+from collections.abc import Sequence
 
 from ..records import UsageError
 from ..store.db import Store
@@ -104,7 +105,7 @@ def account_filter(store: Store, account: str | None) -> tuple[str, list[Any]]:
 
 
 def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _week_start(value: datetime) -> datetime:

@@ -15,6 +15,7 @@ from ..records import UsageError
 from ..store.db import Store
 from ..timeparse import BadTimestamp, parse_ts
 from .revenue import revenue_window_end
+from .snapshots import snapshot_is_fresh
 from .tiers_before import SILENT_KINDS, score_pairs
 
 METRICS = ("meaningful",)
@@ -69,9 +70,6 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     same scale: tiers_before's test shows the two agree); any other date is scored in memory, one
     date at a time (every person's touchpoints once per date, never every date at once).
     """
-    from .snapshots import snapshot_is_fresh
-
-    con = store.con
     account_sql = "AND i.account = ?" if account else ""
     counts: dict[datetime, int] = {}
     people: list[int] | None = None
@@ -93,9 +91,8 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
                          min_score: float = 7.0) -> VanityReport:
     if by != "month":
         raise UsageError("vanity vs meaningful is reported by month")
-    con = store.con
     end = revenue_window_end(store)
-    first = con.execute("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions").fetchone()[0]
+    first = store.scalar("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions")
     if end is None or first is None:
         return VanityReport(account, min_score, [], "no interactions yet")
     cuts = _month_ends(first, end)
@@ -104,17 +101,17 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
     meaningful = meaningful_people(store, cuts, account, min_score)
     points = []
     for cut in cuts:
-        followers = con.execute(f"""
+        followers = store.scalar(f"""
             SELECT count(*) FROM follower_snapshots f
             JOIN (SELECT platform, account, max(snapshot_at) AS at FROM follower_snapshots
                   WHERE relation = 'follower' AND snapshot_at < ?::TIMESTAMP AT TIME ZONE 'UTC' {account_sql}
                   GROUP BY ALL) latest
               ON latest.platform = f.platform AND latest.account = f.account AND latest.at = f.snapshot_at
-            WHERE f.relation = 'follower'""", [cut, *params]).fetchone()[0]
-        talked = con.execute(f"""
+            WHERE f.relation = 'follower'""", [cut, *params])
+        talked = store.scalar(f"""
             SELECT count(DISTINCT i.person_id) FROM touchpoints i
             WHERE i.kind NOT IN {SILENT_KINDS} AND i.ts < ?::TIMESTAMP AT TIME ZONE 'UTC'
-            {account_sql.replace('account', 'i.account')}""", [cut, *params]).fetchone()[0]
+            {account_sql.replace('account', 'i.account')}""", [cut, *params])
         strong = meaningful[cut]
         label = (cut - timedelta(days=1)).strftime("%Y-%m")
         points.append(VanityPoint(label, cut, followers, talked, strong, strong / followers if followers else 0.0))

@@ -24,7 +24,7 @@ the last ``history_months`` months; missing ones are scored with ``score_store``
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from ..records import UsageError
@@ -92,13 +92,13 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
     if not store.scalar("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]):
         if not _build_cache(store, key, t_now, account, config, default_date=now is None):
             return []
-    clock = now or datetime.now(timezone.utc)
-    clock = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
+    clock = now or datetime.now(UTC)
+    clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     return _read(store, key, t_now, clock, limit, config)
 
 
 def _naive(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, config: QueueConfig,
@@ -112,7 +112,7 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
               "history_from": t_now - timedelta(days=round(config.history_months * 30.5))}
     relationship = list(relationship_reasons(store, params, config).values())
     fill_names(store, relationship, t_now, account)
-    t_tz = t_now.replace(tzinfo=timezone.utc)
+    t_tz = t_now.replace(tzinfo=UTC)
     writable_tables(store, *CACHE_TABLES)
     with store.transaction():
         for table in CACHE_TABLES:
@@ -155,7 +155,7 @@ def _read(store: Store, key: str, t_now: datetime, clock: datetime, limit: int,
           config: QueueConfig) -> list[QueueItem]:
     """The cached candidates with done / snooze applied: who is waiting first, then the rest."""
     con = store.con
-    t_tz = t_now.replace(tzinfo=timezone.utc)
+    t_tz = t_now.replace(tzinfo=UTC)
     con.execute(f"CREATE OR REPLACE TEMP TABLE q_actions AS {ACTIVE_ACTIONS_SQL}", {"clock": clock})
     try:
         # people with a done or snooze: their waiting messages again with the action applied (few);
@@ -189,11 +189,18 @@ def _read(store: Store, key: str, t_now: datetime, clock: datetime, limit: int,
                   AND a.snoozed_until IS NULL AND (a.done_at IS NULL OR $clock >= a.done_at + $quiet)
                 ORDER BY r.priority DESC, r.person_id LIMIT $limit""",
                                  {"key": key, "clock": clock, "quiet": quiet, "limit": wanted - len(items)}).fetchall()
-            items += [QueueItem(*row, details={"expected_gain": row[6]}) for row in others]
+            items += [_relationship_item(*row) for row in others]
     finally:
         con.execute("DROP TABLE IF EXISTS q_actions")
         con.execute("DROP TABLE IF EXISTS q_acted")
     return items
+
+
+def _relationship_item(person_id: int, handle: str, name: str | None, platform: str | None, account: str | None,
+                       reason: str, priority: float, evidence: str, action: str, score: float | None,
+                       tier: str | None) -> QueueItem:
+    return QueueItem(person_id, handle, name, platform, account, reason, priority, evidence, action, score, tier,
+                     details={"expected_gain": priority})
 
 
 def _unanswered_item(t_tz: datetime, person_id: int, since: datetime, n: int, platform: str, account: str,

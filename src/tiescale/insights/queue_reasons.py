@@ -4,7 +4,7 @@ Both run when the queue's cache is built (see ``queue``), not on every read.
 """
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from ..store.db import Store
@@ -50,12 +50,12 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
         FROM cand JOIN people p ON p.person_id = cand.person_id AND p.merged_into IS NULL
         LEFT JOIN answer_people np ON np.person_id = cand.person_id
     """, query_params).fetchall()
-    t = params["t"].replace(tzinfo=timezone.utc)
+    t = params["t"].replace(tzinfo=UTC)
     items: dict[int, QueueItem] = {}
     for (person_id, score, tier, old_score, peak, peak_at, first_contact, last_contact, last_out, any_contact,
          gap) in rows:
         score = score or 0.0
-        contact = any_contact or (last_contact.replace(tzinfo=timezone.utc) if last_contact else None)
+        contact = any_contact or (last_contact.replace(tzinfo=UTC) if last_contact else None)
         silence = (t - contact).total_seconds() / 86400 if contact else None
         item = None
         if peak is not None and silence is not None and silence >= c.dormant_days:

@@ -44,7 +44,8 @@ def responsiveness(store: Store, account: str | None = None, by: str = "month", 
     if refresh:
         refresh_threads(store)
     period = "'all'" if by == "all" else f"strftime(date_trunc('{by}', ts AT TIME ZONE 'UTC'), '%Y-%m-%d')"
-    where, params = ["TRUE"], []
+    where: list[str] = ["TRUE"]
+    params: list[object] = []
     if account is not None:
         where.append("account = ?")
         params.append(account)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 import numpy as np
@@ -166,7 +166,7 @@ def revenue_window_end(store: Store) -> datetime | None:
                             UNION ALL SELECT max(ts AT TIME ZONE 'UTC') FROM conversions)""")
     if newest is None:
         return None
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     return min(midnight(newest) + timedelta(days=1), midnight(now) + timedelta(days=1))
 
 
@@ -201,7 +201,7 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
         raise UsageError("the meaningful threshold must be between 0 and 10")
     con = store.con
     matching = match_report(store)
-    end = revenue_window_end(store) or midnight(datetime.now(timezone.utc))
+    end = revenue_window_end(store) or midnight(datetime.now(UTC))
     start = end - timedelta(days=window_days)
     orders = con.execute(f"""
         SELECT order_id, ts AT TIME ZONE 'UTC', value, currency, person_id, matched_by, utm_platform, utm_source
@@ -230,7 +230,7 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
     scores = score_pairs(store, set(reference.items()) | order_days, account=account)
     # per group: people, buyers, orders, revenue of each buyer
     groups: dict[str, dict[str, Any]] = {g: {"people": 0, "orders": 0, "revenues": []} for g in GROUPS}
-    meaningful = {"people": 0, "orders": 0, "revenues": []}
+    meaningful: dict[str, Any] = {"people": 0, "orders": 0, "revenues": []}
     for person_id, day in reference.items():
         scored = scores[(person_id, day)]
         bucket = groups[scored.tier]
@@ -366,7 +366,7 @@ class Forecast:
 
 def _over(rate: float, window: int, horizon: int) -> float:
     """A rate over ``window`` days as a rate over ``horizon`` days (constant hazard)."""
-    return 1 - (1 - min(rate, 0.999999)) ** (horizon / window)
+    return 1.0 - float((1 - min(rate, 0.999999)) ** (horizon / window))
 
 
 def forecast(store: Store, account: str | None = None, horizon_days: int = 30, window_days: int = 365,

@@ -7,7 +7,7 @@ shows in ``tiescale person`` history). Only dates after the first touchpoint are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from ..store.db import Store
 from .shadow import writable_tables
@@ -21,7 +21,7 @@ class Snapshots:
 
 
 def _naive(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
@@ -31,8 +31,8 @@ def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
         return False
     changed = store.scalar(
         "SELECT count(*) FROM (SELECT 1 FROM interactions WHERE import_id > ? AND ts < ? LIMIT 1)",
-        [watermark, as_of.replace(tzinfo=timezone.utc)])
-    return changed == 0
+        [watermark, as_of.replace(tzinfo=UTC)])
+    return bool(changed == 0)
 
 
 #: What scoring a snapshot writes (TEMP copies of them take the writes on a read-only store).

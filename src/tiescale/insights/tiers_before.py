@@ -11,12 +11,12 @@ checks the result against ``score_store`` snapshots at the same dates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterable
+from datetime import date, datetime, timedelta, UTC
+from collections.abc import Iterable
 
 import pyarrow as pa
 
-from ..scoring.config import TIERS
+from ..scoring.config import tier_of
 from ..scoring.run import score_expressions
 from ..store.db import Store
 
@@ -32,17 +32,10 @@ class PairScore:
     talked: bool
 
 
-def tier_of(score: float) -> str:
-    for name, low, high, _ in TIERS:
-        if low <= score < high:
-            return name
-    return TIERS[-1][0]
-
-
 def midnight(value: datetime | date) -> datetime:
     """The midnight (naive UTC) that starts the day of ``value``."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return datetime(value.year, value.month, value.day)
 
 
