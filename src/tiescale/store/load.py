@@ -15,6 +15,9 @@ from typing import Iterator
 
 import duckdb
 
+from ..text.features import text_features_sql
+from .text_features import refresh_text_features
+
 #: The dedupe key: the platform's id, else a hash of every field (same in all paths).
 DEDUPE_KEY_SQL = """coalesce(nullif(item_id, ''), 'h:' || md5(concat_ws(chr(31),
     platform, account, person, direction, kind, coalesce(epoch_us(ts)::VARCHAR, ''),
@@ -217,8 +220,6 @@ def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: L
         new_only = """AND NOT EXISTS (
                 SELECT 1 FROM interactions i
                 WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)"""
-        from .text_features import refresh_text_features, text_features_sql  # the scale's text features, once
-
         refresh_text_features(con)
         words, warmth = text_features_sql()
         add_connections(con, "SELECT account, platform, person FROM stage_interactions WHERE reject_reason IS NULL")
