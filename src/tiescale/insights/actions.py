@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, UTC
 from typing import Any
 
-from ..store.identity import find_person
-from ..records import UsageError
-from ..store.db import Store
+from tiescale.store.identity import find_person
+from tiescale.records import UsageError
+from tiescale.store.db import Store
 
 
 @dataclass

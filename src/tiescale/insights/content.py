@@ -27,9 +27,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..classify.model import LABELS, Model, load_model
-from ..records import UsageError
-from ..store.db import Store
+from tiescale.classify.model import LABELS, Model, load_model
+from tiescale.records import UsageError
+from tiescale.store.db import Store
 from .shadow import is_read_only
 from .content_data import (
     FEED_SQL, LOOSE_MENTIONS_SQL, MESSAGES_SQL, RESPONSES_SQL, account_filter, relationship_changes,

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, UTC
 from typing import Any
 from collections.abc import Sequence
 
-from ..records import UsageError
-from ..store.db import Store
+from tiescale.records import UsageError
+from tiescale.store.db import Store
 
 _HAS_TEXT = "text IS NOT NULL AND length(trim(text)) > 0 AND ts IS NOT NULL"
 
@@ -128,7 +128,7 @@ def relationship_changes(
     touchpoints before each date are shifted by whole weeks so that every date lands on the last
     one, which the scale (relative times, day buckets) cannot tell apart.
     """
-    from ..scoring.run import score_records
+    from tiescale.scoring.run import score_records
 
     out: list[list[float]] = [[] for _ in posts]
     newest = store.con.execute("SELECT max(ts) FROM interactions WHERE ts IS NOT NULL").fetchall()[0][0]

@@ -10,7 +10,7 @@ table current and have nothing to recompute.
 """
 from __future__ import annotations
 
-from ..store.db import Store
+from tiescale.store.db import Store
 from .content import refresh_content_labels
 from .queue import build_queue
 from .queue_items import DEFAULT_QUEUE

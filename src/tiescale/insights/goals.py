@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..records import UsageError
-from ..store.db import Store
-from ..timeparse import BadTimestamp, parse_ts
+from tiescale.records import UsageError
+from tiescale.store.db import Store
+from tiescale.timeparse import BadTimestamp, parse_ts
 from .revenue import revenue_window_end
 from .snapshots import snapshot_is_fresh
 from .tiers_before import SILENT_KINDS, score_pairs

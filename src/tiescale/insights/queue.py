@@ -27,8 +27,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, UTC
 from typing import Any
 
-from ..records import UsageError
-from ..store.db import Store
+from tiescale.records import UsageError
+from tiescale.store.db import Store
 from .actions import ACTIVE_ACTIONS_SQL
 from .queue_items import DEFAULT_QUEUE, QueueConfig, QueueItem
 from .queue_reasons import fill_names, relationship_reasons

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from ..store.db import Store
+from tiescale.store.db import Store
 from .queue_items import ACTIONS, QueueConfig, QueueItem
 
 

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from ..records import UsageError
-from ..store.db import Store
+from tiescale.records import UsageError
+from tiescale.store.db import Store
 from .threads import refresh_threads
 
 PERIODS = ("week", "month", "all")

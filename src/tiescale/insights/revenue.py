@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from ..records import UsageError
-from ..scoring.config import TIER_NAMES
+from tiescale.records import UsageError
+from tiescale.scoring.config import TIER_NAMES
 from .orders import MATCH_SQL, MatchReport, match_report
-from ..store.db import Store
+from tiescale.store.db import Store
 from .tiers_before import NO_RELATIONSHIP, midnight, score_pairs
 
 GROUPS = (NO_RELATIONSHIP, *TIER_NAMES)

@@ -11,7 +11,7 @@ read-only reader seldom has anything to recompute.
 """
 from __future__ import annotations
 
-from ..store.db import Store
+from tiescale.store.db import Store
 
 
 def is_read_only(store: Store) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, UTC
 
-from ..store.db import Store
+from tiescale.store.db import Store
 from .shadow import writable_tables
 
 
@@ -43,7 +43,7 @@ def ensure_snapshot(store: Store, as_of: datetime) -> None:
     """Score ``as_of`` unless a fresh snapshot is stored; on a read-only store the snapshot is
     written into TEMP copies of the score tables (see ``shadow``) and the file is not touched."""
     if not snapshot_is_fresh(store, as_of):
-        from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
+        from tiescale.scoring.run import score_store  # imported when needed: it loads the scoring engine
 
         writable_tables(store, *SCORE_TABLES)
         score_store(store, as_of)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ..store.db import Store
+from tiescale.store.db import Store
 from .shadow import writable_tables
 
 INBOUND_KINDS = ("reply", "mention", "comment", "dm")

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 
-from ..scoring.config import tier_of
-from ..scoring.run import score_expressions
-from ..store.db import Store
+from tiescale.scoring.config import tier_of
+from tiescale.scoring.run import score_expressions
+from tiescale.store.db import Store
 
 #: Kinds that are not a conversation: a follower who only followed "never talked with you".
 SILENT_KINDS = ("follow", "unfollow")

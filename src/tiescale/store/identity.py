@@ -20,7 +20,7 @@ from typing import Literal
 
 import duckdb
 
-from ..records import TiescaleError
+from tiescale.records import TiescaleError
 from .conversions import forget_conversions
 from .db import Store
 
