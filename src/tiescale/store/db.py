@@ -172,8 +172,9 @@ class Store:
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """The first column of the first row, or None when the query returns no row."""
-        found = self.con.execute(sql, list(params) if params is not None else []).fetchone()
-        return found[0] if found else None
+        # fetchall, not fetchone: a result left unfinished blocks the connection's next register()
+        found = self.con.execute(sql, list(params) if params is not None else []).fetchall()
+        return found[0][0] if found else None
 
     # -- facts every layer asks -----------------------------------------------------------------
 
