@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..store.conversions import ORDER_OWNERS_SQL
+from ..results import Records
 from ..store.db import Store
 
 #: ``utm_source`` values that name a social platform, and the platform they name.
@@ -121,5 +122,14 @@ def unmatched_conversions(store: Store, limit: int = 50, include_utm: bool = Tru
         FROM ({MATCH_SQL}) m WHERE {where} ORDER BY m.ts DESC, m.order_id {limit_sql}""")
 
 
-__all__ = ["MATCH_SQL", "UTM_PLATFORMS", "MatchReport", "match_report", "matched_conversions_sql",
+def all_orders(store: Store, limit: int = 50) -> Records[dict[str, Any]]:
+    """Every order, newest first, with the person it is tied to (if any), how, and why not."""
+    limit_sql = f"LIMIT {int(limit)}" if limit else ""
+    columns = ["order_id", "ts", "value", "currency", "person_id", "matched_by", "utm_platform", "unmatched_reason"]
+    return Records(store.rows(f"""
+        SELECT {', '.join(columns)} FROM ({matched_conversions_sql()})
+        ORDER BY ts DESC, order_id {limit_sql}"""), columns)
+
+
+__all__ = ["MATCH_SQL", "UTM_PLATFORMS", "MatchReport", "all_orders", "match_report", "matched_conversions_sql",
            "unmatched_conversions"]

@@ -99,18 +99,14 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
 @click.pass_context
 def conversions(ctx: click.Context, show_all: bool, fmt: str, limit: int) -> None:
     """The match report, and the orders that could not be tied to a person."""
-    from ...insights.orders import match_report, matched_conversions_sql, unmatched_conversions
+    from ...insights.orders import all_orders, match_report, unmatched_conversions
     from ..terminal import open_store, out
     from ..render import render_rows
 
     with open_store(ctx) as store:
         report = match_report(store)
         if show_all:
-            sql = (f"SELECT order_id, ts, value, currency, person_id, matched_by, utm_platform, unmatched_reason "
-                   f"FROM ({matched_conversions_sql()}) ORDER BY ts DESC, order_id" + (f" LIMIT {limit}" if limit else ""))
-            cursor = store.con.execute(sql)
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+            rows: list[dict[str, Any]] = all_orders(store, limit=limit)
         else:
             rows = unmatched_conversions(store, limit=limit)
     columns = list(rows[0]) if rows else ["order_id", "ts", "value", "currency", "utm_source", "utm_platform", "reason"]
