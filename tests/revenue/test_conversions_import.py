@@ -185,3 +185,24 @@ def test_forget_removes_a_persons_orders_and_coupons(people_store: Store, tmp_pa
     assert forget_conversions(store.con, bob) == 1
     assert store.con.execute("SELECT order_id FROM conversions").fetchall() == [("o2",)]
     assert store.con.execute("SELECT count(*) FROM coupon_mappings").fetchone()[0] == 0
+
+
+def test_conversions_all_lists_every_order_with_its_match(people_store: Store, tmp_path: Path) -> None:
+    store = people_store
+    ann = person_of(store, "x", "Ann_X")
+    orders = write_csv(tmp_path / "orders.csv", ORDER_COLUMNS, [
+        order("o1", ts="2026-04-01T12:00:00Z", platform="x", handle="ann_x"),
+        order("o2", ts="2026-04-02T12:00:00Z", email="nobody@example.com"),
+    ])
+    ingest_path(store, orders, fmt="conversions")
+    db = store.path
+    store.close()
+    result = CliRunner().invoke(main, ["--db", str(db), "conversions", "--all", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["order_id"] for r in rows] == ["o2", "o1"]  # newest first
+    assert (rows[1]["person_id"], rows[1]["matched_by"]) == (ann, "handle")
+    assert rows[0]["person_id"] is None and rows[0]["unmatched_reason"] == "e-mail not in the store"
+    one = json.loads(CliRunner().invoke(main, ["--db", str(db), "conversions", "--all", "--limit", "1",
+                                               "--format", "json"]).output)
+    assert [r["order_id"] for r in one] == ["o2"]
