@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..records import Rejected
 from ..sources.conversions import Conversion, CouponMapping
+from .db import Store
 from .import_errors import StrictAbort
 
 BATCH = 50_000
@@ -49,10 +50,11 @@ class ConversionImport:
 
 
 def import_conversions(
-    con: duckdb.DuckDBPyConnection, records: Iterable[Conversion | CouponMapping | Rejected], import_id: int,
+    store: Store, records: Iterable[Conversion | CouponMapping | Rejected], import_id: int,
     strict: bool = False,
 ) -> ConversionImport:
     """Write parsed records, inside the caller's transaction. Orders dedupe on ``order_id``."""
+    con = store.con
     result = ConversionImport()
     orders: list[dict[str, Any]] = []
     mappings: list[dict[str, Any]] = []
@@ -83,7 +85,7 @@ def import_conversions(
     if rejects:
         con.executemany("INSERT INTO import_rejects (import_id, file, record, reason) VALUES (?, ?, ?, ?)", rejects)
     result.rejected = len(rejects)
-    staged = con.execute("SELECT count(*) FROM stage_conversions").fetchone()[0]
+    staged = int(store.scalar("SELECT count(*) FROM stage_conversions"))
     # The first row of each order id that the store does not hold yet; every other row is a duplicate.
     con.execute(f"""
         INSERT INTO conversions (order_id, ts, value, currency, email, platform, handle, person_ref, coupon,
@@ -94,8 +96,10 @@ def import_conversions(
         WHERE nth = 1 AND NOT EXISTS (SELECT 1 FROM conversions c WHERE c.order_id = s.order_id)
         ORDER BY seq
     """)
-    result.new_conversions, result.first_ts, result.last_ts = con.execute(
-        "SELECT count(*), min(ts), max(ts) FROM conversions WHERE import_id = ?", [import_id]).fetchone()
+    added = store.row("SELECT count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts FROM conversions "
+                      "WHERE import_id = ?", [import_id])
+    assert added is not None, "an aggregate without GROUP BY returns one row"
+    result.new_conversions, result.first_ts, result.last_ts = added["n"], added["first_ts"], added["last_ts"]
     result.duplicates = staged - result.new_conversions
     # A coupon mapping replaces the earlier one for the same code (the last row of the file wins).
     con.execute("""
@@ -106,7 +110,7 @@ def import_conversions(
         FROM (SELECT *, row_number() OVER (PARTITION BY coupon ORDER BY seq DESC) AS nth FROM stage_coupons)
         WHERE nth = 1 ORDER BY seq
     """)
-    result.new_mappings = con.execute("SELECT count(*) FROM stage_coupons").fetchone()[0]
+    result.new_mappings = int(store.scalar("SELECT count(*) FROM stage_coupons"))
     con.execute("DROP TABLE stage_conversions")
     con.execute("DROP TABLE stage_coupons")
     return result

@@ -1,4 +1,5 @@
-"""Stored interactions back out in the canonical events format (DESIGN.md section 2)."""
+"""Stored interactions back out in the canonical events format (the one ``--format events`` imports:
+:mod:`tiescale.sources.events`)."""
 from __future__ import annotations
 
 import sys
@@ -39,4 +40,4 @@ def _write(store: Store, fmt: str, target: Path) -> int:
         f"COPY (SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%f+00:00') AS ts, * EXCLUDE (ts) FROM ({EXPORT_SQL})) "
         f"TO '{path}' ({options})"
     )
-    return store.con.execute("SELECT count(*) FROM interactions WHERE ts IS NOT NULL").fetchone()[0]
+    return int(store.scalar("SELECT count(*) FROM interactions WHERE ts IS NOT NULL"))

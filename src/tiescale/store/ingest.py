@@ -234,7 +234,7 @@ def _import(job: _Job, summary: ImportSummary) -> None:
     else:
         _stage_records(job, summary)
     job.digest.check()
-    loaded = load_stage(con, _import_id(summary))
+    loaded = load_stage(job.store, _import_id(summary))
     _fill(summary, loaded)
     summary.rejects = _rejects(job.store, summary, "import_rejects")
     summary.skips = [Skipped(**row) for row in job.store.rows(
@@ -259,7 +259,7 @@ def _rejects(store: Store, summary: ImportSummary, table: str) -> list[Rejected]
 
 def _import_conversions(job: _Job, summary: ImportSummary) -> None:
     records = job.format.parser.read(job.files, job.options)
-    done = import_conversions(job.store.con, records, _import_id(summary), job.strict)
+    done = import_conversions(job.store, records, _import_id(summary), job.strict)
     summary.rows_read, summary.duplicates, summary.rejected = done.rows_read, done.duplicates, done.rejected
     summary.new_interactions = {k: n for k, n in (("conversions", done.new_conversions),
                                                   ("coupon mappings", done.new_mappings)) if n}

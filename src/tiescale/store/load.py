@@ -16,6 +16,7 @@ from typing import Iterator
 import duckdb
 
 from ..text.features import text_features_sql
+from .db import Store
 from .text_features import refresh_text_features
 
 #: The dedupe key: the platform's id, else a hash of every field (same in all paths).
@@ -40,9 +41,11 @@ class LoadResult:
         return sum(self.new_interactions.values())
 
 
-def load_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> LoadResult:
+def load_stage(store: Store, import_id: int) -> LoadResult:
+    """Load the stage into the store (inside the caller's transaction) and say what changed."""
+    con = store.con
     result = LoadResult()
-    _drop_forgotten(con)
+    _drop_forgotten(store)
     con.execute(
         "INSERT INTO import_rejects (import_id, file, record, reason) SELECT ?, file, record, reason FROM stage_rejects", [import_id]
     )
@@ -52,17 +55,18 @@ def load_stage(con: duckdb.DuckDBPyConnection, import_id: int) -> LoadResult:
         "WHERE reject_reason IS NOT NULL", [import_id]
     )
     _load_accounts(con)
-    result.new_people, result.updated_people = _load_identities(con)
-    _load_interactions(con, import_id, result)
-    result.new_posts = _load_posts(con, import_id)
-    _load_follows(con, import_id, result)
+    result.new_people, result.updated_people = _load_identities(store)
+    _load_interactions(store, import_id, result)
+    result.new_posts = _load_posts(store, import_id)
+    _load_follows(store, import_id, result)
     return result
 
 
-def _drop_forgotten(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_forgotten(store: Store) -> None:
     """People forgotten on request do not come back with a re-import."""
-    if not con.execute("SELECT count(*) FROM forgotten").fetchone()[0]:
+    if not store.scalar("SELECT count(*) FROM forgotten"):
         return
+    con = store.con
     for table, column in (("stage_interactions", "person"), ("stage_follows", "person"), ("stage_people", "handle")):
         con.execute(f"""
             DELETE FROM {table} s USING forgotten f
@@ -92,12 +96,13 @@ def _load_accounts(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _load_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+def _load_identities(store: Store) -> tuple[int, int]:
     """New identities each get a new person; known ones get newer names, e-mail, URL."""
-    details = con.execute(
+    con = store.con
+    details = store.scalar(
         "SELECT (SELECT count(person_name) FROM stage_interactions) + (SELECT count(person_name) FROM stage_follows)"
         " + (SELECT count(*) FROM stage_people)"
-    ).fetchone()[0]
+    )
     if details:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE seen_people AS
@@ -122,7 +127,7 @@ def _load_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         SELECT s.*, nextval('person_seq') AS person_id FROM {seen} s
         WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.platform = s.platform AND i.handle = s.handle)
     """)
-    new = con.execute("SELECT count(*) FROM new_identities").fetchone()[0]
+    new = int(store.scalar("SELECT count(*) FROM new_identities"))
     if new:
         con.execute("""
             INSERT INTO people (person_id, label, display_name)
@@ -134,13 +139,13 @@ def _load_identities(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         """)
     # Only names, e-mails and URLs can update a known identity: none staged (the events format
     # has none), nothing to compare.
-    updated = 0 if not details else con.execute("""
+    updated = 0 if not details else int(store.scalar("""
         SELECT count(*) FROM seen_people s JOIN identities i USING (platform, handle)
         WHERE (s.display_name IS NOT NULL AND s.display_name IS DISTINCT FROM i.display_name)
            OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM i.email)
            OR (s.url IS NOT NULL AND s.url IS DISTINCT FROM i.url)
            OR (s.username IS NOT NULL AND s.username IS DISTINCT FROM i.username)
-    """).fetchone()[0]
+    """))
     if updated:
         con.execute("""
             UPDATE identities SET display_name = coalesce(s.display_name, identities.display_name),
@@ -178,22 +183,26 @@ INTERACTION_COLUMNS = ("platform, account, person, ts, direction, kind, item_id,
 KEY_HASH_SQL = f"hash(platform, person, {DEDUPE_KEY_SQL})"
 
 
-def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadResult) -> None:
+def _load_interactions(store: Store, import_id: int, result: LoadResult) -> None:
     """Insert the staged interactions whose (platform, person, dedupe_key) is new, once each.
 
     Repeats inside the import are found on the key hash and all but the first of each key (in
     file order) leave the stage; the insert is then one pass over the stage, with an anti-join
     against the store only when the store already has interactions.
     """
-    staged, first_ts, last_ts = con.execute(
-        "SELECT count(*), min(ts), max(ts) FROM stage_interactions WHERE reject_reason IS NULL"
-    ).fetchone()
-    result.first_ts, result.last_ts = first_ts, last_ts
+    con = store.con
+    stage = store.row(
+        "SELECT count(*) AS staged, min(ts) AS first_ts, max(ts) AS last_ts FROM stage_interactions "
+        "WHERE reject_reason IS NULL"
+    )
+    assert stage is not None, "an aggregate without GROUP BY returns one row"
+    staged: int = stage["staged"]
+    result.first_ts, result.last_ts = stage["first_ts"], stage["last_ts"]
     if not staged:
         return
     # Python parsers' rows come without the key hash (the events fast path computes it while staging).
     con.execute(f"UPDATE stage_interactions SET key_hash = {KEY_HASH_SQL} WHERE key_hash IS NULL AND reject_reason IS NULL")
-    with _insertion_order(con, False):  # nothing below depends on the stage's order but rowid
+    with _insertion_order(store, False):  # nothing below depends on the stage's order but rowid
         # Hashes staged more than once: sorting 10M integers is cheaper than a hash table of them.
         con.execute("""
             CREATE OR REPLACE TEMP TABLE stage_repeats AS
@@ -202,7 +211,7 @@ def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: L
                 FROM stage_interactions WHERE reject_reason IS NULL)
             WHERE key_hash = next_hash
         """)
-        if con.execute("SELECT count(*) FROM stage_repeats").fetchone()[0]:
+        if store.scalar("SELECT count(*) FROM stage_repeats"):
             # Of the rows behind those hashes (few), all but the first of each real key leave the stage.
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE stage_later AS
@@ -216,7 +225,7 @@ def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: L
             con.execute("DELETE FROM stage_interactions WHERE rowid IN (SELECT stage_row FROM stage_later)")
             con.execute("DROP TABLE stage_later")
         con.execute("DROP TABLE stage_repeats")
-        store_has_rows = con.execute("SELECT EXISTS (SELECT 1 FROM interactions)").fetchone()[0]
+        store_has_rows = store.scalar("SELECT EXISTS (SELECT 1 FROM interactions)")
         new_only = """AND NOT EXISTS (
                 SELECT 1 FROM interactions i
                 WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)"""
@@ -234,10 +243,9 @@ def _load_interactions(con: duckdb.DuckDBPyConnection, import_id: int, result: L
             JOIN connections c ON c.account = f.account AND c.platform = f.platform AND c.person = f.person
             WHERE true {new_only if store_has_rows else ""}
         """)
-    rows = con.execute(
-        "SELECT kind, count(*) FROM interactions WHERE import_id = ? GROUP BY kind", [import_id]
-    ).fetchall()
-    result.new_interactions = {kind: n for kind, n in rows}
+    result.new_interactions = {row["kind"]: row["n"] for row in store.rows(
+        "SELECT kind, count(*) AS n FROM interactions WHERE import_id = ? GROUP BY kind", [import_id]
+    )}
     result.duplicates = staged - result.total_new
 
 
@@ -252,9 +260,10 @@ def add_connections(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
 
 
 @contextmanager
-def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator[None]:
+def _insertion_order(store: Store, preserve: bool) -> Iterator[None]:
     """``SET preserve_insertion_order`` for a block, then back to what it was."""
-    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con = store.con
+    before = store.scalar("SELECT current_setting('preserve_insertion_order')")
     if before == preserve:
         yield
         return
@@ -265,9 +274,9 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator
         con.execute(f"SET preserve_insertion_order = {str(before).lower()}")
 
 
-def _load_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
-    before = con.execute("SELECT count(*) FROM posts").fetchone()[0]
-    con.execute(f"""
+def _load_posts(store: Store, import_id: int) -> int:
+    before = int(store.scalar("SELECT count(*) FROM posts"))
+    store.con.execute(f"""
         INSERT INTO posts (platform, account, post_id, ts, kind, text, in_reply_to, thread, url, likes, reposts,
                            replies, import_id)
         SELECT platform, account, post_id, ts, kind, text, nullif(in_reply_to, ''), nullif(thread, ''),
@@ -275,12 +284,13 @@ def _load_posts(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
         FROM (SELECT DISTINCT ON (platform, post_id) * FROM stage_posts ORDER BY seq) s
         WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)
     """)
-    return con.execute("SELECT count(*) FROM posts").fetchone()[0] - before
+    return int(store.scalar("SELECT count(*) FROM posts")) - before
 
 
-def _load_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadResult) -> None:
+def _load_follows(store: Store, import_id: int, result: LoadResult) -> None:
     """Store snapshot rows, then turn successive snapshots into follow / unfollow events."""
-    before = con.execute("SELECT count(*) FROM follower_snapshots").fetchone()[0]
+    con = store.con
+    before = int(store.scalar("SELECT count(*) FROM follower_snapshots"))
     con.execute(f"""
         INSERT INTO follower_snapshots (platform, account, relation, snapshot_at, person, import_id)
         SELECT DISTINCT platform, account, relation, snapshot_at, person, {int(import_id)} FROM stage_follows s
@@ -288,7 +298,7 @@ def _load_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadRe
             SELECT 1 FROM follower_snapshots f WHERE f.platform = s.platform AND f.account = s.account
               AND f.relation = s.relation AND f.snapshot_at = s.snapshot_at AND f.person = s.person)
     """)
-    result.new_snapshot_rows = con.execute("SELECT count(*) FROM follower_snapshots").fetchone()[0] - before
+    result.new_snapshot_rows = int(store.scalar("SELECT count(*) FROM follower_snapshots")) - before
     if not result.new_snapshot_rows:
         return
     # Every chain (platform, account, relation) touched is derived again from all its snapshots,
@@ -350,8 +360,9 @@ def _load_follows(con: duckdb.DuckDBPyConnection, import_id: int, result: LoadRe
             SELECT 1 FROM interactions i WHERE i.platform = d.platform AND i.person = d.person
               AND i.dedupe_key = d.dedupe_key)
     """)
-    for kind, n in con.execute(
-        "SELECT kind, count(*) FROM interactions WHERE import_id = ? AND dedupe_key LIKE 'snapshot:%' GROUP BY kind",
+    for row in store.rows(
+        "SELECT kind, count(*) AS n FROM interactions WHERE import_id = ? AND dedupe_key LIKE 'snapshot:%' "
+        "GROUP BY kind",
         [import_id],
-    ).fetchall():
-        result.new_interactions[kind] = result.new_interactions.get(kind, 0) + n
+    ):
+        result.new_interactions[row["kind"]] = result.new_interactions.get(row["kind"], 0) + row["n"]
