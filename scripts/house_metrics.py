@@ -23,6 +23,11 @@ SQL = re.compile(
     r"(TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|INDEX|SEQUENCE|MACRO)|ALTER\s+TABLE|DROP\s+(TABLE|VIEW|INDEX))\b",
     re.IGNORECASE | re.DOTALL,
 )
+# interactions joined to identities on platform and handle (the `touchpoints` view says it once)
+HANDLE_JOIN = re.compile(r"\b(\w+)\.handle\s*=\s*(\w+)\.person\b|\b(\w+)\.person\s*=\s*(\w+)\.handle\b")
+LATEST_IMPORT = re.compile(r"max\(import_id\)", re.IGNORECASE)
+INSERT_NO_COLUMNS = re.compile(r"INSERT\s+INTO\s+\w+\s+(SELECT|VALUES|FROM)\b", re.IGNORECASE)
+CURSOR_TO_DICT = re.compile(r"\.description\b")  # column names read off a cursor by hand
 BEGIN = re.compile(r"^\s*BEGIN(\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE)
 
 LAYERS = {
@@ -87,6 +92,7 @@ def measure(src: Path) -> dict[str, object]:
         modules[module_name(path, src)] = (path, ast.parse(path.read_text(), str(path)), path.name == "__init__.py")
 
     sql_files: dict[str, int] = {}
+    joins = latest = no_columns = to_dict = tier_of = 0
     begins = 0
     ignores = 0
     largest = ("", 0)
@@ -96,6 +102,14 @@ def measure(src: Path) -> dict[str, object]:
         text = path.read_text()
         ignores += text.count("type: ignore")
         literals = sql_literals(tree)
+        for node in literals:
+            literal = ast.unparse(node)
+            if re.search(r"\b(FROM|JOIN)\s+interactions\b", literal, re.IGNORECASE):
+                joins += len(HANDLE_JOIN.findall(literal))
+            latest += len(LATEST_IMPORT.findall(literal))
+            no_columns += len(INSERT_NO_COLUMNS.findall(literal))
+        to_dict += len(CURSOR_TO_DICT.findall(text))
+        tier_of += sum(1 for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "tier_of")
         if literals:
             sql_files[str(path.relative_to(src.parent.parent))] = len(literals)
         for node in ast.walk(tree):
@@ -126,6 +140,11 @@ def measure(src: Path) -> dict[str, object]:
         "upward imports": len(upward),
         "import cycles": len(cycles),
         "transaction blocks (BEGIN)": begins,
+        "interactions joined to identities by hand": joins,
+        "max(import_id) in SQL": latest,
+        "INSERT without a column list": no_columns,
+        "cursor.description readers": to_dict,
+        "tier_of definitions": tier_of,
         "type: ignore": ignores,
         "largest function": f"{largest[0]} ({largest[1]} lines)",
         "modules": len(modules),
