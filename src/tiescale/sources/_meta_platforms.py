@@ -98,8 +98,9 @@ def list_under(files: ExportFiles, name: str, data: Any, keys: Iterable[str]) ->
         return data
     if isinstance(data, dict):
         for key in keys:
-            if isinstance(data.get(key), list):
-                return data[key]
+            items = data.get(key)
+            if isinstance(items, list):
+                return items
     raise wrong_shape(files, name, "a list under " + " or ".join(repr(k) for k in keys))
 
 

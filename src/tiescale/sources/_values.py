@@ -35,7 +35,7 @@ def first_dict(value: Any) -> dict[str, Any]:
 
 
 def is_empty(value: Any) -> bool:
-    return value == [] or value == {}
+    return isinstance(value, (list, dict)) and not value
 
 
 def digest(*parts: Any) -> str:

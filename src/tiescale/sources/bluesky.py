@@ -353,8 +353,8 @@ class _Reader:
         if (did := did_of(quoted)) and did not in touched:
             touched[did] = ("quote", quoted)
         data = text.encode("utf-8") if text else b""
-        facets = record.get("facets") if isinstance(record.get("facets"), list) else []
-        for facet in facets:
+        facets = record.get("facets")
+        for facet in facets if isinstance(facets, list) else []:
             features = _get(facet, "features")
             for feature in features if isinstance(features, list) else []:
                 did = did_of(_get(feature, "did"))

@@ -175,8 +175,9 @@ def _read_activity(files: ExportFiles, name: str, account: str | None, own: set[
 
 def _comment_of(entry: dict[str, Any]) -> dict[str, Any]:
     for item in values.as_list(entry.get("data")):
-        if isinstance(item, dict) and isinstance(item.get("comment"), dict):
-            return item["comment"]
+        comment = item.get("comment") if isinstance(item, dict) else None
+        if isinstance(comment, dict):
+            return comment
     return {}
 
 

@@ -194,10 +194,11 @@ class _Reader:
             self.account = f"{actor['preferredUsername']}@{_host(actor['id'])}".lower()
             display_name = _str(actor.get("name"))
         elif items:
-            actors = {i.get("actor") for i in items if isinstance(i, dict) and isinstance(i.get("actor"), str)}
+            actors = {actor for i in items if isinstance(i, dict) and isinstance(actor := i.get("actor"), str)}
             if len(actors) == 1:
-                self.actor_id = actors.pop()
-                self.account = handle_from_actor_url(self.actor_id)
+                actor_id = actors.pop()
+                self.actor_id = actor_id
+                self.account = handle_from_actor_url(actor_id)
         if self.account is None and self.options.account:
             self.account = self.options.account.strip().lstrip("@").lower()
         if self.account is None:
@@ -287,8 +288,8 @@ class _Reader:
         addressed = any(key in note or key in item for key in ("to", "cc"))
         audience = [a for key in ("to", "cc") for a in _strings(note.get(key) or item.get(key))]
         direct = addressed and not any(a in PUBLIC or a.endswith("/followers") for a in audience)
-        common = {"platform": PLATFORM, "account": self.account or "", "id": note_id, "text": text,
-                  "in_reply_to": reply_to, "thread": thread}
+        common: dict[str, Any] = {"platform": PLATFORM, "account": self.account or "", "id": note_id, "text": text,
+                                  "in_reply_to": reply_to, "thread": thread}
         if direct:  # a private mention: a conversation with its addressees, not a publication
             addressees = dict(mentions)
             for url in audience:
@@ -315,9 +316,9 @@ class _Reader:
         """The handle replied to; ``""`` for a reply to oneself (a thread continuation); ``None``: unknown."""
         if self._own_url(reply_to):
             return ""
-        for handle, href in mentions.items():
+        for mentioned, href in mentions.items():
             if href and reply_to.startswith(f"{href.rstrip('/')}/"):
-                return handle
+                return mentioned
         handle = handle_from_status_url(reply_to)
         if handle is None:  # e.g. Misskey /notes/ID: the one account mentioned on that host
             same_host = [h for h, href in mentions.items() if href and _host(href) == _host(reply_to)]

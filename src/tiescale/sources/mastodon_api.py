@@ -57,6 +57,11 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _count(value: Any) -> int | None:
+    """A count the API gives (favourites, boosts, replies): a non-negative integer, else unknown."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def host_of(url: str | None) -> str:
     try:
         return (urlsplit(url or "").hostname or "").lower()
@@ -114,16 +119,19 @@ def check(files: ExportFiles) -> None:
 class _Page:
     def __init__(self, data: dict[str, Any], where: str) -> None:
         self.where = where
-        self.endpoint = data.get("endpoint")
-        self.own_account = data.get("account")
-        self.items = data.get("items")
-        if self.endpoint not in ENDPOINTS or not isinstance(self.items, list):
+        endpoint, items = data.get("endpoint"), data.get("items")
+        if endpoint not in ENDPOINTS or not isinstance(items, list):
             raise SourceError(where, f"endpoint must be one of {', '.join(ENDPOINTS)} with an items list")
-        self.own_id = _str(_get(self.own_account, "id"))
+        self.endpoint: str = endpoint
+        self.items: list[Any] = items
+        self.own_account = data.get("account")
+        own_id = _str(_get(self.own_account, "id"))
         self.local_host = host_of(_str(_get(self.own_account, "url"))) or host_of(_str(data.get("instance")))
-        self.own = handle_of(self.own_account, self.local_host)
-        if self.own is None or self.own_id is None:
+        own = handle_of(self.own_account, self.local_host)
+        if own is None or own_id is None:
             raise SourceError(where, "the page does not name the own account (account.id and account.acct)")
+        self.own: str = own
+        self.own_id: str = own_id
         own_uri = _str(_get(self.own_account, "uri"))
         name = self.own.split("@", 1)[0]
         self.own_uri = own_uri or f"https://{self.own.split('@', 1)[1]}/users/{name}"
@@ -162,9 +170,8 @@ def read(files: ExportFiles, options: ReadOptions) -> Iterator[Record]:
             raise SourceError(where, "a saved Mastodon API page is a JSON object")
         page = _Page(data, where)
         if page.own not in announced:
-            announced.add(page.own)  # type: ignore[arg-type]
-            yield AccountInfo(PLATFORM, page.own, _str(_get(page.own_account, "display_name")),  # type: ignore[arg-type]
-                              page.own_uri)
+            announced.add(page.own)
+            yield AccountInfo(PLATFORM, page.own, _str(_get(page.own_account, "display_name")), page.own_uri)
         reader = {"notifications": _notification, "statuses": _status, "conversations": _conversation,
                   "followers": _follower}[page.endpoint]
         for number, item in enumerate(page.items, 1):
@@ -184,7 +191,8 @@ def _notification(page: _Page, item: Any) -> Iterator[Record]:
         return
     status = _get(item, "status")
     name = _str(_get(item, "account", "display_name"))
-    common = {"platform": PLATFORM, "account": page.own, "person": person, "direction": "in", "person_name": name}
+    common: dict[str, Any] = {"platform": PLATFORM, "account": page.own, "person": person, "direction": "in",
+                              "person_name": name}
     if kind == "mention":
         uri = _str(_get(status, "uri"))
         if uri is None:
@@ -239,18 +247,17 @@ def _status(page: _Page, status: Any) -> Iterator[Record]:
             mentions.setdefault(handle, mention)
     parent_id = _str(_get(status, "in_reply_to_id"))
     parent_uri = page.parent_uri(status)
-    common = {"platform": PLATFORM, "account": page.own, "id": uri, "text": text, "in_reply_to": parent_uri}
+    common: dict[str, Any] = {"platform": PLATFORM, "account": page.own, "id": uri, "text": text,
+                              "in_reply_to": parent_uri}
     if _get(status, "visibility") == "direct":
         for handle, mention in mentions.items():
             yield from page._info(handle, mention)
             yield Interaction(ts=ts, person=handle, direction="out", kind="dm", **common)
         return
-    counts = {key: value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-              for key, value in (("likes", _get(status, "favourites_count")),
-                                 ("reposts", _get(status, "reblogs_count")),
-                                 ("replies", _get(status, "replies_count")))}
     yield Post(ts=ts, platform=PLATFORM, account=page.own, id=uri, kind="reply" if parent_id else "post", text=text,
-               in_reply_to=parent_uri, url=_str(_get(status, "url")) or uri, **counts)
+               in_reply_to=parent_uri, url=_str(_get(status, "url")) or uri,
+               likes=_count(_get(status, "favourites_count")), reposts=_count(_get(status, "reblogs_count")),
+               replies=_count(_get(status, "replies_count")))
     target = None
     if parent_id and _str(_get(status, "in_reply_to_account_id")) != page.own_id:
         answered = _str(_get(status, "in_reply_to_account_id"))

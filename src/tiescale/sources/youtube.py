@@ -105,8 +105,9 @@ def _author(snippet: dict[str, Any]) -> str | None:
 
 
 def _text(snippet: dict[str, Any]) -> str | None:
-    if isinstance(snippet.get("textOriginal"), str):
-        return snippet["textOriginal"]
+    original = snippet.get("textOriginal")
+    if isinstance(original, str):
+        return original
     return html_to_text(snippet["textDisplay"]) if isinstance(snippet.get("textDisplay"), str) else None
 
 

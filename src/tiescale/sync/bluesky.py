@@ -177,13 +177,13 @@ class BlueskyClient(PlatformClient):
 
     @staticmethod
     def _feed_position(item: dict[str, Any]) -> str | None:
-        reason = item.get("reason") if isinstance(item.get("reason"), dict) else {}
+        reason = _dict(item.get("reason"))
         kind = str(reason.get("$type") or "")
         if kind.endswith("#reasonPin"):
             return None  # a pinned post sits on top whatever its age
         if kind.endswith("#reasonRepost"):
             return iso_position(reason.get("indexedAt"))
-        post = item.get("post") if isinstance(item.get("post"), dict) else {}
+        post = _dict(item.get("post"))
         return iso_position(post.get("indexedAt"))
 
     def _records(self, collection: str) -> Callable[[str | None, str | None], Page]:
@@ -197,7 +197,7 @@ class BlueskyClient(PlatformClient):
 
     @staticmethod
     def _record_position(item: dict[str, Any]) -> str | None:
-        value = item.get("value") if isinstance(item.get("value"), dict) else {}
+        value = _dict(item.get("value"))
         return iso_position(value.get("createdAt"))
 
     def _save_json(self, key: str) -> Callable[[list[dict[str, Any]], Path, str], tuple[Path, str]]:
@@ -236,7 +236,7 @@ class BlueskyClient(PlatformClient):
             if convo_id is None:
                 continue
             members = [m for m in convo.get("members") or [] if isinstance(m, dict) and _str(m.get("did"))]
-            last = convo.get("lastMessage") if isinstance(convo.get("lastMessage"), dict) else {}
+            last = _dict(convo.get("lastMessage"))
             streams.append(Stream(
                 f"chat:{convo_id}", "walk", self._messages(convo_id), self._message_position,
                 self._save_messages(convo_id, members), newest_known=iso_position(last.get("sentAt"))))
@@ -291,6 +291,11 @@ def _message_rows(message: dict[str, Any], own: str, others: list[str], convo_id
 def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = data.get(key)
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """An object of the API's JSON, or ``{}`` when the field is missing or of another type."""
+    return value if isinstance(value, dict) else {}
 
 
 def _str(value: Any) -> str | None:

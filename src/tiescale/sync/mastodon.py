@@ -142,10 +142,11 @@ class MastodonClient(PlatformClient):
                            limit=FOLLOWERS_PAGE_LIMIT)
         response = self.last.response
         next_link = response.links.get("next", {}).get("url") if response is not None else None
-        next_cursor = None
+        next_cursor: str | None = None
         if next_link:
             from urllib.parse import parse_qs, urlsplit
-            next_cursor = (parse_qs(urlsplit(next_link).query).get("max_id") or [None])[0]
+            max_ids = parse_qs(urlsplit(next_link).query).get("max_id")
+            next_cursor = max_ids[0] if max_ids else None
         return Page(items, next_cursor)
 
     def _save(self, endpoint: str) -> Callable[[list[dict[str, Any]], Path, str], tuple[Path, str]]:

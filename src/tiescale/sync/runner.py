@@ -269,7 +269,7 @@ def select_connections(connections: list[Connection], names: Iterable[str]) -> l
     wanted = [n.strip().lstrip("@").lower() for n in names]
     if not wanted:
         return connections
-    chosen = []
+    chosen: list[Connection] = []
     for name in wanted:
         matches = [c for c in connections if name in (c.name.lower(), c.key.lower(), (c.account_id or "").lower())]
         if not matches:
