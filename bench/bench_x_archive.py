@@ -21,7 +21,8 @@ import time
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 OWNER_ID, OWNER_NAME = "1200000001", "benchbrand"
 START = datetime(2016, 1, 1, tzinfo=timezone.utc)

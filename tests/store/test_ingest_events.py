@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from tiescale import Store, export_events, ingest_path
 from tests.conftest import count

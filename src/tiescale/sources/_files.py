@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 import zlib
 from pathlib import Path, PurePosixPath
 from contextlib import contextmanager
-from typing import IO, Any, Iterator
+from typing import IO, Any
+from collections.abc import Iterator
 
 from ..records import SourceError
 
@@ -166,7 +167,7 @@ class ExportFiles:
         if self._zip is not None:
             self._zip.close()
 
-    def __enter__(self) -> "ExportFiles":
+    def __enter__(self) -> ExportFiles:
         return self
 
     def __exit__(self, *exc: object) -> None:

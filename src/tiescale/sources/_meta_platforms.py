@@ -15,7 +15,8 @@ import re
 import zipfile
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from ..records import Interaction, Record, Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts

@@ -34,7 +34,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import libipld
 

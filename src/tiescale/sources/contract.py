@@ -8,7 +8,8 @@ is declared once, in :mod:`tiescale.store.import_formats`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Protocol, TypeVar
+from typing import Protocol, TypeVar
+from collections.abc import Iterator
 
 from ._files import ExportFiles
 

@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..records import Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..records import Interaction, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem

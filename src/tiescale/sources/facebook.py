@@ -24,7 +24,8 @@ events, groups, searches and other activity logs.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..records import AccountInfo, Interaction, Post, Record, Rejected, SourceError
 from .contract import ReadOptions

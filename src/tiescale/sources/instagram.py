@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError
 from .contract import ReadOptions

@@ -21,7 +21,8 @@ import io
 import re
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Record, Rejected, SourceError
 from ..timeparse import BadTimestamp, parse_ts

@@ -26,7 +26,8 @@ from __future__ import annotations
 import csv
 import re
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from ..records import (

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from ..records import AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, SourceError

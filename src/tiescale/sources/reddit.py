@@ -28,7 +28,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts

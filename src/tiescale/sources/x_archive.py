@@ -34,7 +34,8 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
+from collections.abc import Iterator
 
 from ..records import (
     AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, Skipped, SourceError,

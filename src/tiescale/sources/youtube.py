@@ -22,7 +22,8 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..records import AccountInfo, Interaction, PersonInfo, Post, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts

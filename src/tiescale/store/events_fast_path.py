@@ -9,7 +9,8 @@ ingest falls back to the parser when it declines (JSON Lines members).
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import duckdb
 

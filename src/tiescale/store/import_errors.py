@@ -8,6 +8,6 @@ class StrictAbort(TiescaleError):
     """``--strict``: the first unreadable row aborts the import."""
 
     @classmethod
-    def at(cls, rejected: Rejected) -> "StrictAbort":
+    def at(cls, rejected: Rejected) -> StrictAbort:
         """The abort for one refused row, naming its file and record."""
         return cls(f"{rejected.file}, {rejected.record}: {rejected.reason} (--strict: nothing imported)")

@@ -11,7 +11,8 @@ that may: parsers stay pure (:mod:`tiescale.sources`), the dependency points sou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
+from collections.abc import Callable
 
 import duckdb
 

@@ -10,7 +10,8 @@ Python API (the CLI and the web dashboard call these):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..records import UsageError
 from .base import PlatformClient

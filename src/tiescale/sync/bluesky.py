@@ -15,7 +15,8 @@ import json
 import time
 from datetime import timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import httpx
 from atproto import Client, models
