@@ -23,7 +23,8 @@ from typing import Any
 from .classify.model import Verdict, classify_texts
 from .insights.content import ContentReport, content_report
 from .insights.people import list_connections, person_profile
-from .insights.queue import QueueItem, build_queue
+from .insights.queue import build_queue
+from .insights.queue_items import QueueItem
 from .insights.responsiveness import ResponsivenessRow
 from .insights.responsiveness import responsiveness as _responsiveness
 from .insights.revenue import RevenueReport, revenue_report

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Union
 
 DIRECTIONS = ("in", "out")
 KNOWN_KINDS = (
@@ -115,7 +114,7 @@ class Skipped:
     reason: str
 
 
-Record = Union[Interaction, Post, PersonInfo, AccountInfo, FollowEdge, Rejected, Skipped]
+Record = Interaction | Post | PersonInfo | AccountInfo | FollowEdge | Rejected | Skipped
 
 
 class TiescaleError(Exception):

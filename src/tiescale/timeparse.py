@@ -50,6 +50,7 @@ def parse_ts(value: object) -> datetime:
     if _DIGITS.match(text):
         return from_unix(float(text))
     iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError:

@@ -109,11 +109,11 @@ def test_merge_and_unmerge_from_the_person_page(demo_db: Path, page: Any) -> Non
         identities = page.locator(".identities li").count()
         page.fill("input[name=other]", f"#{other_id}")
         page.locator("form.inline-form button", has_text="Merge").click()
-        page.wait_for_function(f"n => document.querySelectorAll('.identities li').length > n", arg=identities)
+        page.wait_for_function("n => document.querySelectorAll('.identities li').length > n", arg=identities)
         assert page.locator(".merges button", has_text="Unmerge").count() == 1
         shot(page, "person-merged")
         page.locator(".merges button", has_text="Unmerge").click()
-        page.wait_for_function(f"n => document.querySelectorAll('.identities li').length == n", arg=identities)
+        page.wait_for_function("n => document.querySelectorAll('.identities li').length == n", arg=identities)
     assert page.problems == []
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class Head:
 
     def score(self, features: dict[int, float]) -> float:
         w = self.weights
-        return self.bias + sum(w[i] * v for i, v in features.items())
+        return float(self.bias + sum(w[i] * v for i, v in features.items()))
 
     def to_json(self, prune: float = 0.005) -> dict[str, Any]:
         """Only the weights above ``prune`` in size: bucket numbers (uint32) and values (float16)."""

@@ -17,7 +17,7 @@ import csv
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -81,7 +81,9 @@ def matrix(texts: Sequence[str], bits: int, cue_weight: float):  # type: ignore[
     """A CSR matrix of hashed features, one row per text."""
     from scipy.sparse import csr_matrix
 
-    indptr, indices, values = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    values: list[float] = []
     for text in texts:
         features, _ = featurize(text, bits, cue_weight)
         indices.extend(features)
