@@ -156,15 +156,13 @@ def relationship_changes(
                           ("person", pa.string()), ("shift_days", pa.int64())]))
     store.con.register("content_wanted", wanted)
     try:
-        cursor = store.con.execute("""
+        records = store.rows("""
             SELECT i.account, i.platform, i.person || chr(31) || strftime(w.as_of, '%Y-%m-%d') AS person,
                    (i.ts AT TIME ZONE 'UTC') + to_days(w.shift_days) AS ts, i.direction, i.kind, i.text
             FROM content_wanted w JOIN interactions i
               ON i.platform = w.platform AND i.account = w.account AND i.person = w.person
             WHERE i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < w.as_of
         """)
-        names = [d[0] for d in cursor.description]
-        records = [dict(zip(names, row)) for row in cursor.fetchall()]
     finally:
         store.con.unregister("content_wanted")
     scores: dict[tuple[str, str, str], float] = {}
