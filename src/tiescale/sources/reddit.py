@@ -164,7 +164,7 @@ def _post_of(*urls: str | None) -> str | None:
 
 def _is_group(name: str | None) -> bool:
     """A subreddit (modmail) rather than a person: ``#pics``, ``/r/pics``, ``r/pics``."""
-    return bool(name) and name.startswith(("#", "/r/", "r/"))  # type: ignore[union-attr]
+    return name is not None and name.startswith(("#", "/r/", "r/"))
 
 
 def _dict_at(value: Any, *path: str) -> dict[str, Any]:

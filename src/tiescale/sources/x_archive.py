@@ -163,7 +163,10 @@ def _load(files: ExportFiles, name: str) -> Iterator[Any]:
 
 
 def _skip(text: str, pos: int) -> int:
-    return _WS.match(text, pos).end()  # type: ignore[union-attr]
+    """The position after the JSON whitespace at ``pos``."""
+    match = _WS.match(text, pos)
+    assert match is not None, "a starred pattern matches everywhere, if only the empty string"
+    return match.end()
 
 
 def _line(text: str, pos: int) -> str:

@@ -203,8 +203,8 @@ class _StreamRun:
             reached = bool(low and positions and min(positions) < low)
             done = reached or not page.cursor or not page.items or page.cursor == cursor
             items = page.items
-            if reached:  # keep what is at or after the high water (ties may be new); dedupe does the rest
-                items = [i for i in items if (p := self.stream.position(i)) is None or p >= low]  # type: ignore[operator]
+            if reached and low:  # keep what is at or after the high water (ties may be new); dedupe does the rest
+                items = [i for i in items if (p := self.stream.position(i)) is None or p >= low]
             if done:
                 high = max([v for v in (top, low) if v], default=None)
                 after = CursorState(high_water=high)
