@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -77,7 +78,7 @@ class TrainingConfig:
     sms_weight: float = 0.0  # SMS spam lowered F1 on held-out YouTube videos: off by default
 
 
-def matrix(texts: Sequence[str], bits: int, cue_weight: float):  # type: ignore[no-untyped-def]
+def matrix(texts: Sequence[str], bits: int, cue_weight: float) -> Any:  # a scipy.sparse.csr_matrix
     """A CSR matrix of hashed features, one row per text."""
     from scipy.sparse import csr_matrix
 

@@ -28,12 +28,14 @@ def current_as_of(store: Store, score_if_needed: bool = True) -> datetime | None
     ``score_if_needed=False`` never writes: without a snapshot at the store's watermark it answers
     the newest snapshot there is (None when nothing was ever scored).
     """
-    found = store.scalar("SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY as_of DESC, computed_at DESC "
-                         "LIMIT 1", [store.watermark()])
+    found: datetime | None = store.scalar(
+        "SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY as_of DESC, computed_at DESC LIMIT 1",
+        [store.watermark()])
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     if not score_if_needed:
-        return store.scalar("SELECT max(as_of) FROM score_runs")  # type: ignore[no-any-return]
+        newest: datetime | None = store.scalar("SELECT max(as_of) FROM score_runs")
+        return newest
     if not store.scalar("SELECT count(*) FROM interactions"):
         return None
     return score_store(store).as_of

@@ -180,11 +180,12 @@ def _population(store: Store, account: str | None) -> list[int]:
         raise UsageError(f"no interactions with account {account!r} in the store")
     # everyone who touched the account or appears in its follower lists
     return [r["person_id"] for r in store.rows("""
-        SELECT DISTINCT id.person_id FROM (
-            SELECT platform, person FROM interactions WHERE account = ?
-            UNION SELECT platform, person FROM follower_snapshots WHERE account = ? AND relation = 'follower') t
-        JOIN identities id ON id.platform = t.platform AND id.handle = t.person
-        JOIN people p ON p.person_id = id.person_id AND p.merged_into IS NULL
+        SELECT DISTINCT t.person_id FROM (
+            SELECT person_id FROM touchpoints WHERE account = ?
+            UNION SELECT id.person_id FROM follower_snapshots f
+            JOIN identities id ON id.platform = f.platform AND id.handle = f.person
+            WHERE f.account = ? AND f.relation = 'follower') t
+        JOIN people p ON p.person_id = t.person_id AND p.merged_into IS NULL
         ORDER BY 1""", [account, account])]
 
 

@@ -3,7 +3,7 @@
 CSV (header row), JSON Lines or Parquet. An order file has ``order_id`` (the dedupe key),
 ``ts``, ``value``, ``currency`` and any matching keys among ``email``, ``platform`` with
 ``handle``, ``person_id``, ``coupon``, ``utm_source``, ``utm_campaign``, ``click_id``
-(DESIGN.md section 3). A file with ``coupon`` and a person key (``person_id``, ``platform`` +
+(the conversions format in the README). A file with ``coupon`` and a person key (``person_id``, ``platform`` +
 ``handle`` or ``email``) but no ``value`` is a coupon-to-person mapping.
 
 Pure and streaming: the parser yields :class:`Conversion`, :class:`CouponMapping` and

@@ -28,5 +28,5 @@ def refresh_text_features(con: duckdb.DuckDBPyConnection, recompute: bool = Fals
     words, warmth = text_features_sql()
     con.execute(f"UPDATE interactions SET words = {words}, warmth = {warmth}")
     con.execute("DELETE FROM text_features_version")
-    con.execute("INSERT INTO text_features_version VALUES (?)", [version])
+    con.execute("INSERT INTO text_features_version (version) VALUES (?)", [version])
     return True

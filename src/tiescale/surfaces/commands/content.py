@@ -9,9 +9,12 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from ...store.db import Store
 
 CLASSIFY_COLUMNS = ["input", "label", "confidence", "cues", "text"]
 MIX_COLUMNS = ["period", "posts", "promotional", "relational", "value", "promotional_share", "over_limit",
@@ -110,7 +113,7 @@ def register(main: click.Group) -> None:
         _print_report(report, mix)
 
 
-def _open(ctx: click.Context):  # type: ignore[no-untyped-def]
+def _open(ctx: click.Context) -> Store:
     """Writable when possible (verdicts are cached), else read-only (a server may hold the lock)."""
     from ...store.db import StoreError, resolve_db_path
     from ..terminal import open_store

@@ -6,7 +6,7 @@ need the ``X-CSRF-Token`` header from ``GET /api/session``, or a Bearer token.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -20,7 +20,7 @@ from .capabilities import Missing, function, plain
 T = TypeVar("T")
 router = APIRouter(prefix="/api", tags=["tiescale"])
 Tier = Literal["stranger", "acquaintance", "regular", "close", "champion"]
-assert set(TIER_NAMES) == set(Tier.__args__)  # type: ignore[attr-defined]
+assert set(TIER_NAMES) == set(get_args(Tier))
 Sort = Literal["score", "change", "drop", "last_contact"]
 By = Literal["week", "month", "quarter"]
 ERRORS: dict[int | str, dict[str, Any]] = {
