@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 T = TypeVar("T")
 
@@ -37,6 +38,8 @@ class Records(list[T]):
 
     def to_arrow(self) -> pa.Table:
         """The records as one Arrow table, a column per field (an empty list keeps its columns)."""
+        import pyarrow as pa  # loaded when a table is asked for, not when the CLI starts
+
         rows = self.to_dicts()
         if not rows and self.columns:
             return pa.table({name: pa.array([], pa.null()) for name in self.columns})
