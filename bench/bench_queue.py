@@ -33,11 +33,11 @@ sys.path.insert(0, str(HERE))
 from _measure import run_measured  # noqa: E402
 
 REFERENCE_SQL = """
-WITH w AS (SELECT platform, person, ts, direction, kind FROM interactions
+WITH w AS (SELECT platform, handle, ts, direction, kind FROM interactions
            WHERE ts >= TIMESTAMPTZ '{since}' AND kind IN ('reply', 'mention', 'comment', 'dm', 'quote')),
-outs AS (SELECT platform, person, max(ts) AS last_out FROM w WHERE direction = 'out' GROUP BY ALL)
-SELECT w.platform, w.person, min(w.ts) AS waiting_since, count(*) AS n
-FROM w LEFT JOIN outs o USING (platform, person)
+outs AS (SELECT platform, handle, max(ts) AS last_out FROM w WHERE direction = 'out' GROUP BY ALL)
+SELECT w.platform, w.handle, min(w.ts) AS waiting_since, count(*) AS n
+FROM w LEFT JOIN outs o USING (platform, handle)
 WHERE w.direction = 'in' AND w.ts <= TIMESTAMPTZ '{until}' AND (o.last_out IS NULL OR w.ts > o.last_out)
   AND w.kind <> 'quote'
 GROUP BY ALL ORDER BY waiting_since LIMIT 50

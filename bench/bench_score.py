@@ -29,7 +29,7 @@ AS_OF = "2025-11-01"
 NEXT_DAY = "2025-11-02"
 REFERENCE_SQL = """
 CREATE OR REPLACE TABLE reference_scores AS
-SELECT account, platform, person,
+SELECT account, platform, handle,
        sum(CASE WHEN kind = 'dm' THEN pow(0.5, age / 30) END) AS dm_decayed,
        sum(CASE WHEN kind = 'reply' THEN pow(0.5, age / 30) END) AS reply_decayed,
        sum(CASE WHEN kind = 'mention' THEN pow(0.5, age / 30) END) AS mention_decayed,

@@ -49,7 +49,7 @@ def features_sql(t_epoch: float) -> str:
     day_decayed = ", ".join(f"ln(1 + sum(0.5 ** (age_day / {h}))) AS days_{h}d" for h in (30, 90))
     return f"""
         WITH ev AS (
-            SELECT account, person, direction, ({t_epoch} - epoch(ts)) / 86400.0 AS age,
+            SELECT account, handle AS person, direction, ({t_epoch} - epoch(ts)) / 86400.0 AS age,
                    floor(({t_epoch} - epoch(ts)) / 86400.0) AS day FROM s.interactions
         ),
         days AS (

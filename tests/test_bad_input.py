@@ -69,7 +69,7 @@ def test_bad_and_future_timestamps_are_rejected_and_reported(db: Path, tmp_path:
     assert "line 5" in out and "before 1990" in out
     assert "line 6" in out
     with Store(db) as store:
-        assert count(store, "SELECT count(*) FROM interactions WHERE person = 'bo'") == 1
+        assert count(store, "SELECT count(*) FROM interactions WHERE handle = 'bo'") == 1
         assert count(store, "SELECT count(*) FROM import_rejects") == 4
 
 
@@ -110,7 +110,7 @@ def test_enormous_single_line_is_read_with_a_cap(db: Path, tmp_path: Path) -> No
     code, out, _ = run(db, "ingest", str(huge))
     assert code == 1 and "line 2: line longer than the cap" in out
     with Store(db) as store:
-        assert count(store, "SELECT count(*) FROM interactions WHERE person = 'ed'") == 2
+        assert count(store, "SELECT count(*) FROM interactions WHERE handle = 'ed'") == 2
 
 
 def test_zip_with_parent_paths_is_refused(db: Path, tmp_path: Path) -> None:

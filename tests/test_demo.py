@@ -179,7 +179,7 @@ def test_heavy_tail_top_five_percent_make_most_of_the_talk(small: tuple[DemoResu
     with Store(result.db, read_only=True) as store:
         per_person = [r[0] for r in store.con.execute(
             "SELECT count(*) AS n FROM interactions WHERE kind NOT IN ('follow', 'unfollow') "
-            "GROUP BY platform, person ORDER BY n DESC").fetchall()]
+            "GROUP BY platform, handle ORDER BY n DESC").fetchall()]
     top = per_person[: max(1, len(per_person) // 20)]
     assert sum(top) / sum(per_person) > 0.4
     assert sum(n <= 2 for n in per_person) / len(per_person) > 0.5  # most people: once or twice
@@ -212,7 +212,7 @@ def test_planted_truths_hold_in_the_store(small: tuple[DemoResult, str]) -> None
 
         def inbound(platform: str, person: str) -> list[datetime]:
             return [r[0] for r in con.execute(
-                "SELECT ts FROM interactions WHERE platform = ? AND person = ? AND direction = 'in' "
+                "SELECT ts FROM interactions WHERE platform = ? AND handle = ? AND direction = 'in' "
                 "AND kind NOT IN ('follow', 'unfollow') ORDER BY ts", [platform, person]).fetchall()]
 
         assert truth["unanswered"]
@@ -222,7 +222,7 @@ def test_planted_truths_hold_in_the_store(small: tuple[DemoResult, str]) -> None
             answer = ("kind = 'dm' AND thread = (SELECT thread FROM interactions WHERE item_id = ? LIMIT 1) AND ts > ?"
                       if item["kind"] == "dm" else "in_reply_to = ? AND ts > ?")
             answers = con.execute(f"SELECT count(*) FROM interactions WHERE direction = 'out' AND platform = ? "
-                                  f"AND person = ? AND {answer}",
+                                  f"AND handle = ? AND {answer}",
                                   [item["platform"], item["person"], item["id"], ts]).fetchone()
             assert answers == (0,)
         for champion in truth["champions"]:

@@ -94,12 +94,12 @@ def test_ambiguous_and_unknown_names_are_clear_errors(loaded: Store, tmp_path: P
 def test_forget_deletes_everything_and_reimport_does_not_bring_them_back(loaded: Store, tmp_path: Path) -> None:
     counts = forget_person(loaded.con, "x:bob")
     assert counts["interactions"] == 2 and counts["identities"] == 1
-    assert count(loaded, "SELECT count(*) FROM interactions WHERE person = 'bob'") == 0
+    assert count(loaded, "SELECT count(*) FROM interactions WHERE handle = 'bob'") == 0
     assert count(loaded, "SELECT count(*) FROM identities WHERE handle = 'bob'") == 0
     again = tmp_path / "again.csv"
     again.write_text(EVENTS + "2024-01-07T00:00:00Z,brand,bob,in,dm,x,7\n")
     ingest_path(loaded, again)
-    assert count(loaded, "SELECT count(*) FROM interactions WHERE person = 'bob'") == 0
+    assert count(loaded, "SELECT count(*) FROM interactions WHERE handle = 'bob'") == 0
     assert count(loaded, "SELECT count(*) FROM interactions") == 4
     # the store keeps only a hash of the handle
     assert count(loaded, "SELECT count(*) FROM forgotten WHERE handle_hash = sha256('bob')") == 1
@@ -162,4 +162,4 @@ def test_forget_accepts_a_store_as_well_as_its_connection(loaded: Store) -> None
     assert find_person(loaded, "x:bob") == find_person(loaded.con, "x:bob")
     counts = forget_person(loaded, "x:bob")
     assert counts["interactions"] == 2 and counts["identities"] == 1
-    assert count(loaded, "SELECT count(*) FROM interactions WHERE person = 'bob'") == 0
+    assert count(loaded, "SELECT count(*) FROM interactions WHERE handle = 'bob'") == 0

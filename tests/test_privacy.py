@@ -76,7 +76,7 @@ def test_forget_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         left = _hits(store, person_id)
         assert left == [], "\n".join(left)
         # the rest is still there
-        assert store.con.execute("SELECT count(*) FROM interactions WHERE person = 'someone_else'").fetchone()[0] == 2
+        assert store.con.execute("SELECT count(*) FROM interactions WHERE handle = 'someone_else'").fetchone()[0] == 2
     # and a re-import does not bring them back
     with Store(db) as store:
         ingest_path(store, events.with_name("events.csv"))

@@ -43,7 +43,7 @@ def write(path: Path, items: list[dict[str, str]]) -> Path:
 
 def stored(store: Store) -> list[tuple]:
     return store.con.execute(
-        "SELECT platform, account, person, ts, direction, kind, item_id, text, dedupe_key FROM interactions "
+        "SELECT platform, account, handle, ts, direction, kind, item_id, text, dedupe_key FROM interactions "
         "ORDER BY ALL").fetchall()
 
 

@@ -80,7 +80,7 @@ def test_scores_from_the_stored_features_equal_scores_computed_from_the_texts(tm
                     for r in snapshot(store, "connection_scores", "account, platform, person")}
         records = [dict(zip(("account", "platform", "person", "ts", "direction", "kind", "text"), row))
                    for row in store.con.execute(
-                       "SELECT account, platform, person, ts, direction, kind, text FROM interactions").fetchall()]
+                       "SELECT account, platform, handle, ts, direction, kind, text FROM interactions").fetchall()]
     in_memory = score_records(records, "2025-01-15").to_pylist()
     assert len(in_memory) == len(in_store) > 50
     assert sum(r["words"] for r in in_memory) > 0 and sum(r["warm"] for r in in_memory) > 0

@@ -80,7 +80,7 @@ def test_car_imports_exact_counts(store: Store) -> None:
     assert store.con.execute("SELECT handle, display_name, account_id FROM accounts").fetchall() == [
         (OWN, "Harbor Coffee", OWN)]
     rows = store.con.execute(
-        "SELECT kind, person, item_id FROM interactions ORDER BY kind, person").fetchall()
+        "SELECT kind, handle, item_id FROM interactions ORDER BY kind, handle").fetchall()
     post = f"at://{OWN}/app.bsky.feed.post/"
     assert rows == [
         ("follow", make_car.BEA, f"at://{OWN}/app.bsky.graph.follow/3kaaaaaaaaj2a"),
@@ -194,7 +194,7 @@ def test_chat_needs_the_own_account(store: Store) -> None:
     summary = ingest_path(store, FIXTURES / "messages.json", account=OWN)
     assert summary.new_interactions == {"dm": 4}
     assert store.con.execute(
-        "SELECT direction, person, text IS NULL FROM interactions ORDER BY ts").fetchall() == [
+        "SELECT direction, handle, text IS NULL FROM interactions ORDER BY ts").fetchall() == [
         ("in", make_car.BEA, False), ("out", make_car.BEA, True),  # a deleted message: sent, no text
         ("in", make_car.BEA, False), ("out", make_car.BEA, False)]
 
@@ -292,7 +292,7 @@ def test_real_chat(store: Store, shared_data: Path, tmp_path: Path) -> None:
     summary = ingest_path(store, messages, account=own)
     # 4 messages: 2 sent by the logged-in account, 2 by the one other member.
     assert summary.new_interactions == {"dm": 4}
-    assert store.con.execute("SELECT direction, count(DISTINCT person), count(*) FROM interactions GROUP BY 1 "
+    assert store.con.execute("SELECT direction, count(DISTINCT handle), count(*) FROM interactions GROUP BY 1 "
                              "ORDER BY 1").fetchall() == [("in", 1, 2), ("out", 1, 2)]
 
 

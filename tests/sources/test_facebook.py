@@ -53,18 +53,18 @@ def test_mojibake_is_repaired(store) -> None:
     texts = {r[0] for r in store.con.execute("SELECT text FROM interactions WHERE text IS NOT NULL").fetchall()}
     assert "Så ses vi på lørdag?" in texts and "Helt enig 👍" in texts
     assert count(store, "SELECT count(*) FROM posts WHERE text = 'Glædelig jul fra bageriet i Ærøskøbing'") == 1
-    assert count(store, "SELECT count(*) FROM interactions WHERE text LIKE '%Ã%' OR person LIKE '%Ã%'") == 0
+    assert count(store, "SELECT count(*) FROM interactions WHERE text LIKE '%Ã%' OR handle LIKE '%Ã%'") == 0
 
 
 def test_earlier_name_counts_as_the_account_and_threads_are_paths(store) -> None:
     ingest_path(store, V1)
     row = store.con.execute(
-        "SELECT person, direction, thread, ts FROM interactions WHERE text = 'Tillykke med jobbet!'"
+        "SELECT handle, direction, thread, ts FROM interactions WHERE text = 'Tillykke med jobbet!'"
     ).fetchone()
     when = datetime(2021, 6, 1, 12, tzinfo=timezone.utc)
     assert row == ("Bjørn Åkesson", "out", "inbox/bjrnkesson_k3j2h1g0f9", when)
     group = store.con.execute(
-        "SELECT list(person ORDER BY person), count(DISTINCT dedupe_key) FROM interactions "
+        "SELECT list(handle ORDER BY handle), count(DISTINCT dedupe_key) FROM interactions "
         "WHERE text = 'Hvem vælger næste bog?'"
     ).fetchone()
     assert group == (["Bjørn Åkesson", "Mette Lund", "Tove Lindqvist"], 1)
@@ -91,7 +91,7 @@ def test_newer_layout_overlapping_export_adds_only_new_items(store) -> None:
     }
     # the Danish title "... har kommenteret Kasper Nørgaards opslag." names Kasper
     assert store.con.execute(
-        "SELECT person FROM interactions WHERE kind = 'comment' AND text = 'Så fint!'"
+        "SELECT handle FROM interactions WHERE kind = 'comment' AND text = 'Så fint!'"
     ).fetchall() == [("Kasper Nørgaard",)]
 
 
@@ -173,12 +173,12 @@ def test_real_export_folder(store, shared_data: Path) -> None:
     }
     span = store.con.execute("SELECT min(ts), max(ts) FROM interactions WHERE kind = 'dm'").fetchone()
     assert (span[0].year, span[0].month, span[1].year, span[1].month) == (2021, 5, 2022, 2)
-    assert count(store, "SELECT count(DISTINCT person) FROM interactions WHERE kind = 'dm'") == 1
+    assert count(store, "SELECT count(DISTINCT handle) FROM interactions WHERE kind = 'dm'") == 1
     assert store.con.execute(
-        "SELECT person, count(*) FROM interactions WHERE kind = 'comment' GROUP BY ALL ORDER BY 1"
+        "SELECT handle, count(*) FROM interactions WHERE kind = 'comment' GROUP BY ALL ORDER BY 1"
     ).fetchall() == [("Anders Jacobsen", 4), ("Martin Levin Lembrecht", 1)]
     assert posts(store, "facebook") == {"post": 14, "comment": 6}
-    assert count(store, "SELECT count(*) FROM interactions WHERE person LIKE '%Ã%'") == 0
+    assert count(store, "SELECT count(*) FROM interactions WHERE handle LIKE '%Ã%'") == 0
 
 
 @pytest.mark.shared_data

@@ -67,7 +67,7 @@ def test_v1_imports_every_kind_with_exact_counts(store, v1: Path) -> None:
         "SELECT relation, count(*), min(snapshot_at) FROM follower_snapshots GROUP BY ALL ORDER BY 1"
     ).fetchall() == [("follower", 3, WRITTEN_V1), ("following", 2, WRITTEN_V1)]
     assert store.con.execute(
-        "SELECT ts FROM interactions WHERE person = 'tove.l' AND kind = 'follow'"
+        "SELECT ts FROM interactions WHERE handle = 'tove.l' AND kind = 'follow'"
     ).fetchall() == [(datetime(2022, 11, 30, 12, tzinfo=timezone.utc),)]
     assert store.con.execute("SELECT url FROM identities WHERE handle = 'kasper.n'").fetchall() == [
         ("https://www.instagram.com/kasper.n",)
@@ -90,14 +90,14 @@ def test_zip_export_snapshot_is_dated_by_its_entries(store, tmp_path: Path) -> N
 def test_mojibake_is_repaired_and_dm_people_are_names(store, v1: Path) -> None:
     ingest_path(store, v1)
     assert store.con.execute(
-        "SELECT DISTINCT person FROM interactions WHERE kind = 'dm'"
+        "SELECT DISTINCT handle FROM interactions WHERE kind = 'dm'"
     ).fetchall() == [("Bjørn Åkesson",)]
     assert store.con.execute(
         "SELECT direction FROM interactions WHERE text = 'Kl. 8, som altid 🥐'"
     ).fetchall() == [("out",)]
     assert count(store, "SELECT count(*) FROM posts WHERE text = 'Dagens kanelsnegle — med kardemomme'") == 1
     assert count(store, "SELECT count(*) FROM posts WHERE text = 'Før og efter ovnen'") == 1  # an album's caption
-    assert count(store, "SELECT count(*) FROM interactions WHERE text LIKE '%Ã%' OR person LIKE '%Ã%'") == 0
+    assert count(store, "SELECT count(*) FROM interactions WHERE text LIKE '%Ã%' OR handle LIKE '%Ã%'") == 0
 
 
 def test_second_import_adds_nothing(store, v1: Path) -> None:
@@ -123,7 +123,7 @@ def test_newer_layout_overlapping_export_adds_only_new_items(store, v1: Path, v2
     }
     # the two snapshots also give what no entry can say: tove.l stopped following
     assert store.con.execute(
-        "SELECT person, direction, ts FROM interactions WHERE kind = 'unfollow'"
+        "SELECT handle, direction, ts FROM interactions WHERE kind = 'unfollow'"
     ).fetchall() == [("tove.l", "in", WRITTEN_V2)]
 
 

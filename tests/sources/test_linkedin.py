@@ -49,7 +49,7 @@ def test_2018_export_with_exact_counts(store) -> None:
     ).fetchall() == [("Bjørn Åkesson", "bjorn@example.invalid")]
     assert count(store, "SELECT count(*) FROM identities WHERE handle = 'Nguyễn Văn An'") == 1
     assert store.con.execute(
-        "SELECT ts FROM interactions WHERE person = 'Bjørn Åkesson' AND kind = 'follow'"
+        "SELECT ts FROM interactions WHERE handle = 'Bjørn Åkesson' AND kind = 'follow'"
     ).fetchall() == [(datetime(2018, 1, 8, 18, 14, tzinfo=UTC),)]
     assert store.con.execute("SELECT text, ts FROM posts WHERE url IS NOT NULL").fetchall() == [
         ("Vi har åbnet i Århus!", datetime(2018, 6, 8, 8, 15, 44, tzinfo=UTC))
@@ -69,7 +69,7 @@ def test_newer_export_keys_people_by_profile_url(store) -> None:
     assert posts(store, "linkedin") == {"post": 1, "comment": 1}
     bjorn = "https://www.linkedin.com/in/bjorn-aakesson"
     assert store.con.execute(
-        "SELECT kind, direction FROM interactions WHERE person = ? ORDER BY ts", [bjorn]
+        "SELECT kind, direction FROM interactions WHERE handle = ? ORDER BY ts", [bjorn]
     ).fetchall() == [("follow", "in"), ("dm", "in"), ("dm", "out")]
     assert store.con.execute("SELECT display_name, url FROM identities WHERE handle = ?", [bjorn]).fetchall() == [
         ("Bjørn Åkesson", bjorn)

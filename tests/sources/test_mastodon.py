@@ -63,7 +63,7 @@ def test_fixture_imports_exact_counts(store: Store) -> None:
     assert store.con.execute("SELECT handle, display_name, account_id FROM accounts").fetchall() == [
         (OWN, "Harbor Coffee", ME)]
     rows = store.con.execute(
-        "SELECT person, direction, kind, ts IS NULL FROM interactions ORDER BY kind, person").fetchall()
+        "SELECT handle, direction, kind, ts IS NULL FROM interactions ORDER BY kind, handle").fetchall()
     assert rows == [
         ("cal@fedi.example", "out", "dm", False),
         ("bea@social.example", "out", "like", True),  # undated: the export has no time for likes
@@ -136,7 +136,7 @@ def test_overlapping_newer_export_adds_only_new_items(store: Store, tmp_path: Pa
     assert summary.new_interactions == {"reply": 1, "like": 1, "follow": 1, "unfollow": 1}
     assert summary.new_posts == 1
     assert store.con.execute(
-        "SELECT person, kind, ts FROM interactions WHERE kind IN ('follow', 'unfollow') ORDER BY kind").fetchall() == [
+        "SELECT handle, kind, ts FROM interactions WHERE kind IN ('follow', 'unfollow') ORDER BY kind").fetchall() == [
         ("hal@roast.example", "follow", datetime(2024, 4, 10, 12, tzinfo=timezone.utc)),
         ("fay@photos.example", "unfollow", datetime(2024, 4, 10, 12, tzinfo=timezone.utc)),
     ]

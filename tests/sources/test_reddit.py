@@ -54,7 +54,7 @@ def post_kinds(store: Store) -> dict[str, int]:
 
 def tables(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     queries = {
-        "interactions": "SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread "
+        "interactions": "SELECT platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread "
                         "FROM interactions",
         "posts": "SELECT platform, account, post_id, ts, kind, text, in_reply_to, thread, url, likes, replies "
                  "FROM posts",
@@ -65,7 +65,7 @@ def tables(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def interaction(store: Store, item_id: str, person: str) -> dict[str, Any]:
-    cur = store.con.execute("SELECT * FROM interactions WHERE item_id = ? AND person = ?", [item_id, person])
+    cur = store.con.execute("SELECT * RENAME (handle AS person) FROM interactions WHERE item_id = ? AND handle = ?", [item_id, person])
     names = [c[0] for c in cur.description]
     rows = cur.fetchall()
     assert len(rows) == 1, (item_id, person, len(rows))
@@ -402,7 +402,7 @@ def test_shared_public_comments_import_or_are_refused_clearly(store: Store, shar
     assert summary.rows_read >= summary.rejected
     allowed = ("is neither by nor addressed to the account", "author deleted", "not by the account")
     assert all(any(a in why for a in allowed) for _, _, why in rejects(store))
-    assert count(store, "SELECT count(*) FROM interactions WHERE person = ?", [someone]) == 0
+    assert count(store, "SELECT count(*) FROM interactions WHERE handle = ?", [someone]) == 0
 
 
 def test_cassette_bodies_may_be_base64_and_gzip(tmp_path: Path) -> None:

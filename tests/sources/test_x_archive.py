@@ -65,7 +65,7 @@ def edit_ytd(path: Path, change: Callable[[Any], Any]) -> None:
 def tables(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Everything an import writes, without import ids and timestamps of the import itself."""
     queries = {
-        "interactions": "SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, "
+        "interactions": "SELECT platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread, "
                         "dedupe_key FROM interactions",
         "posts": "SELECT platform, account, post_id, ts, kind, text, in_reply_to, thread, url, likes, reposts "
                  "FROM posts",
@@ -116,8 +116,8 @@ def test_fixture_archive_imports_with_exact_counts(store: Store, archive: Path) 
 def test_fixture_interactions_are_attributed_as_the_archive_says(store: Store, archive: Path) -> None:
     ingest_path(store, archive)
     rows = store.con.execute(
-        "SELECT person, direction, kind, item_id, in_reply_to, thread FROM interactions "
-        "WHERE kind IN ('reply', 'mention', 'repost', 'quote', 'like') ORDER BY kind, person, item_id"
+        "SELECT handle, direction, kind, item_id, in_reply_to, thread FROM interactions "
+        "WHERE kind IN ('reply', 'mention', 'repost', 'quote', 'like') ORDER BY kind, handle, item_id"
     ).fetchall()
     assert rows == [
         (ADA, "out", "like", "1690000000000000001", None, None),  # author known from our reply to it
@@ -145,12 +145,12 @@ def test_fixture_interactions_are_attributed_as_the_archive_says(store: Store, a
 def test_fixture_direct_messages(store: Store, archive: Path) -> None:
     ingest_path(store, archive)
     rows = store.con.execute(
-        "SELECT direction, person, count(*) FROM interactions WHERE kind = 'dm' GROUP BY ALL ORDER BY ALL"
+        "SELECT direction, handle, count(*) FROM interactions WHERE kind = 'dm' GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     assert rows == [("in", ADA, 1), ("in", FINN, 2), ("in", GUS, 1), ("out", ADA, 1), ("out", BO, 1),
                     ("out", CLEO, 1), ("out", EMI, 1), ("out", FINN, 1), ("out", GUS, 1)]
     group_out = store.con.execute(
-        "SELECT list(person ORDER BY person), any_value(thread) FROM interactions WHERE item_id = '1696000000000000002'"
+        "SELECT list(handle ORDER BY handle), any_value(thread) FROM interactions WHERE item_id = '1696000000000000002'"
     ).fetchone()
     assert group_out == ([BO, CLEO, EMI, GUS], "1696000000000000000")
     text = store.con.execute("SELECT text FROM interactions WHERE item_id = '1695000000000000002'").fetchone()[0]
@@ -237,7 +237,7 @@ def test_a_newer_overlapping_export_adds_only_what_is_new(store: Store, archive:
     assert summary.new_posts == 1
     assert summary.duplicates == sum(BASIC_INTERACTIONS.values())
     events = store.con.execute(
-        "SELECT kind, direction, person, ts FROM interactions WHERE kind IN ('follow', 'unfollow') ORDER BY kind"
+        "SELECT kind, direction, handle, ts FROM interactions WHERE kind IN ('follow', 'unfollow') ORDER BY kind"
     ).fetchall()
     at = datetime(2023, 10, 1, 10, 0, tzinfo=timezone.utc)
     assert events == [("follow", "in", DEV, at), ("unfollow", "in", HANA, at)]
@@ -249,7 +249,7 @@ def test_old_layout_tweet_js_with_parts_and_singular_dm_file(store: Store, fixtu
     assert summary.status == "ok"
     assert summary.new_interactions == {"reply": 1, "mention": 1, "dm": 1}
     assert post_kinds(store) == {"reply": 1, "post": 1}
-    assert store.con.execute("SELECT person, direction FROM interactions WHERE kind = 'dm'").fetchall() == [(BO, "out")]
+    assert store.con.execute("SELECT handle, direction FROM interactions WHERE kind = 'dm'").fetchall() == [(BO, "out")]
 
 
 def test_owner_found_from_tweet_headers_then_from_dms(tmp_path: Path, work_copy: Path) -> None:
@@ -290,7 +290,7 @@ def test_follower_snapshots_need_a_numeric_account(store: Store, fixtures: Path)
     assert sizes == [("follower", "2022-01-10", 2), ("follower", "2022-06-15", 4), ("follower", "2023-02-01", 4),
                      ("following", "2022-01-10", 1), ("following", "2022-06-15", 2), ("following", "2023-02-01", 1)]
     events = store.con.execute(
-        "SELECT ts::DATE::VARCHAR, direction, kind, person FROM interactions ORDER BY ALL").fetchall()
+        "SELECT ts::DATE::VARCHAR, direction, kind, handle FROM interactions ORDER BY ALL").fetchall()
     assert events == [
         ("2022-06-15", "in", "follow", CLEO), ("2022-06-15", "in", "follow", DEV), ("2022-06-15", "out", "follow", EMI),
         ("2023-02-01", "in", "follow", HANA), ("2023-02-01", "in", "unfollow", ADA),

@@ -57,12 +57,12 @@ def row(store: Store, sql: str, params: list[Any]) -> dict[str, Any]:
 
 
 def interaction(store: Store, item_id: str, person: str) -> dict[str, Any]:
-    return row(store, "SELECT * FROM interactions WHERE item_id = ? AND person = ?", [item_id, person])
+    return row(store, "SELECT * RENAME (handle AS person) FROM interactions WHERE item_id = ? AND handle = ?", [item_id, person])
 
 
 def tables(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     queries = {
-        "interactions": "SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread "
+        "interactions": "SELECT platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread "
                         "FROM interactions",
         "posts": "SELECT platform, account, post_id, ts, kind, text, in_reply_to, thread, url, likes, replies "
                  "FROM posts",
@@ -285,7 +285,7 @@ def test_shared_comment_threads(store: Store, shared_data: Path) -> None:
     assert by_kind(store) == {("in", "comment"): 100, ("in", "reply"): 29, ("out", "reply"): 12}
     assert summary.new_posts == 12 and summary.rejected == 0 and summary.duplicates == 0
     assert summary.new_people == 110  # 111 distinct authors, one of them the owner
-    assert count(store, "SELECT count(DISTINCT person) FROM interactions") == 110
+    assert count(store, "SELECT count(DISTINCT handle) FROM interactions") == 110
     assert count(store, "SELECT count(DISTINCT thread) FROM interactions") == 100
     assert (summary.first_ts.year, summary.last_ts.year) == (2017, 2020)
 

@@ -34,7 +34,7 @@ def fingerprint(db: Path) -> tuple:
         return tuple(
             con.execute(sql).fetchone()
             for sql in (
-                "SELECT count(*), coalesce(sum(hash(platform, person, dedupe_key)), 0) FROM interactions",
+                "SELECT count(*), coalesce(sum(hash(platform, handle, dedupe_key)), 0) FROM interactions",
                 "SELECT count(*) FROM identities",
                 "SELECT count(*) FROM people",
                 "SELECT count(*), max(import_id) FROM imports",

@@ -11,6 +11,7 @@ from tiescale import Store, forget_person, ingest_path
 from tiescale.scoring.run import score_store
 from tests.scoring.test_engines import write_events
 from tests.scoring.test_incremental import assert_same, table
+from tests.store.test_schema_migrations import as_before_handle
 
 KEYS = "account, platform, person"
 INSTAGRAM = Path(__file__).resolve().parents[1] / "fixtures" / "instagram" / "export_v1"
@@ -32,6 +33,7 @@ def imported(tmp_path: Path, n: int, seed: int, name: str = "s.duckdb") -> tuple
 
 def as_before_connection_ids(store: Store) -> None:
     """The store as a tiescale before migrations 12 and 13 left it; the next open migrates it."""
+    as_before_handle(store)
     for sql in ("ALTER TABLE interactions DROP COLUMN connection_id",
                 "ALTER TABLE connection_scores DROP COLUMN connection_id",
                 "DROP TABLE connections", "DROP SEQUENCE connection_seq",
@@ -44,10 +46,10 @@ def test_each_connection_has_one_id_on_every_interaction(tmp_path: Path) -> None
     events, store = imported(tmp_path, n=600, seed=3)
     with store:
         known = ids(store)
-        pairs = store.con.execute("SELECT count(DISTINCT (account, platform, person)) FROM interactions").fetchone()[0]
+        pairs = store.con.execute("SELECT count(DISTINCT (account, platform, handle)) FROM interactions").fetchone()[0]
         assert len(known) == pairs == len(set(known.values()))
         wrong = store.con.execute("""SELECT count(*) FROM interactions i LEFT JOIN connections c
-            ON c.account = i.account AND c.platform = i.platform AND c.person = i.person
+            ON c.account = i.account AND c.platform = i.platform AND c.person = i.handle
             WHERE i.connection_id IS DISTINCT FROM c.connection_id""").fetchone()[0]
         assert wrong == 0
         ingest_path(store, events)  # the same file again: nothing new, the same ids
@@ -110,7 +112,7 @@ def instagram_export(tmp_path: Path, name: str, day: datetime, followers: bool =
 
 
 def follow_events(store: Store) -> list[tuple]:
-    return store.con.execute("""SELECT account, person, dedupe_key FROM interactions
+    return store.con.execute("""SELECT account, handle, dedupe_key FROM interactions
                                 WHERE dedupe_key LIKE 'snapshot:%' ORDER BY ALL""").fetchall()
 
 
@@ -131,8 +133,8 @@ def test_an_import_of_one_follow_list_keeps_the_other_lists_events(tmp_path: Pat
 def drop_touchpoints(store: Store, person: str) -> None:
     """What re-deriving follow events does to a connection: touchpoints deleted, connection marked."""
     store.con.execute("""INSERT INTO scoring_dirty (account, platform, person)
-                         SELECT DISTINCT account, platform, person FROM interactions WHERE person = ?""", [person])
-    store.con.execute("DELETE FROM interactions WHERE person = ? AND ts < '2024-06-01'", [person])
+                         SELECT DISTINCT account, platform, handle FROM interactions WHERE handle = ?""", [person])
+    store.con.execute("DELETE FROM interactions WHERE handle = ? AND ts < '2024-06-01'", [person])
 
 
 def test_connections_marked_dirty_are_rescored_from_any_earlier_snapshot(tmp_path: Path) -> None:
@@ -163,7 +165,7 @@ def test_an_older_store_rescored_after_touchpoints_went_away(tmp_path: Path) -> 
     events, store = imported(tmp_path, n=800, seed=9, name="old.duckdb")
     with store:
         score_store(store, "2025-01-01")
-        store.con.execute("DELETE FROM interactions WHERE person = 'p3' AND platform = 'x'")  # as the old bug did
+        store.con.execute("DELETE FROM interactions WHERE handle = 'p3' AND platform = 'x'")  # as the old bug did
         as_before_connection_ids(store)
     with Store(tmp_path / "old.duckdb") as store:
         assert store.con.execute(
@@ -174,7 +176,7 @@ def test_an_older_store_rescored_after_touchpoints_went_away(tmp_path: Path) -> 
     assert not any(row["person"] == "p3" and row["platform"] == "x" for row in got)
     with Store(tmp_path / "full.duckdb") as full:
         ingest_path(full, events)
-        full.con.execute("DELETE FROM interactions WHERE person = 'p3' AND platform = 'x'")
+        full.con.execute("DELETE FROM interactions WHERE handle = 'p3' AND platform = 'x'")
         score_store(full, "2025-01-15")
         assert_same(table(full, "connection_scores", KEYS, "2025-01-15"), got)
 

@@ -27,7 +27,7 @@ def write(path: Path, *rows: str) -> Path:
 
 def stored(store: Store) -> list[tuple]:
     return store.con.execute(
-        "SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key "
+        "SELECT platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key "
         "FROM interactions ORDER BY ALL"
     ).fetchall()
 
@@ -56,7 +56,7 @@ def test_duplicate_ids_inside_the_file_are_stored_once_and_the_first_row_wins(st
     summary = ingest_path(store, path)
     assert summary.rows_read == 6 and summary.total_new == 4 and summary.duplicates == 2
     assert store.con.execute(
-        "SELECT text FROM interactions WHERE platform = 'x' AND person = 'ann' AND item_id = '1'"
+        "SELECT text FROM interactions WHERE platform = 'x' AND handle = 'ann' AND item_id = '1'"
     ).fetchall() == [("first",)]
     assert count(store, "SELECT count(*) FROM interactions WHERE item_id = '1'") == 3
 
@@ -87,7 +87,7 @@ def test_a_store_with_some_of_the_rows_gets_only_the_new_ones(store: Store, tmp_
     assert second.new_people == 3
     after = stored(store)
     assert set(before) < set(after) and len(after) == 7
-    assert count(store, "SELECT count(*) FROM (SELECT platform, person, dedupe_key FROM interactions "
+    assert count(store, "SELECT count(*) FROM (SELECT platform, handle, dedupe_key FROM interactions "
                         "GROUP BY ALL HAVING count(*) > 1)") == 0
 
 
@@ -105,7 +105,7 @@ def test_a_hash_collision_never_drops_a_row(store: Store, tmp_path: Path, monkey
     )
     summary = ingest_path(store, path)
     assert summary.total_new == 4 and summary.duplicates == 1
-    assert store.con.execute("SELECT text FROM interactions WHERE person = 'ann' AND item_id = '2'").fetchall() == [
+    assert store.con.execute("SELECT text FROM interactions WHERE handle = 'ann' AND item_id = '2'").fetchall() == [
         (None,)]
 
 

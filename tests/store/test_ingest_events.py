@@ -35,7 +35,7 @@ def test_csv_imports_every_row_with_people_and_kinds(store: Store, tmp_path: Pat
     ts = store.con.execute("SELECT ts FROM interactions WHERE item_id = '101'").fetchone()[0]
     assert ts.isoformat().startswith("2024-03-01T08:00:00")
     # unix seconds are read as such
-    assert count(store, "SELECT count(*) FROM interactions WHERE person = 'bob' AND epoch(ts) = 1709290000") == 1
+    assert count(store, "SELECT count(*) FROM interactions WHERE handle = 'bob' AND epoch(ts) = 1709290000") == 1
     # person comes back unchanged when nothing is merged
     assert {r[0] for r in store.con.execute("SELECT label FROM people").fetchall()} == {"alice", "bob", "carol"}
 
@@ -70,7 +70,7 @@ def test_jsonl_and_parquet_give_the_same_store_as_csv(tmp_path: Path) -> None:
         with Store(tmp_path / f"{path.suffix[1:]}.duckdb") as s:
             ingest_path(s, path)
             results.append(s.con.execute(
-                "SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key "
+                "SELECT platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread, dedupe_key "
                 "FROM interactions ORDER BY ALL").fetchall())
     assert results[0] == results[1] == results[2]
     assert len(results[0]) == 5
@@ -87,7 +87,7 @@ def test_parquet_with_native_timestamp_and_integer_ts(store: Store, tmp_path: Pa
     duckdb.sql(f"""COPY (SELECT 1704103200::BIGINT AS ts, 'brand' AS account, 'p3' AS person,
         'in' AS direction, 'reply' AS kind) TO '{path2}' (FORMAT parquet)""")
     assert ingest_path(store, path2).total_new == 1
-    assert count(store, "SELECT count(*) FROM interactions WHERE person = 'p3' AND platform = 'generic'") == 1
+    assert count(store, "SELECT count(*) FROM interactions WHERE handle = 'p3' AND platform = 'generic'") == 1
 
 
 def test_export_then_import_into_empty_store_gives_the_same_interactions(store: Store, tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_export_then_import_into_empty_store_gives_the_same_interactions(store: 
         export_events(store, fmt, out)
         with Store(tmp_path / f"again-{fmt}.duckdb") as other:
             ingest_path(other, out)
-            query = ("SELECT platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, "
+            query = ("SELECT platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread, "
                      "dedupe_key FROM interactions ORDER BY ALL")
             assert other.con.execute(query).fetchall() == store.con.execute(query).fetchall()
 

@@ -22,8 +22,22 @@ def tables(store: Store) -> set[str]:
         "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")}
 
 
+#: The migration that renamed ``interactions.person`` to ``handle``.
+HANDLE_RENAMED = 15
+
+
+def as_before_handle(store: Store) -> None:
+    """The store as a tiescale before migration 15 left it: the handle column still named ``person``,
+    the touchpoints view (migration 14) over that name."""
+    store.con.execute("ALTER TABLE interactions RENAME COLUMN handle TO person")
+    store.con.execute("""CREATE OR REPLACE VIEW touchpoints AS SELECT i.*, d.person_id
+                         FROM interactions i JOIN identities d ON d.platform = i.platform AND d.handle = i.person""")
+    store.con.execute("DELETE FROM schema_version WHERE version >= ?", [HANDLE_RENAMED])
+
+
 def as_before_touchpoints(store: Store) -> None:
     """The store as a tiescale before migration 14 left it: old table names, no touchpoints view."""
+    as_before_handle(store)
     store.con.execute("DROP VIEW touchpoints")
     for old, new in RENAMED.items():
         store.con.execute(f"ALTER TABLE {new} RENAME TO {old}")
@@ -50,7 +64,7 @@ def test_an_older_store_gets_the_touchpoints_view_and_the_new_table_names(tmp_pa
         total = store.scalar("SELECT count(*) FROM interactions")
         assert total and store.scalar("SELECT count(*) FROM touchpoints") == total
         joined = store.scalar("""SELECT count(*) FROM interactions i JOIN identities d
-                                 ON d.platform = i.platform AND d.handle = i.person""")
+                                 ON d.platform = i.platform AND d.handle = i.handle""")
         assert store.scalar("SELECT count(*) FROM touchpoints") == joined
         columns = [r["column_name"] for r in store.rows(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
@@ -105,8 +119,8 @@ def test_a_store_from_before_the_text_features_migrates_and_scores_as_a_fresh_im
 
 
 def features(store: Store) -> list[tuple[object, ...]]:
-    return store.con.execute("""SELECT platform, person, dedupe_key, words, warmth FROM interactions
-                                ORDER BY platform, person, dedupe_key""").fetchall()
+    return store.con.execute("""SELECT platform, handle, dedupe_key, words, warmth FROM interactions
+                                ORDER BY platform, handle, dedupe_key""").fetchall()
 
 
 def test_migrations_are_frozen_sql() -> None:

@@ -27,7 +27,7 @@ with Store(sys.argv[1]) as store:
 
 
 def keys(store: Store) -> set[tuple]:
-    return set(store.con.execute("SELECT platform, person, dedupe_key, kind FROM interactions").fetchall())
+    return set(store.con.execute("SELECT platform, handle, dedupe_key, kind FROM interactions").fetchall())
 
 
 def test_killed_while_waiting_for_a_page_then_resumed(tmp_path: Path, server: ReplayServer,

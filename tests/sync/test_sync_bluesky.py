@@ -18,7 +18,7 @@ PAGE_2_CURSOR = "2024-03-02T08:00:01.000Z"
 
 def keys(store: Store) -> set[tuple]:
     return set(store.con.execute(
-        "SELECT platform, account, person, dedupe_key, direction, kind FROM interactions").fetchall())
+        "SELECT platform, account, handle, dedupe_key, direction, kind FROM interactions").fetchall())
 
 
 def post_ids(store: Store) -> set[str]:
@@ -92,7 +92,7 @@ def test_sync_after_an_export_adds_only_what_is_new(tmp_path: Path, server: Repl
         new_posts = report.new_items - new_interactions
         assert new_interactions > 0 and new_posts >= 0
         assert sum(s.duplicates for s in report.streams) >= len(from_export & from_sync)
-        duplicated = store.con.execute("SELECT count(*) FROM (SELECT platform, person, dedupe_key FROM interactions "
+        duplicated = store.con.execute("SELECT count(*) FROM (SELECT platform, handle, dedupe_key FROM interactions "
                                        "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         assert duplicated == 0
 

@@ -18,7 +18,7 @@ EXPORT = ALL_FIXTURES / "mastodon" / "archive-20240310120000-5e1f0c"
 
 def keys(store: Store) -> set[tuple]:
     return set(store.con.execute(
-        "SELECT platform, account, person, dedupe_key, direction, kind FROM interactions").fetchall())
+        "SELECT platform, account, handle, dedupe_key, direction, kind FROM interactions").fetchall())
 
 
 def posts(store: Store) -> set[str]:
@@ -84,7 +84,7 @@ def test_sync_after_the_export_adds_only_what_is_new(tmp_path: Path, server: Rep
                              if s["visibility"] != "direct"} - exported_posts
         assert statuses.duplicates > 0
         assert keys(store) >= exported
-        duplicated = store.con.execute("SELECT count(*) FROM (SELECT platform, person, dedupe_key FROM interactions "
+        duplicated = store.con.execute("SELECT count(*) FROM (SELECT platform, handle, dedupe_key FROM interactions "
                                        "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         assert duplicated == 0
         # the account is the export's account: one own account, not two

@@ -35,7 +35,7 @@ MESSAGES_SQL = f"""
 """
 
 _TIED = """
-    SELECT f.platform, f.account, f.item_id, f.ts AS post_ts, i.kind, i.person, i.ts, i.direction, i.dedupe_key
+    SELECT f.platform, f.account, f.item_id, f.ts AS post_ts, i.kind, i.handle AS person, i.ts, i.direction, i.dedupe_key
     FROM content_feed_keys f JOIN interactions i ON i.platform = f.platform AND i.account = f.account
 """
 #: Reactions in the days after each post, tied to it by its id (what they answer) or its thread.
@@ -58,7 +58,7 @@ RESPONSES_SQL = f"""
         SELECT r.platform, r.account, r.item_id, count(*) AS conversations FROM responders r
         WHERE EXISTS (
             SELECT 1 FROM interactions o
-            WHERE o.platform = r.platform AND o.account = r.account AND o.person = r.person AND o.direction = 'out'
+            WHERE o.platform = r.platform AND o.account = r.account AND o.handle = r.person AND o.direction = 'out'
               AND o.kind IN ('reply', 'comment', 'dm', 'mention', 'quote')
               AND o.ts > r.first_ts AND o.ts < r.first_ts + INTERVAL {{days}} DAY)
         GROUP BY ALL
@@ -157,10 +157,10 @@ def relationship_changes(
     store.con.register("content_wanted", wanted)
     try:
         records = store.rows("""
-            SELECT i.account, i.platform, i.person || chr(31) || strftime(w.as_of, '%Y-%m-%d') AS person,
+            SELECT i.account, i.platform, i.handle || chr(31) || strftime(w.as_of, '%Y-%m-%d') AS person,
                    (i.ts AT TIME ZONE 'UTC') + to_days(w.shift_days) AS ts, i.direction, i.kind, i.text
             FROM content_wanted w JOIN interactions i
-              ON i.platform = w.platform AND i.account = w.account AND i.person = w.person
+              ON i.platform = w.platform AND i.account = w.account AND i.handle = w.person
             WHERE i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < w.as_of
         """)
     finally:

@@ -128,7 +128,7 @@ def _index_people(store: Store, full: bool) -> int:
     people_filter = "" if full else "AND t.person_id IN (SELECT person_id FROM nm_people)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_in AS
-        SELECT t.platform, t.account, t.person, t.person_id, t.ts, t.kind, t.item_id, t.thread, t.text, t.import_id
+        SELECT t.platform, t.account, t.handle AS person, t.person_id, t.ts, t.kind, t.item_id, t.thread, t.text, t.import_id
         FROM touchpoints t
         WHERE t.direction = 'in' AND t.kind IN {_in(INBOUND_KINDS)} AND t.ts IS NOT NULL {people_filter}""")
     con.execute(f"""

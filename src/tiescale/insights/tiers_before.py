@@ -71,7 +71,7 @@ def score_pairs(
     # days between that date and the reference date; the pair id stands for the person.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tiescale_pair_events AS
-        SELECT i.account, i.platform, p.pair_id::VARCHAR || '|' || i.person AS person, p.pair_id AS person_id,
+        SELECT i.account, i.platform, p.pair_id::VARCHAR || '|' || i.handle AS person, p.pair_id AS person_id,
                (i.ts AT TIME ZONE 'UTC') + (?::TIMESTAMP - p.as_of) AS ts, i.direction, i.kind, i.text
         FROM tiescale_pairs p JOIN touchpoints i ON i.person_id = p.person_id
         WHERE i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < p.as_of {account_sql}

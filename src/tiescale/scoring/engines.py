@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pyspark is optional: only its type is named here
 #: through the session's time zone: 10x cheaper), one identity column set.
 EVENTS_VIEW = """
 CREATE OR REPLACE TEMP VIEW scoring_events AS
-SELECT i.account, i.platform, i.person, i.person_id, make_timestamp(epoch_us(i.ts)) AS ts,
+SELECT i.account, i.platform, i.handle AS person, i.person_id, make_timestamp(epoch_us(i.ts)) AS ts,
        i.direction, i.kind, i.text, i.words, i.warmth
 FROM touchpoints i
 WHERE i.ts IS NOT NULL
@@ -134,7 +134,7 @@ def _check_handover(spark: SparkSession, events_path: str, stored: tuple[Any, ..
 #: A checksum of the dated touchpoints that both engines compute exactly (integers only): how many,
 #: the sum of their whole seconds, and the sum of their people's and accounts' name lengths.
 STORE_CHECKSUM_SQL = """
-SELECT count(*), sum(floor(epoch(ts))::BIGINT), sum(length(person) + length(account) * 7 + length(kind) * 13
+SELECT count(*), sum(floor(epoch(ts))::BIGINT), sum(length(handle) + length(account) * 7 + length(kind) * 13
                                              + CASE direction WHEN 'in' THEN 17 ELSE 0 END)
 FROM interactions WHERE ts IS NOT NULL
 """

@@ -9,8 +9,8 @@ from pathlib import Path
 from .db import Store
 
 EXPORT_SQL = """
-SELECT ts, account, person, direction, kind, platform, item_id AS id, text, in_reply_to, thread
-FROM interactions WHERE ts IS NOT NULL ORDER BY ts, platform, account, person, dedupe_key
+SELECT ts, account, handle AS person, direction, kind, platform, item_id AS id, text, in_reply_to, thread
+FROM interactions WHERE ts IS NOT NULL ORDER BY ts, platform, account, handle, dedupe_key
 """
 
 

@@ -69,7 +69,7 @@ PERSON_DATA: tuple[PersonData, ...] = (
                                                                                "display_name")),
     PersonData("connections", ("identity",), handle_column="person", names=("person",)),
     PersonData("scoring_dirty", ("identity",), handle_column="person", names=("person",)),
-    PersonData("interactions", ("identity",), handle_column="person", names=("person",)),
+    PersonData("interactions", ("identity",), handle_column="handle", names=("handle",)),
     PersonData("follower_snapshots", ("identity",), handle_column="person", names=("person",)),
     PersonData("answer_messages", ("identity", "person"), handle_column="person", person_column="person_id",
                names=("person", "person_id")),

@@ -174,7 +174,7 @@ def _load_identities(store: Store) -> tuple[int, int]:
 
 
 #: The columns of ``interactions`` an import writes, in the order its SELECTs list them.
-INTERACTION_COLUMNS = ("platform, account, person, ts, direction, kind, item_id, text, in_reply_to, thread, "
+INTERACTION_COLUMNS = ("platform, account, handle, ts, direction, kind, item_id, text, in_reply_to, thread, "
                        "dedupe_key, import_id, words, warmth, connection_id")
 
 #: A 64-bit hash of the key. Grouping it (not the strings) finds the few keys staged more than
@@ -184,7 +184,8 @@ KEY_HASH_SQL = f"hash(platform, person, {DEDUPE_KEY_SQL})"
 
 
 def _load_interactions(store: Store, import_id: int, result: LoadResult) -> None:
-    """Insert the staged interactions whose (platform, person, dedupe_key) is new, once each.
+    """Insert the staged interactions whose (platform, person, dedupe_key) is new, once each (the
+    stage's ``person`` is stored as ``interactions.handle``).
 
     Repeats inside the import are found on the key hash and all but the first of each key (in
     file order) leave the stage; the insert is then one pass over the stage, with an anti-join
@@ -228,7 +229,7 @@ def _load_interactions(store: Store, import_id: int, result: LoadResult) -> None
         store_has_rows = store.scalar("SELECT EXISTS (SELECT 1 FROM interactions)")
         new_only = """AND NOT EXISTS (
                 SELECT 1 FROM interactions i
-                WHERE i.platform = f.platform AND i.person = f.person AND i.dedupe_key = f.dedupe_key)"""
+                WHERE i.platform = f.platform AND i.handle = f.person AND i.dedupe_key = f.dedupe_key)"""
         refresh_text_features(con)
         words, warmth = text_features_sql()
         add_connections(con, "SELECT account, platform, person FROM stage_interactions WHERE reject_reason IS NULL")
@@ -338,13 +339,13 @@ def _load_follows(store: Store, import_id: int, result: LoadResult) -> None:
     # Only the chains staged: an import with one relation (following only) leaves the other's events.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE stale_follows AS
-        SELECT i.rowid AS stale_row, i.account, i.platform, i.person
+        SELECT i.rowid AS stale_row, i.account, i.platform, i.handle AS person
         FROM interactions i SEMI JOIN (SELECT DISTINCT platform, account, relation FROM stage_follows) c
         ON i.platform = c.platform AND i.account = c.account
            AND split_part(i.dedupe_key, ':', 2) = c.relation
         WHERE i.dedupe_key LIKE 'snapshot:%'
           AND NOT EXISTS (SELECT 1 FROM derived_keyed d WHERE d.platform = i.platform
-                          AND d.person = i.person AND d.dedupe_key = i.dedupe_key)""")
+                          AND d.person = i.handle AND d.dedupe_key = i.dedupe_key)""")
     con.execute("""INSERT INTO scoring_dirty (account, platform, person)
                    SELECT DISTINCT account, platform, person FROM stale_follows""")
     con.execute("DELETE FROM interactions WHERE rowid IN (SELECT stale_row FROM stale_follows)")
@@ -357,7 +358,7 @@ def _load_follows(store: Store, import_id: int, result: LoadResult) -> None:
         FROM derived_keyed d
         JOIN connections c ON c.account = d.account AND c.platform = d.platform AND c.person = d.person
         WHERE NOT EXISTS (
-            SELECT 1 FROM interactions i WHERE i.platform = d.platform AND i.person = d.person
+            SELECT 1 FROM interactions i WHERE i.platform = d.platform AND i.handle = d.person
               AND i.dedupe_key = d.dedupe_key)
     """)
     for row in store.rows(

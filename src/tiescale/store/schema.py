@@ -456,5 +456,18 @@ MIGRATIONS.append((
         ALTER TABLE IF EXISTS nurture_index_state RENAME TO answer_index_state;
     """,
 ))
+MIGRATIONS.append((
+    15,
+    "interactions.person renamed handle (it holds the identity's handle; the human is person_id)",
+    """
+        -- The column names an identity (with platform), not a person: the touchpoints view's
+        -- person_id is the human. No index depends on the column; the view is bound by name, so it
+        -- is re-created over the new one (its columns: the same, with handle for person).
+        ALTER TABLE interactions RENAME COLUMN person TO handle;
+        CREATE OR REPLACE VIEW touchpoints AS
+        SELECT i.*, d.person_id
+        FROM interactions i JOIN identities d ON d.platform = i.platform AND d.handle = i.handle;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
