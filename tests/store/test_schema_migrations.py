@@ -8,7 +8,7 @@ import pytest
 
 from tiescale import Store, ingest_path
 from tiescale.scoring.run import score_store
-from tiescale.store.schema import MIGRATIONS
+from tiescale.store.schema import LATEST, MIGRATIONS
 from tiescale.text.features import text_features_version
 from tests.scoring.test_engines import write_events
 from tests.scoring.test_incremental import assert_same, table
@@ -121,6 +121,51 @@ def test_a_store_from_before_the_text_features_migrates_and_scores_as_a_fresh_im
 def features(store: Store) -> list[tuple[object, ...]]:
     return store.con.execute("""SELECT platform, handle, dedupe_key, words, warmth FROM interactions
                                 ORDER BY platform, handle, dedupe_key""").fetchall()
+
+
+def columns(store: Store, table: str) -> list[str]:
+    return [r["column_name"] for r in store.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table])]
+
+
+def test_a_store_from_before_the_handle_rename_keeps_every_interaction_and_scores_the_same(tmp_path: Path) -> None:
+    """Migration 15 renames interactions.person to handle: same rows, same view, same scores."""
+    assert LATEST >= HANDLE_RENAMED
+    events = tmp_path / "events.csv"
+    write_events(events, n=800, seed=13)
+    keys = "account, platform, person"
+    with Store(tmp_path / "fresh.duckdb") as store:
+        ingest_path(store, events)
+        score_store(store, "2025-01-15")
+        expected = table(store, "connection_scores", keys, "2025-01-15")
+        expected_people = table(store, "person_scores", keys, "2025-01-15")
+    old = tmp_path / "old.duckdb"
+    with Store(old) as store:
+        ingest_path(store, events)
+        score_store(store, "2025-01-15")
+        as_before_handle(store)
+        old_columns = columns(store, "interactions")
+        assert "person" in old_columns and "handle" not in old_columns
+        rows = store.con.execute("SELECT * FROM interactions ORDER BY ALL").fetchall()
+        assert len(rows) > 500
+    with Store(old) as store:
+        assert store.schema_version == LATEST
+        assert columns(store, "interactions") == ["handle" if c == "person" else c for c in old_columns]
+        assert store.con.execute("SELECT * FROM interactions ORDER BY ALL").fetchall() == rows
+        assert columns(store, "touchpoints") == [*columns(store, "interactions"), "person_id"]
+        assert store.scalar("SELECT count(*) FROM touchpoints") == len(rows)
+        # the snapshot scored before the rename is kept, and scoring again from the renamed column agrees
+        assert_same(expected, table(store, "connection_scores", keys, "2025-01-15"))
+        assert score_store(store, "2025-01-15", force=True).status == "scored"
+        assert_same(expected, table(store, "connection_scores", keys, "2025-01-15"))
+        assert_same(expected_people, table(store, "person_scores", keys, "2025-01-15"))
+        # and an import after the migration dedupes against the renamed column
+        more = tmp_path / "more.csv"
+        more.write_text(events.read_text(encoding="utf-8") + "2025-01-10T12:00:00+00:00,brand,p1,in,dm,x,new,hi\n",
+                        encoding="utf-8")
+        again = ingest_path(store, more)
+        assert again.total_new == 1 and again.duplicates == len(rows)
+        assert store.scalar("SELECT count(*) FROM interactions WHERE handle = 'p1' AND item_id = 'new'") == 1
 
 
 def test_migrations_are_frozen_sql() -> None:
