@@ -24,7 +24,7 @@ SQL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # interactions joined to identities on platform and handle (the `touchpoints` view says it once)
-HANDLE_JOIN = re.compile(r"\b(\w+)\.handle\s*=\s*(\w+)\.person\b|\b(\w+)\.person\s*=\s*(\w+)\.handle\b")
+HANDLE_JOIN = re.compile(r"\bidentities\s+(?:AS\s+)?\w+\s+ON\s+[\w.\s=]*?(?:\b\w+\.handle\s*=\s*\w+\.(?:person|handle)|\b\w+\.person\s*=\s*\w+\.handle)\b", re.IGNORECASE)
 LATEST_IMPORT = re.compile(r"max\(import_id\)", re.IGNORECASE)
 INSERT_NO_COLUMNS = re.compile(r"INSERT\s+INTO\s+\w+\s+(SELECT|VALUES|FROM)\b", re.IGNORECASE)
 CURSOR_TO_DICT = re.compile(r"\.description\b")  # column names read off a cursor by hand
