@@ -1,17 +1,23 @@
 """Derived state, brought up to date in one call after a write.
 
-The insights keep derived tables next to the data: the answer index (``threads``), the score
-snapshots the queue compares (``snapshots``), the queue's cache (``queue``) and the content
-classifier's verdicts (``content_labels``). Each read brings what it needs up to date, which on a
-read-only store happens in TEMP copies (``shadow``) and is lost when the connection closes. A
-surface that writes (an import, a merge, done / snooze, a rescore) calls ``refresh_derived`` after
-its write, on its writable store, so that readers through a read-only store find every derived
-table current and have nothing to recompute.
+The insights keep derived tables next to the data: the score snapshot that reflects every import
+(``score_runs`` at the store's watermark), the answer index (``threads``), the score snapshots the
+queue compares (``snapshots``), the queue's cache (``queue``) and the content classifier's verdicts
+(``content_labels``). A read that finds one of them stale brings it up to date, which on a
+read-only store happens in TEMP copies (``shadow``): slow, and lost when the connection closes.
+
+So every surface that writes (an import, a sync round, a merge or unmerge, forget, done / snooze,
+a goal, the dashboard's actions) calls ``refresh_derived`` right after its write, on its writable
+store, and readers through a read-only store find every derived table current and have nothing to
+recompute. Each step skips what is already current (the answer index and the scores go
+incrementally from what they were built at), so a refresh after a small change is cheap and a
+refresh of a current store costs a few lookups.
 """
 from __future__ import annotations
 
 from tiescale.store.db import Store
 from .content import refresh_content_labels
+from .people import current_as_of
 from .queue import build_queue
 from .queue_items import DEFAULT_QUEUE
 from .snapshots import ensure_snapshots
@@ -21,7 +27,9 @@ from .threads import refresh_threads
 def refresh_derived(store: Store) -> None:
     """Bring every derived table up to date with the store (a writable one; on a read-only store
     the refresh lands in TEMP copies for this connection only)."""
+    current_as_of(store)  # the snapshot the listings read: scored when imports arrived since the last one
     refresh_threads(store)
     ensure_snapshots(store, None, DEFAULT_QUEUE.window_days, DEFAULT_QUEUE.history_months)
     build_queue(store, limit=1)  # the default queue's cache (every account, today's date)
     refresh_content_labels(store)
+

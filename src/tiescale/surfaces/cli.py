@@ -26,7 +26,7 @@ from .commands import revenue as revenue_commands
 from .commands import sync as sync_commands
 from .commands import web as web_commands
 from .render import OUTPUT_FORMATS, render_rows
-from .terminal import err, fail, format_option, limit_option, open_store, out
+from .terminal import err, fail, format_option, limit_option, open_store, out, refresh_after_write, writing_store
 
 
 class TiescaleGroup(click.Group):
@@ -57,12 +57,16 @@ def main(ctx: click.Context, db: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), default=None, help="Detected when omitted.")
 @click.option("--account", default=None, help="The own account's handle, when the export does not say it.")
 @click.option("--strict", is_flag=True, help="Abort on the first unreadable row; nothing is imported.")
+@click.option("--no-refresh", "no_refresh", is_flag=True,
+              help="Import only: leave scores, the queue and reports for one `tiescale refresh` after a batch.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account: str | None, strict: bool) -> None:
-    """Import exports and event files. Each file lands whole or not at all."""
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account: str | None, strict: bool,
+           no_refresh: bool) -> None:
+    """Import exports and event files. Each file lands whole or not at all; then scores, the queue
+    and reports are brought up to date (unless --no-refresh)."""
     summaries: list[ImportSummary] = []
     failed = 0
-    with open_store(ctx) as store, _progress() as progress:
+    with writing_store(ctx, refresh=False) as store, _progress() as progress:
         overall = progress.add_task("importing", total=len(paths))
         for path in paths:
             progress.update(overall, description=f"importing {path.name}")
@@ -78,6 +82,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account
                 continue
             summaries.append(summary)
             progress.advance(overall)
+        progress.stop()
+        if not no_refresh and any(s.status != "unchanged" for s in summaries):
+            refresh_after_write(store)  # the import is committed: a failure here leaves it in place
     for summary in summaries:
         _print_summary(summary)
     if failed and not summaries:
@@ -157,6 +164,7 @@ def merge(ctx: click.Context, into: str | None, other: str | None, min_confidenc
     with open_store(ctx) as store:
         if into and other:
             merge_id = identity.merge_people(store.con, into, other)
+            refresh_after_write(store)
             out.print(f"merged {other} into {into} (merge:{merge_id}; undo with `tiescale unmerge merge:{merge_id}`)")
             return
         if into or other:
@@ -175,7 +183,7 @@ def merge(ctx: click.Context, into: str | None, other: str | None, min_confidenc
 @click.pass_context
 def unmerge(ctx: click.Context, ref: str) -> None:
     """Undo a merge: REF is merge:N, an identity platform:handle, or a person (all merges into them)."""
-    with open_store(ctx) as store:
+    with writing_store(ctx) as store:
         undone = identity.unmerge_person(store.con, ref)
     out.print(f"undid {', '.join(f'merge:{m}' for m in undone)}")
 
@@ -188,7 +196,7 @@ def forget(ctx: click.Context, person: str, yes: bool) -> None:
     """Delete a person and every interaction with them; later imports skip them."""
     if not yes and sys.stdin.isatty():
         click.confirm(f"Forget {person} and delete every interaction with them?", abort=True)
-    with open_store(ctx) as store:
+    with writing_store(ctx) as store:
         counts = identity.forget_person(store.con, person)
     out.print(f"forgot {person}: {counts['interactions']:,} interactions, {counts['identities']} identities deleted")
 
@@ -217,6 +225,8 @@ def score(ctx: click.Context, as_of: str | None, engine: str, force: bool, event
     if engine != "spark" and (events_path or spark_master):
         raise click.UsageError("--events and --spark-master are for --engine spark")
     try:
+        # no derived refresh after it: the queue's cache, the answer index and the content verdicts
+        # depend on imports, merges and the date, not on a score run (ingest and sync refresh them)
         with open_store(ctx) as store:
             run = score_store(store, as_of, engine=engine, force=force, events_path=events_path,
                               spark_master=spark_master)
@@ -297,6 +307,22 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
                  "direction": "them -> you" if t["direction"] == "in" else "you -> them", "kind": t["kind"],
                  "text": (t["text"] or "")[:80]} for t in profile.timeline]
         render_rows(rows, ["when", "platform", "direction", "kind", "text"], "table", title="Touchpoints")
+
+
+@main.command()
+@click.pass_context
+def refresh(ctx: click.Context) -> None:
+    """Bring scores, the queue, the answer index and content verdicts up to date with the data.
+
+    Every command that writes does this after its write; run it once after a batch of
+    `tiescale ingest --no-refresh`. Only what changed is recomputed; a current store takes a moment."""
+    import time
+
+    started = time.perf_counter()
+    with open_store(ctx) as store:
+        refresh_after_write(store)
+    out.print(f"up to date in {time.perf_counter() - started:.1f}s: scores, the queue, the answer index, "
+              "content verdicts")
 
 
 # -- export ----------------------------------------------------------------------------------------

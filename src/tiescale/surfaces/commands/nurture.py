@@ -13,7 +13,7 @@ RESPONSIVENESS_COLUMNS = ["period", "platform", "account", "messages", "answered
 def register(main: click.Group) -> None:
     from rich.markup import escape
 
-    from ..terminal import format_option, limit_option, open_store, out
+    from ..terminal import format_option, limit_option, open_store, out, writing_store
     from ..render import render_rows
 
     @main.command()
@@ -51,7 +51,7 @@ def register(main: click.Group) -> None:
         """Mark PERSON as handled: they leave the queue until something new happens."""
         from ...insights.actions import mark_done
 
-        with open_store(ctx) as store:
+        with writing_store(ctx) as store:
             action = mark_done(store, person, note=note)
         out.print(f"done: {action.person} (#{action.person_id})" + (f" — {note}" if note else ""), markup=False)
 
@@ -63,7 +63,7 @@ def register(main: click.Group) -> None:
         """Hide PERSON from the queue for N days (a new message from them still shows)."""
         from ...insights.actions import snooze as snooze_person
 
-        with open_store(ctx) as store:
+        with writing_store(ctx) as store:
             action = snooze_person(store, person, days)
         out.print(f"snoozed: {action.person} (#{action.person_id}) until {action.until:%Y-%m-%d %H:%M} UTC",
                   markup=False)

@@ -161,7 +161,7 @@ def goal(ctx: click.Context, metric: str | None, target: float | None, by_date: 
     """Set a goal (`tiescale goal meaningful 500 --by 2027-06-30`) or, with no arguments, show progress."""
     from ...insights.goals import goal_progress, set_goal
     from ...records import UsageError
-    from ..terminal import open_store, out
+    from ..terminal import open_store, out, refresh_after_write
     from ..render import render_rows
 
     with open_store(ctx) as store:
@@ -169,6 +169,7 @@ def goal(ctx: click.Context, metric: str | None, target: float | None, by_date: 
             if target is None or by_date is None:
                 raise UsageError("a goal needs a target and --by, e.g. tiescale goal meaningful 500 --by 2027-06-30")
             made = set_goal(store, metric, target, by_date, account=account, min_score=min_score)
+            refresh_after_write(store)
             out.print(f"goal set: {made.target:,.0f} {made.metric} connections (score {made.min_score:g}+) by "
                       f"{made.by_date}; now {made.baseline:,.0f}")
         progress = goal_progress(store)

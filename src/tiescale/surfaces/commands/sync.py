@@ -83,10 +83,13 @@ def _print_connected(connected: Connected, env: str) -> None:
 @click.pass_context
 def sync_command(ctx: click.Context, accounts: tuple[str, ...], every: str | None, fmt: str) -> None:
     """Pull what is new from every connected account (or the ACCOUNTs named)."""
-    from ..terminal import err, open_store
+    from ..terminal import err, writing_store
 
     def once() -> SyncReport:
-        with open_store(ctx) as store:  # opened per run: between runs other commands can use the store
+        # opened per round and closed after it: between rounds the dashboard and other commands use
+        # the store; each round ends with derived state brought up to date, so pages opened between
+        # rounds read what the round brought without recomputing anything
+        with writing_store(ctx) as store:
             report = sync_store(store, accounts, on_stream=_progress if fmt == "table" else None)
         _print_report(report, fmt)
         return report

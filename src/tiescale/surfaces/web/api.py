@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar, get_args
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ...store import identity
@@ -88,6 +89,23 @@ def session(request: Request) -> Session:
     """The CSRF token for this client (the cookie comes with it) and what this server is."""
     return Session(csrf_token=request.state.csrf_token, token_required=request.app.state.security.token is not None,
                    store=request.app.state.gate.path.name, version=request.app.version)
+
+
+class Ready(BaseModel):
+    ready: bool = Field(description="True when a read can start now; false while another process writes the "
+                                    "store (an import, a sync round) or waits to.")
+    store: str
+
+
+@router.get("/ready", response_model=Ready,
+            responses={503: {"model": Ready, "description": "Another process writes the store; retry shortly."}})
+def ready(request: Request) -> Any:
+    """Whether the store can be read now: 200 when it can, 503 while an import or a sync round writes it
+    (pages then answer from what they served last). Scripts and tests wait on this, not on a fixed delay."""
+    gate = request.app.state.gate
+    free = gate.free()
+    body = Ready(ready=free, store=gate.path.name).model_dump()
+    return JSONResponse(body, status_code=200 if free else 503, headers={} if free else {"Retry-After": "2"})
 
 
 @router.get("/overview", responses=ERRORS)

@@ -1,13 +1,20 @@
-"""Short-lived store connections, so that the dashboard never keeps the CLI from importing.
+"""Short-lived store connections, so that the dashboard never keeps a writing command out.
 
-DuckDB lets one process write, or several processes read. The dashboard opens a read-only
-connection per request and closes it at the end (about 20 ms to open), so an ``ingest`` in
-another process finds the file free between requests. While an import holds the file, requests
-retry briefly, then answer "busy" (503) with a page that retries by itself.
+DuckDB lets one process write a file, or several processes read it, never both. The dashboard
+opens a read-only connection per request and closes it at the end (about 20 ms to open), so it
+holds no connection across requests. A command that writes (``ingest``, a ``sync --every`` round,
+``merge``, ``done``...) leaves a note next to the store before it opens it and removes it when it
+closes (:mod:`tiescale.surfaces.writers`); while a live writer's note is there, this gate opens no
+new connection: the requests in flight finish, the file comes free, and the writer, which waits
+for the file for up to two minutes, gets it. Requests meanwhile retry for ``wait`` seconds, then
+raise ``StoreBusy``: a page already seen is served as it was, with a banner, and refreshes by
+itself; an API call answers 503 with Retry-After. A writing command ends by bringing derived state
+up to date, so the first read after it recomputes nothing.
 
-Inside this process, concurrent readers share one DuckDB instance (DuckDB caches it per file); a write (a queue action, a merge, a
-re-score) waits for readers to finish and keeps new ones out while it runs (a readers-writer lock),
-because one process cannot hold the file read-only and read-write at the same time.
+Inside this process, concurrent readers share one DuckDB instance (DuckDB caches it per file); a
+write (a queue action, a merge, a re-score) waits for readers to finish and keeps new ones out while
+it runs (a readers-writer lock), because one process cannot hold the file read-only and read-write
+at the same time.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import duckdb
 
 from ...records import TiescaleError
 from ...store.db import Store, StoreError
+from ..writers import waiting_writers
 
 
 class StoreBusy(TiescaleError):
@@ -80,21 +88,40 @@ class StoreGate:
         self.after_write = after_write
         self._lock = _ReadersWriterLock()
 
+    def _try_open(self, read_only: bool) -> Store | None:
+        """The store, or None while another process writes it (or has announced it will)."""
+        if waiting_writers(self.path):
+            return None  # a writing command is waiting for the file: let it have it
+        try:
+            return Store(self.path, read_only=read_only, lock_wait=0)  # this gate retries itself
+        except (StoreError, duckdb.IOException) as exc:
+            if not _is_lock_error(exc):
+                raise
+            return None
+
     def _open(self, read_only: bool) -> Store:
         deadline = time.monotonic() + self.wait
         delay = 0.02
         while True:
-            try:
-                return Store(self.path, read_only=read_only, lock_wait=0)  # this gate retries itself
-            except (StoreError, duckdb.IOException) as exc:
-                if not _is_lock_error(exc):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        f"{self.path}: the store is busy (another process, probably an import, is writing); "
-                        "this page retries by itself") from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.25)
+            store = self._try_open(read_only)
+            if store is not None:
+                return store
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    f"{self.path}: the store is busy (another process, probably an import, is writing); "
+                    "this page retries by itself") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+    def free(self) -> bool:
+        """Whether a read could start now (no other process writes the store or waits to); what
+        ``GET /api/ready`` answers. It opens the store once, read-only, and closes it."""
+        with self._lock.reading():
+            store = self._try_open(read_only=True)
+            if store is None:
+                return False
+            store.close()
+            return True
 
     @contextmanager
     def read(self) -> Iterator[Store]:
