@@ -17,10 +17,14 @@ from rich.console import Console
 from tiescale.demo import DemoConfig, run_demo
 from tiescale.scoring.run import resolve_as_of, score_store
 from tiescale.store.db import Store
+from tiescale.surfaces.web.startup import prepare_store
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: The ceiling for any one wait in these tests (a server start, a page load, a selector): generous,
+#: because CI machines are shared and a loaded one is slow; every wait ends as soon as its condition holds.
+CEILING_SECONDS = 300
 
 
 def build_demo(db: Path, config: DemoConfig | None = None, months: int = 6) -> Path:
@@ -31,6 +35,7 @@ def build_demo(db: Path, config: DemoConfig | None = None, months: int = 6) -> P
         for back in range(months, 0, -1):
             score_store(store, (end.replace(day=1) - timedelta(days=30 * back)).replace(day=1))
         score_store(store, end)
+    prepare_store(db)  # what `tiescale serve` does first (and every writing command after its write)
     return db
 
 
@@ -66,16 +71,16 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + CEILING_SECONDS
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the dashboard server did not start")
-            time.sleep(0.05)
+            time.sleep(0.02)  # polls the server's own started flag
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=CEILING_SECONDS)
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +99,8 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     """A fresh browser page that records console errors and uncaught exceptions."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(CEILING_SECONDS * 1000)  # every wait_for_* and action, not Playwright's 30 s
+    context.set_default_navigation_timeout(CEILING_SECONDS * 1000)  # page.goto, reload
     pg = context.new_page()
     pg.problems = []  # type: ignore[attr-defined]
     pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)

@@ -12,7 +12,7 @@ import httpx
 from tiescale.surfaces.web.app import create_app
 from tiescale.surfaces.web.startup import prepare_store
 
-from .conftest import LiveServer
+from .conftest import CEILING_SECONDS, LiveServer
 
 PAGES = ["/", "/people", "/people?tier=close&sort=change", "/people?q=a&platform=x", "/queue", "/content",
          "/content?by=week", "/revenue", "/api"]
@@ -37,7 +37,7 @@ def test_get_requests_never_write(demo_db: Path) -> None:
         with opened_for_writing() as store:
             yield store
     app.state.gate.write = counting_write
-    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as web:
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=CEILING_SECONDS) as web:
         person_id = web.get("/api/people", params={"per_page": 1}).json()["rows"][0]["person_id"]
         for url in PAGES + API_READS + [f"/people/{person_id}", f"/api/people/{person_id}"]:
             assert web.get(url).status_code == 200, url

@@ -20,8 +20,9 @@ from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 from tiescale.surfaces.cli import main
 from tiescale.surfaces.web.app import create_app
+from tiescale.surfaces.web.startup import prepare_store
 
-from .conftest import LiveServer, shot
+from .conftest import CEILING_SECONDS, LiveServer, shot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PAYLOADS = [
@@ -88,6 +89,7 @@ def hostile_store(folder: Path) -> Path:
         names = store.con.execute("SELECT count(*) FROM identities WHERE display_name LIKE '%<%'").fetchall()[0][0]
         texts = store.con.execute("SELECT count(*) FROM interactions WHERE text LIKE '%<script>%'").fetchall()[0][0]
     assert names > 0 and texts > 0, "the payloads must reach the store for this test to mean anything"
+    prepare_store(db)  # derived state up to date, as `tiescale ingest` and `tiescale serve` leave it
     return db
 
 
@@ -101,7 +103,8 @@ def test_no_script_runs_on_any_page(tmp_path: Path, page: Any) -> None:
     db = hostile_store(tmp_path)
     with LiveServer(create_app(db, csp=False)) as server:
         people = [r["person_id"] for r in
-                  __import__("httpx").get(server.url + "/api/people", params={"per_page": 100}).json()["rows"]]
+                  __import__("httpx").get(server.url + "/api/people", params={"per_page": 100},
+                                         timeout=CEILING_SECONDS).json()["rows"]]
         assert len(people) >= len(HOSTILE_PEOPLE)
         urls = ["/", "/people", "/queue", "/content", "/revenue", "/api",
                 "/people?q=" + __import__("urllib.parse").parse.quote("<script>"),
@@ -113,7 +116,7 @@ def test_no_script_runs_on_any_page(tmp_path: Path, page: Any) -> None:
             page.wait_for_load_state("networkidle")
             for link in page.locator("main a").all()[:40]:  # hovering fires onmouseover, if any got through
                 if link.is_visible():
-                    link.hover(timeout=2000)
+                    link.hover()  # the context's generous default: a loaded machine may take seconds
             check(page, url)
         page.goto(server.url + f"/people/{people[0]}")
         assert "<script>" in page.locator(".timeline").inner_text()  # shown as text, not run
