@@ -16,6 +16,7 @@ from tiescale.store.db import Store
 from tiescale.timeparse import BadTimestamp, parse_ts
 from .revenue import revenue_window_end
 from .snapshots import snapshot_is_fresh
+from tiescale.scoring.history import scores_sql
 from .tiers_before import SILENT_KINDS, score_pairs
 
 METRICS = ("meaningful",)
@@ -76,7 +77,8 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     for as_of in as_ofs:
         if account is None and snapshot_is_fresh(store, as_of):
             counts[as_of] = int(store.scalar(
-                "SELECT count(*) FROM person_scores WHERE as_of = ? AND score >= ?", [as_of, min_score]))
+                f"SELECT count(*) FROM ({scores_sql(store, as_of)}) WHERE as_of = ? AND score >= ?",
+                [as_of, min_score]))
             continue
         if people is None:
             people = [r["person_id"] for r in store.rows(f"""

@@ -10,13 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from ..results import Records
-from ..scoring.config import TIER_NAMES, tier_of
+from ..scoring.config import TIER_NAMES, TIERS, tier_of
+from ..scoring.history import scores_over_sql, scores_sql
 from ..store.db import Store
 from .accounts import Account, accounts
 from .people import PersonRow, Snapshot, people_page, snapshot
 
 #: the tiers that count as a meaningful connection on the overview's growth chart
 MEANINGFUL_TIERS = ("regular", "close", "champion")
+#: the lowest score of those tiers: composing each date's scores skips people freshness keeps below it
+MEANINGFUL_FROM = min(low for name, low, _high, _ in TIERS if name in MEANINGFUL_TIERS)
 
 
 @dataclass(frozen=True)
@@ -85,17 +88,20 @@ def overview(store: Store, snap: Snapshot | None = None, top: int = 10) -> Overv
     meaningful: Records[MeaningfulAt] = Records(columns=MeaningfulAt.__dataclass_fields__)
     top_people: Records[PersonRow] = Records(columns=PersonRow.__dataclass_fields__)
     if as_of is not None:
+        current = scores_sql(store, as_of)
         by_bucket = {r["bucket"]: r["people"] for r in store.rows(
-            "SELECT least(floor(score), 9)::INTEGER AS bucket, count(*) AS people FROM person_scores WHERE as_of = ? "
-            "GROUP BY ALL", [as_of])}
+            "SELECT least(floor(score), 9)::INTEGER AS bucket, count(*) AS people FROM ({current}) "
+            "WHERE as_of = ? GROUP BY ALL", [as_of])}
         distribution = Records((ScoreBucket(b, f"{b}-{b + 1}", tier_of(b + 0.5), by_bucket.get(b, 0))
                                 for b in range(10)), ScoreBucket.__dataclass_fields__)
-        for r in store.rows("SELECT tier, count(*) AS people FROM person_scores WHERE as_of = ? GROUP BY ALL",
+        for r in store.rows(f"SELECT tier, count(*) AS people FROM ({current}) WHERE as_of = ? GROUP BY ALL",
                             [as_of]):
             tiers[r["tier"]] = r["people"]
         meaningful = Records((MeaningfulAt(**r) for r in store.rows(f"""
             SELECT r.as_of, count(ps.person_id) FILTER (WHERE ps.tier IN {MEANINGFUL_TIERS}) AS meaningful
-            FROM (SELECT DISTINCT as_of FROM score_runs) r LEFT JOIN person_scores ps ON ps.as_of = r.as_of
+            FROM (SELECT DISTINCT as_of FROM score_runs) r
+            LEFT JOIN ({scores_over_sql("SELECT DISTINCT as_of AS at FROM score_runs", min_score=MEANINGFUL_FROM)}) ps
+            ON ps.as_of = r.as_of
             GROUP BY r.as_of ORDER BY r.as_of""")), MeaningfulAt.__dataclass_fields__)
         top_people = people_page(store, snap, limit=top).rows
     followers = Records((MonthFollowers(**r) for r in store.rows("""

@@ -17,6 +17,7 @@ from ..records import UsageError
 from ..results import Records
 from ..scoring.config import TIER_NAMES
 from ..scoring.explain import PersonProfile, reasons_for, tier_meaning
+from ..scoring.history import scores_over_sql, scores_sql
 from ..scoring.run import DIMENSION_FIELDS, resolve_as_of, score_store
 from ..scoring.top import top_answers
 from ..store.db import Store
@@ -119,7 +120,8 @@ def list_connections(
     sql = f"""
         SELECT s.account, s.person, s.score, s.tier, s.platform, coalesce(i.username, p.label) AS name,
                i.display_name, i.person_id, {dims}
-        FROM (SELECT * FROM connection_scores s WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}) s
+        FROM (SELECT * FROM ({scores_sql(store, as_of, "connection")}) s
+              WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}) s
         LEFT JOIN identities i ON i.platform = s.platform AND i.handle = s.person
         LEFT JOIN people p ON p.person_id = i.person_id
         ORDER BY {order}
@@ -138,8 +140,8 @@ class ScoredTier:
 
 def connection_tiers(store: Store, as_of: datetime) -> Records[ScoredTier]:
     """Connections per tier in the snapshot at ``as_of`` (what ``tiescale score`` prints after a run)."""
-    found = store.rows("SELECT tier, count(*) AS n, round(avg(score), 1) AS average FROM connection_scores "
-                       "WHERE as_of = ? GROUP BY tier", [as_of])
+    found = store.rows("SELECT tier, count(*) AS n, round(avg(score), 1) AS average "
+                       f"FROM ({scores_sql(store, as_of, 'connection')}) WHERE as_of = ? GROUP BY tier", [as_of])
     return Records((ScoredTier(r["tier"], r["n"], r["average"]) for r in found), ScoredTier.__dataclass_fields__)
 
 
@@ -213,7 +215,8 @@ def people_page(
         if platform:
             conds.append("cs.platform = ?")
             cparams.append(platform)
-        where.append(f"""ps.person_id IN (SELECT i.person_id FROM connection_scores cs JOIN identities i
+        where.append(f"""ps.person_id IN (SELECT i.person_id FROM ({scores_sql(store, snap.as_of, "connection")}) cs
+                         JOIN identities i
                          ON i.platform = cs.platform AND i.handle = cs.person WHERE {' AND '.join(conds)})""")
         params += cparams
     if q and q.strip():
@@ -226,16 +229,17 @@ def people_page(
         sort = "score"
     needs_change = sort in ("change", "drop") and snap.previous is not None
     change_sql = "ps.score - coalesce(prev.score, 0)" if needs_change else "NULL::DOUBLE"
-    join_prev = "LEFT JOIN person_scores prev ON prev.as_of = ? AND prev.person_id = ps.person_id" \
-        if needs_change else ""
+    join_prev = (f"LEFT JOIN ({scores_sql(store, snap.previous)}) prev "
+                 "ON prev.as_of = ? AND prev.person_id = ps.person_id") if needs_change and snap.previous else ""
+    current = f"({scores_sql(store, snap.as_of)})"
     offset = (max(page, 1) - 1) * limit
     inner = f"""
         SELECT ps.person_id, ps.score, ps.tier, ps.last_contact, ps.touchpoints_in, ps.touchpoints_out,
                {change_sql} AS change
-        FROM person_scores ps {join_prev}
+        FROM {current} ps {join_prev}
         WHERE {' AND '.join(where)}"""
     inner_params = ([snap.previous] if needs_change else []) + params
-    count_sql = f"SELECT count(*) FROM person_scores ps WHERE {' AND '.join(where)}"
+    count_sql = f"SELECT count(*) FROM {current} ps WHERE {' AND '.join(where)}"
     if len(where) == 1 or (len(where) == 2 and tier):  # no semi-join: counting is a cheap scan
         total = store.scalar(count_sql, params) or 0
         page_rows = store.rows(f"{inner} ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)}",
@@ -265,7 +269,8 @@ def _named(store: Store, snap: Snapshot, page_rows: list[dict[str, Any]]) -> Rec
     previous: dict[int, float] = {}
     if snap.previous is not None:
         previous = {r["person_id"]: r["score"] for r in store.rows(
-            "SELECT person_id, score FROM person_scores WHERE as_of = ? AND person_id IN (SELECT unnest(?))",
+            f"SELECT person_id, score FROM ({scores_sql(store, snap.previous)}) "
+            "WHERE as_of = ? AND person_id IN (SELECT unnest(?))",
             [snap.previous, ids])}
     rows = []
     for r in page_rows:
@@ -293,16 +298,19 @@ def person_profile(store: Store, ref: str, timeline_limit: int = 50, score_if_ne
     reasons: list[str] = []
     connections: list[dict[str, Any]] = []
     if as_of is not None:
-        dims = store.row("SELECT * FROM person_scores WHERE as_of = ? AND person_id = ?", [as_of, person_id])
+        dims = store.row(f"SELECT * FROM ({scores_sql(store, as_of)}) WHERE as_of = ? AND person_id = ?",
+                         [as_of, person_id])
         if dims is not None:
             score, tier = dims["score"], dims["tier"]
             reasons = reasons_for(store.con, person_id, dims, as_of)
-        connections = store.rows("""
-            SELECT s.account, s.platform, s.person, s.score, s.tier, s.last_contact FROM connection_scores s
+        connections = store.rows(f"""
+            SELECT s.account, s.platform, s.person, s.score, s.tier, s.last_contact
+            FROM ({scores_sql(store, as_of, "connection")}) s
             JOIN identities i ON i.platform = s.platform AND i.handle = s.person
             WHERE s.as_of = ? AND i.person_id = ? ORDER BY s.score DESC""", [as_of, person_id])
-    history = store.rows("SELECT as_of, score, tier FROM person_scores WHERE person_id = ? ORDER BY as_of",
-                         [person_id])
+    # every scored date, composed from the person's history rows
+    every_run = scores_over_sql("SELECT DISTINCT as_of AS at FROM score_runs", only=person_id)
+    history = store.rows(f"SELECT as_of, score, tier FROM ({every_run}) ORDER BY as_of")
     timeline = store.rows("SELECT ts, platform, account, direction, kind, text FROM touchpoints WHERE person_id = ? "
                           "ORDER BY ts DESC NULLS LAST LIMIT ?", [person_id, timeline_limit])
     return PersonProfile(person_id, names["label"], names["display_name"], identities, as_of, score, tier, connections,

@@ -34,6 +34,7 @@ from .queue_items import DEFAULT_QUEUE, QueueConfig, QueueItem
 from .queue_reasons import fill_names, relationship_reasons
 from .shadow import writable_tables
 from .snapshots import ensure_snapshots
+from tiescale.scoring.history import scores_sql
 from .threads import refresh_threads
 
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
@@ -145,7 +146,7 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
                                                kind, text, ts, need, priority, name, score, tier)
             SELECT $key, w.*, {PRIORITY_SQL} AS priority, coalesce(p.display_name, p.label), s.score, s.tier
             FROM ({waiting}) w JOIN people p ON p.person_id = w.person_id
-            LEFT JOIN person_scores s ON s.person_id = w.person_id AND s.as_of = $t""",
+            LEFT JOIN ({scores_sql(store, t_now)}) s ON s.person_id = w.person_id AND s.as_of = $t""",
                     {"key": key, "t": t_now, "t_tz": t_tz, "max_wait": config.max_wait_days})
         con.execute("INSERT INTO nurture_queue_cache (cache_key, built_at) VALUES (?, now())", [key])
     return True

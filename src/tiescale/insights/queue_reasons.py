@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
+from tiescale.scoring.history import scores_over_sql, scores_sql
 from tiescale.store.db import Store
 from .queue_items import ACTIONS, QueueConfig, QueueItem
 
@@ -14,22 +15,29 @@ from .queue_items import ACTIONS, QueueConfig, QueueItem
 def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConfig) -> dict[int, QueueItem]:
     """cooling, rising, thank, reengage from the snapshots at T, T - window and the history."""
     con = store.con
+    c = config
+    # the scores at T and T - window, and at every scored date of the history (composed, scoring/history.py)
+    at = {"$t": params["t"], "$tprev": params["tprev"]}
+    run_dates = "SELECT DISTINCT as_of AS at FROM score_runs WHERE as_of >= $history_from AND as_of <= $t"
     if params["account"] is None:
         def scores(as_of: str) -> str:
-            return f"SELECT person_id, score, tier, first_contact, last_contact FROM person_scores WHERE as_of = {as_of}"
-        history = ("SELECT person_id, max(score) AS peak, arg_max(as_of, score) AS peak_at FROM person_scores "
+            return f"""SELECT person_id, score, tier, first_contact, last_contact FROM ({scores_sql(store, at[as_of])})
+                       WHERE as_of = {as_of}"""
+        history = (f"SELECT person_id, max(score) AS peak, arg_max(as_of, score) AS peak_at "
+                   f"FROM ({scores_over_sql(run_dates, min_score=c.reengage_peak)}) "
                    "WHERE as_of >= $history_from AND as_of <= $t AND score >= $peak GROUP BY 1")
     else:
         def scores(as_of: str) -> str:
             return f"""SELECT d.person_id, max(s.score) AS score, arg_max(s.tier, s.score) AS tier,
                               min(s.first_contact) AS first_contact, max(s.last_contact) AS last_contact
-                       FROM connection_scores s JOIN identities d ON d.platform = s.platform AND d.handle = s.person
+                       FROM ({scores_sql(store, at[as_of], "connection")}) s
+                       JOIN identities d ON d.platform = s.platform AND d.handle = s.person
                        WHERE s.as_of = {as_of} AND s.account = $account GROUP BY 1"""
         history = ("SELECT d.person_id, max(s.score) AS peak, arg_max(s.as_of, s.score) AS peak_at "
-                   "FROM connection_scores s JOIN identities d ON d.platform = s.platform AND d.handle = s.person "
+                   f"FROM ({scores_over_sql(run_dates, 'connection', min_score=c.reengage_peak)}) s "
+                   "JOIN identities d ON d.platform = s.platform AND d.handle = s.person "
                    "WHERE s.as_of >= $history_from AND s.as_of <= $t AND s.account = $account AND s.score >= $peak "
                    "GROUP BY 1")
-    c = config
     query_params = {"t": params["t"], "tprev": params["tprev"], "history_from": params["history_from"],
                     "peak": c.reengage_peak}
     if params["account"] is not None:
@@ -107,11 +115,13 @@ def fill_names(store: Store, items: list[QueueItem], t_now: Any, account: str | 
     main = {r[0]: r[1:] for r in con.execute(f"""
         SELECT d.person_id, arg_max(s.platform, (s.last_contact, s.score)), arg_max(s.account, (s.last_contact, s.score)),
                arg_max(s.person, (s.last_contact, s.score)), arg_max(d.username, (s.last_contact, s.score))
-        FROM connection_scores s JOIN identities d ON d.platform = s.platform AND d.handle = s.person
+        FROM ({scores_sql(store, t_now, "connection")}) s
+        JOIN identities d ON d.platform = s.platform AND d.handle = s.person
         WHERE s.as_of = $t AND d.person_id IN (SELECT unnest($ids)) {account_filter}
         GROUP BY 1""", params).fetchall()}
     person_level = {r[0]: r[1:] for r in con.execute(
-        "SELECT person_id, score, tier FROM person_scores WHERE as_of = $t AND person_id IN (SELECT unnest($ids))",
+        f"SELECT person_id, score, tier FROM ({scores_sql(store, t_now)}) "
+        "WHERE as_of = $t AND person_id IN (SELECT unnest($ids))",
         {"ids": ids, "t": t_now}).fetchall()}
     usernames = {(r[0], r[1]): r[2] for r in con.execute(
         "SELECT platform, handle, username FROM identities WHERE person_id IN (SELECT unnest($ids))",

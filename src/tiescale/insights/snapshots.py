@@ -1,8 +1,10 @@
-"""The score snapshots the queue compares: now, one window back, and the first of recent months.
+"""The score dates the queue compares: now, one window back, and the first of recent months.
 
-A snapshot is reused when it exists and no interaction dated before it was imported after it was
-computed; otherwise it is scored with ``tiescale.scoring.run.score_store`` and stored (it then also
-shows in ``tiescale person`` history). Only dates after the first touchpoint are scored.
+A date is reused when it was scored and no interaction dated before it was imported since;
+otherwise it is scored with ``tiescale.scoring.run.score_store``: at the newest date that rewrites the
+score tables, at an earlier one it writes history rows for what changed (scoring/history.py), and
+readers compose that date's scores. It then also shows in ``tiescale person`` history. Only dates
+after the first touchpoint are scored.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
 
 
 #: What scoring a snapshot writes (TEMP copies of them take the writes on a read-only store).
-SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_runs")
+SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_runs", "connection_history",
+                "person_history")
 
 
 def ensure_snapshot(store: Store, as_of: datetime) -> None:

@@ -70,8 +70,7 @@ def spark_events(store: Store, master: str | None = None,
         raise EngineError(f"spark master {master}: a cluster cannot read a temporary export on this machine; "
                           "export the events where it can (`tiescale export events --format parquet --output ...`) "
                           "and pass them with --events")
-    if events_path is not None and "://" not in events_path and not Path(events_path).exists():
-        raise EngineError(f"{events_path}: no such events file (write one with `tiescale export events --format parquet`)")
+    check_events_path(events_path)
     with tempfile.TemporaryDirectory(prefix="tiescale-spark-") as tmp:
         if events_path is None:
             events_path = str(Path(tmp) / "events.parquet")
@@ -103,6 +102,13 @@ def spark_events(store: Store, master: str | None = None,
             raise EngineError(f"{events_path}: Spark cannot read it: {spark_message(exc)}") from exc
         spark.sql(SPARK_EVENTS_SQL).createOrReplaceTempView("scoring_events")
         yield backend.table("scoring_events"), backend
+
+
+def check_events_path(events_path: str | None) -> None:
+    """A local events file handed to Spark must exist (checked before anything else, also when the
+    date is already scored: a wrong path is an error, not an unchanged run)."""
+    if events_path is not None and "://" not in events_path and not Path(events_path).exists():
+        raise EngineError(f"{events_path}: no such events file (write one with `tiescale export events --format parquet`)")
 
 
 def _check_handover(spark: SparkSession, events_path: str, stored: tuple[Any, ...]) -> None:

@@ -1,9 +1,11 @@
 """Scoring on the DuckDB store, incremental where it can be.
 
-A connection with no new touchpoint since the previous snapshot is that snapshot rolled forward
-in time: its decayed fields times 0.5^(days / half-life), everything else unchanged, which equals
-recomputing it. Only touched connections (new imports since the snapshot, touchpoints after its
-cut, or marked dirty) and their people are recomputed from the touchpoints.
+A connection with no new touchpoint since the previous run is its state then (the composition of
+the history, scoring/history.py) rolled forward in time: its decayed fields times
+0.5^(days / half-life), everything else unchanged, which equals recomputing it. Only touched
+connections (new imports since the run, touchpoints after its cut, or marked dirty) and their
+people are recomputed from the touchpoints. A run writes history rows for the states that changed;
+a run at the newest date also rewrites the materialised score tables.
 
 Everything runs inside DuckDB: the Ibis expressions of dimensions.py / scale.py are compiled to
 SQL and written straight into the snapshot tables, with no round trip through Python.
@@ -20,7 +22,8 @@ from ibis.backends.duckdb import Backend
 
 from tiescale.store.db import Store
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
-from .dimensions import across, daily, decay_factors, dimensions
+from .dimensions import across, daily, dimensions
+from .history import history_table, state, write_history
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -74,9 +77,23 @@ def _materialize(con: Connection, name: str, expr: ir.Table) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
 
 
+def previous_state_sql(level: str, since: datetime, as_of: datetime, config: ScaleConfig) -> str:
+    """Raw dimensions at ``as_of`` of every key as the history stood at ``since`` (rolled forward)."""
+    key = "connection_id" if level == "connection" else "person_id"
+    expr = state(history_table("connection" if level == "connection" else "person"), key, since, as_of, config)
+    return str(ibis.to_sql(expr, dialect="duckdb"))
+
+
+def is_newest(store: Store, as_of: datetime) -> bool:
+    """Whether no run is at a later date: a run at ``as_of`` then rewrites the materialised tables."""
+    newest: datetime | None = store.scalar("SELECT max(as_of) FROM score_runs")
+    return newest is None or as_of >= newest
+
+
 def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerprint: str, watermark: int,
                    full: bool = False) -> tuple[str, int, int]:
-    """Write the snapshot for midnight ``as_of``; returns (mode, connections, people)."""
+    """Score midnight ``as_of``: history rows for what changed, and the score tables when it is the
+    newest date; returns (mode, connections, people)."""
     con = store.con
     backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
@@ -92,9 +109,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     else:
         _touched_connections(store, backend, as_of, prev, config, people_changed)
         _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
-    # a rolled-forward row keeps its names; the others (all of them in a full run) are looked up
-    _write(store, backend, as_of, config, "connections" if prev is None else """(
-        SELECT c.* FROM connections c SEMI JOIN touched_pairs USING (connection_id))""")
+    _write(store, backend, as_of, config)
     connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
     people = int(store.scalar("SELECT count(*) FROM person_dims"))
     _drop_temporaries(con)
@@ -106,7 +121,7 @@ SCORING_TEMPORARIES = (
     "score_events", "delta_events", "missing_events", "multi_days", "multi_conn_dims",
     "conn_days", "conn_dims", "touched_pairs", "backfill_pairs", "append_pairs", "fresh_conn", "delta_days",
     "delta_conn", "conn_people", "touched_people", "backfill_people", "multi_people", "multi_full", "multi_conns",
-    "multi_dims", "missing_conns", "missing_days", "person_dims",
+    "multi_dims", "missing_conns", "missing_days", "person_dims", "prev_conn", "prev_people",
 )
 
 
@@ -155,13 +170,12 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
         SEMI JOIN append_pairs USING (connection_id)""")
     delta_days = _connection_days(con, backend, "delta_events", as_of, name="delta_days")
     _materialize(con, "delta_conn", dimensions(delta_days, CONNECTION_KEY, as_of, config))
-    rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
-    appended_old = f"""SELECT connection_id, {rolled} FROM connection_scores s
-        SEMI JOIN append_pairs USING (connection_id) WHERE s.as_of = {since}"""
+    columns = ", ".join(RAW_DIMENSIONS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE prev_conn AS {previous_state_sql('connection', prev.as_of, as_of, config)}")
+    appended_old = f"SELECT connection_id, {columns} FROM prev_conn s SEMI JOIN append_pairs USING (connection_id)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE conn_dims AS
-        SELECT connection_id, account, platform, person, {rolled} FROM connection_scores s
-        ANTI JOIN touched_pairs USING (connection_id) WHERE s.as_of = {since}
+        SELECT connection_id, {columns} FROM prev_conn s ANTI JOIN touched_pairs USING (connection_id)
         UNION ALL BY NAME SELECT * FROM fresh_conn
         UNION ALL BY NAME {_added_sql(appended_old, "delta_conn", CONNECTION_KEY)}""")
 
@@ -235,13 +249,12 @@ def _person_dims(store: Store, backend: Backend, as_of: datetime, config: ScaleC
         ANTI JOIN backfill_people b ON b.person_id = c.person_id WHERE c.n_connections > 1""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE multi_full AS SELECT * FROM {full_dims}")
     delta_dims = _multi_dims(con, backend, as_of, config, "delta_days", "delta_conn")
-    rolled = _rolled_sql((as_of - prev.as_of).total_seconds() / 86400.0, config)
-    old_rows = f"""SELECT person_id, {rolled} FROM person_scores s SEMI JOIN multi_people m ON m.person_id = s.person_id
-                   WHERE s.as_of = {_ts(prev.as_of)}"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE prev_people AS {previous_state_sql('person', prev.as_of, as_of, config)}")
+    old_rows = f"""SELECT person_id, {columns} FROM prev_people s SEMI JOIN multi_people m ON m.person_id = s.person_id"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE person_dims AS
-        SELECT person_id, {rolled} FROM person_scores s
-        WHERE s.as_of = {_ts(prev.as_of)} AND s.person_id NOT IN (SELECT person_id FROM touched_people)
+        SELECT person_id, {columns} FROM prev_people s
+        WHERE s.person_id NOT IN (SELECT person_id FROM touched_people)
           AND s.person_id IN (SELECT person_id FROM people WHERE merged_into IS NULL)
         UNION ALL BY NAME {singles}
         UNION ALL BY NAME SELECT * FROM multi_full
@@ -281,29 +294,23 @@ def _multi_dims(con: Connection, backend: Backend, as_of: datetime, config: Scal
     return "multi_dims"
 
 
-def _write(store: Store, backend: Backend, as_of: datetime, config: ScaleConfig,
-           names: str) -> None:
-    """Write the snapshot; connections without names in conn_dims are named from ``names``."""
+def _write(store: Store, backend: Backend, as_of: datetime, config: ScaleConfig) -> None:
+    """History rows for the states that changed at ``as_of``; when it is the newest date, the score
+    tables (the newest date only) rewritten from ``conn_dims`` / ``person_dims``."""
     con = store.con
+    write_history(con, "connection", as_of, "conn_dims", config)
+    write_history(con, "person", as_of, "person_dims", config)
+    if not is_newest(store, as_of):
+        return
     columns = ", ".join(SCORED_COLUMNS)
     cut = _ts(as_of)
-    dims = backend.table("conn_dims")
-    named = "account" in dims.columns
-    con.execute(f"DELETE FROM connection_scores WHERE as_of = {cut}")
+    con.execute("DELETE FROM connection_scores")
     con.execute(f"""INSERT INTO connection_scores BY NAME
-        SELECT {cut} AS as_of, {", ".join(
-            f"coalesce(s.{k}, c.{k}) AS {k}" if named else f"c.{k}" for k in ("account", "platform", "person"))},
-            s.connection_id, {columns}
-        FROM ({ibis.to_sql(scored(dims, as_of, config), dialect='duckdb')}) s
-        {"LEFT JOIN" if named else "JOIN"} {names} c USING (connection_id)""")
-    con.execute(f"DELETE FROM person_scores WHERE as_of = {cut}")
+        SELECT {cut} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
+        FROM ({ibis.to_sql(scored(backend.table("conn_dims"), as_of, config), dialect='duckdb')}) s
+        JOIN connections c USING (connection_id)""")
+    con.execute("DELETE FROM person_scores")
     con.execute(f"""INSERT INTO person_scores BY NAME
         SELECT {cut} AS as_of, person_id, {columns}
         FROM ({ibis.to_sql(scored(backend.table("person_dims"), as_of, config), dialect='duckdb')})""")
     write_top(con, as_of)
-
-
-def _rolled_sql(delta_days: float, config: ScaleConfig) -> str:
-    """The raw dimensions of a snapshot ``delta_days`` later: decayed ones times their decay factor."""
-    scaled = decay_factors(float(delta_days), config)
-    return ", ".join(f"{c} * {scaled[c]!r} AS {c}" if c in scaled else c for c in RAW_DIMENSIONS)

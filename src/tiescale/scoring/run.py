@@ -20,10 +20,11 @@ from tiescale.store.db import Store
 from tiescale.store.text_features import refresh_text_features
 from tiescale.text.features import text_features_version
 from tiescale.timeparse import parse_ts
-from .config import DEFAULT, DIMENSION_COLUMNS, KIND_WEIGHTS, TIERS, ScaleConfig
+from .config import DEFAULT, DIMENSION_COLUMNS, KIND_WEIGHTS, RAW_DIMENSIONS, TIERS, ScaleConfig
 from .dimensions import across, daily, dimensions
-from .engines import EngineError, duckdb_events, spark_events, spark_message
-from .incremental import score_in_store
+from .engines import EngineError, check_events_path, duckdb_events, spark_events, spark_message
+from .history import write_history
+from .incremental import is_newest, score_in_store
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -83,6 +84,8 @@ def score_store(
     ``local[2]``) may be a cluster or a Spark Connect ``sc://`` URL.
     """
     started = time.perf_counter()
+    if engine == "spark":
+        check_events_path(events_path)
     cut = resolve_as_of(as_of, store)
     watermark = store.watermark()
     fingerprint = scale_fingerprint(config)
@@ -90,7 +93,8 @@ def score_store(
         "SELECT connections FROM score_runs WHERE as_of = ? AND watermark = ? AND scale = ? ORDER BY computed_at DESC",
         [cut, watermark, fingerprint])
     if done is not None and not force:
-        people = store.scalar("SELECT count(*) FROM person_scores WHERE as_of = ?", [cut])
+        people = store.scalar("SELECT people FROM score_runs WHERE as_of = ? AND watermark = ? AND scale = ? "
+                              "ORDER BY computed_at DESC", [cut, watermark, fingerprint])
         return ScoreRun(cut, engine, done, people, time.perf_counter() - started, "unchanged")
     if engine == "duckdb":
         with store.transaction() as con:
@@ -99,9 +103,9 @@ def score_store(
         with store.transaction() as con:
             mode, n_connections, n_people = score_in_store(store, cut, config, fingerprint, watermark, full=force)
             seconds = time.perf_counter() - started
-            con.execute(
-                "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",
-                [cut, engine, fingerprint, watermark, n_connections, seconds])
+            con.execute("INSERT INTO score_runs (as_of, engine, scale, watermark, connections, people, seconds) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [cut, engine, fingerprint, watermark, n_connections, n_people,
+                                                         seconds])
         return ScoreRun(cut, engine, n_connections, n_people, seconds, "scored", mode)
     if engine == "duckdb":
         source = duckdb_events(store)
@@ -116,28 +120,42 @@ def score_store(
             if engine == "duckdb":
                 raise
             raise EngineError(f"spark: scoring failed: {spark_message(exc)}") from exc
-    _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started)
+    _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started,
+                    config)
     return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
 
 
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,
-                    connections: pa.Table, people: pa.Table, seconds: float) -> None:
+                    connections: pa.Table, people: pa.Table, seconds: float, config: ScaleConfig = DEFAULT) -> None:
+    """History rows for what changed at ``cut``; the score tables too when ``cut`` is the newest date."""
     columns = ", ".join(DIMENSION_COLUMNS)
+    raw = ", ".join(RAW_DIMENSIONS)
     with store.transaction() as con, _registered(con, new_connections=connections, new_people=people):
-        con.execute("DELETE FROM connection_scores WHERE as_of = ?", [cut])
-        con.execute("DELETE FROM person_scores WHERE as_of = ?", [cut])
-        con.execute(
-            f"""INSERT INTO connection_scores BY NAME
-                SELECT ? AS as_of, n.account, n.platform, n.person, c.connection_id, score, tier, {columns}
-                FROM new_connections n LEFT JOIN connections c
-                ON c.account = n.account AND c.platform = n.platform AND c.person = n.person""", [cut])
-        con.execute(
-            f"INSERT INTO person_scores BY NAME SELECT ? AS as_of, person_id, score, tier, {columns} FROM new_people",
-            [cut])
-        write_top(con, cut)
-        con.execute(
-            "INSERT INTO score_runs (as_of, engine, scale, watermark, connections, seconds) VALUES (?, ?, ?, ?, ?, ?)",
-            [cut, engine, fingerprint, watermark, connections.num_rows, seconds])
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE snapshot_conn_dims AS
+            SELECT c.connection_id, {raw} FROM new_connections n JOIN connections c
+            ON c.account = n.account AND c.platform = n.platform AND c.person = n.person""")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE snapshot_person_dims AS SELECT person_id, {raw} FROM new_people")
+        try:
+            write_history(con, "connection", cut, "snapshot_conn_dims", config)
+            write_history(con, "person", cut, "snapshot_person_dims", config)
+        finally:
+            con.execute("DROP TABLE temp.main.snapshot_conn_dims")
+            con.execute("DROP TABLE temp.main.snapshot_person_dims")
+        if is_newest(store, cut):
+            con.execute("DELETE FROM connection_scores")
+            con.execute("DELETE FROM person_scores")
+            con.execute(
+                f"""INSERT INTO connection_scores BY NAME
+                    SELECT ? AS as_of, n.account, n.platform, n.person, c.connection_id, score, tier, {columns}
+                    FROM new_connections n LEFT JOIN connections c
+                    ON c.account = n.account AND c.platform = n.platform AND c.person = n.person""", [cut])
+            con.execute(
+                f"INSERT INTO person_scores BY NAME SELECT ? AS as_of, person_id, score, tier, {columns} FROM new_people",
+                [cut])
+            write_top(con, cut)
+        con.execute("INSERT INTO score_runs (as_of, engine, scale, watermark, connections, people, seconds) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [cut, engine, fingerprint, watermark, connections.num_rows, people.num_rows, seconds])
 
 
 @contextmanager

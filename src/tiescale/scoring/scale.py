@@ -33,9 +33,13 @@ def freshness(days_since: ir.FloatingValue, config: ScaleConfig) -> ir.FloatingV
     return 1.0 / (1.0 + silence / config.freshness_days)
 
 
-def scored(dims: ir.Table, as_of: datetime, config: ScaleConfig) -> ir.Table:
-    """Adds the points of each dimension, ``score`` (0-10, one decimal) and ``tier``."""
-    cut = ibis.literal(as_of, type="timestamp")
+def scored(dims: ir.Table, as_of: datetime | ir.TimestampValue, config: ScaleConfig) -> ir.Table:
+    """Adds the points of each dimension, ``score`` (0-10, one decimal) and ``tier``.
+
+    ``as_of`` is one date, or a timestamp column of ``dims`` (each row scored at its own date: the
+    history's composition over many dates).
+    """
+    cut = as_of if isinstance(as_of, ir.Value) else ibis.literal(as_of, type="timestamp")
     p = config.points
     # whole seconds: DuckDB's epoch has microseconds, Spark's unix_timestamp does not
     last, first = dims.last_contact.epoch_seconds().floor(), dims.first_contact.epoch_seconds().floor()

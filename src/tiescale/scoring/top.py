@@ -1,7 +1,7 @@
 """The strongest connections of each account, kept per snapshot so that top-N lists answer at once.
 
 ``connection_top`` holds copies of the first ``TOP_PER_ACCOUNT`` rows of ``connection_scores`` per
-(as_of, account), ranked as every listing orders them (score, then last contact, then platform and
+account at the newest scored date, ranked as every listing orders them (score, then last contact, then platform and
 person). A top-N of one account, or of every account, reads only that small table when it is
 complete for the request; otherwise the caller falls back to the snapshot itself.
 """
@@ -16,12 +16,13 @@ ORDER = "score DESC, last_contact DESC, account, platform, person"
 
 
 def write_top(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
-    """(Re)build the top rows of every account for the snapshot at ``as_of``, with the people's names.
+    """(Re)build the top rows of every account for the snapshot at ``as_of`` (the newest date: the
+    table holds that one only), with the people's names.
 
     No sort of the whole snapshot: one pass finds each account's ``TOP_PER_ACCOUNT``-th best score
     (a bounded heap per account), and only the rows at or above it are ranked.
     """
-    con.execute("DELETE FROM connection_top WHERE as_of = ?", [as_of])
+    con.execute("DELETE FROM connection_top")
     con.execute(f"""
         INSERT INTO connection_top BY NAME
         WITH floors AS (

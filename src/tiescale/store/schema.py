@@ -469,5 +469,84 @@ MIGRATIONS.append((
         FROM interactions i JOIN identities d ON d.platform = i.platform AND d.handle = i.handle;
     """,
 ))
+MIGRATIONS.append((
+    16,
+    "score history as change rows: a state is stored when it changes; score tables keep the newest date",
+    """
+        -- How many people each run scored (the score tables now hold the newest date only).
+        ALTER TABLE score_runs ADD COLUMN people BIGINT;
+        UPDATE score_runs SET people = (SELECT count(*) FROM person_scores p WHERE p.as_of = score_runs.as_of);
+        -- A connection's (person's) raw dimensions from the date they took effect, the decayed ones
+        -- referenced to that date; removed: no touchpoints left from then on. The score on any later
+        -- date is a pure function of the latest row and the date (tiescale.scoring.history).
+        CREATE TABLE connection_history (
+            connection_id BIGINT NOT NULL, as_of TIMESTAMP NOT NULL,
+            intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
+            touchpoints_in BIGINT, touchpoints_out BIGINT, dms BIGINT, words BIGINT, warm DOUBLE,
+            active_days BIGINT, regularity DOUBLE, started_by_them BIGINT,
+            first_contact TIMESTAMP, last_contact TIMESTAMP, removed BOOLEAN NOT NULL DEFAULT false
+        );
+        CREATE TABLE person_history (
+            person_id BIGINT NOT NULL, as_of TIMESTAMP NOT NULL,
+            intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
+            touchpoints_in BIGINT, touchpoints_out BIGINT, dms BIGINT, words BIGINT, warm DOUBLE,
+            active_days BIGINT, regularity DOUBLE, started_by_them BIGINT,
+            first_contact TIMESTAMP, last_contact TIMESTAMP, removed BOOLEAN NOT NULL DEFAULT false
+        );
+        -- Every stored snapshot becomes change rows: a row is kept when the key was not in the run
+        -- just before, or its undecayed dimensions differ from its row there (same touchpoints: the
+        -- decayed ones are that row rolled forward); a tombstone where a key leaves the next run.
+        INSERT INTO connection_history
+        WITH runs AS (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS run_before,
+                             lead(as_of) OVER (ORDER BY as_of) AS run_after
+                      FROM (SELECT DISTINCT as_of FROM score_runs)),
+        keyed AS (
+            SELECT s.*, r.run_before, r.run_after,
+                   lag(s.as_of) OVER w AS row_before, lead(s.as_of) OVER w AS row_after,
+                   lag([two_way_days, touchpoints_in, touchpoints_out, dms, words, active_days, started_by_them,
+                        epoch_us(first_contact), epoch_us(last_contact)]) OVER w AS counts_before,
+                   lag(warm) OVER w AS warm_before
+            FROM connection_scores s JOIN runs r USING (as_of) WHERE s.connection_id IS NOT NULL
+            WINDOW w AS (PARTITION BY s.connection_id ORDER BY s.as_of))
+        SELECT connection_id, as_of, intensity, weight_in, weight_out, turns, two_way_days, touchpoints_in,
+               touchpoints_out, dms, words, warm, active_days, regularity, started_by_them, first_contact,
+               last_contact, false
+        FROM keyed
+        WHERE row_before IS DISTINCT FROM run_before OR warm_before IS DISTINCT FROM warm
+           OR counts_before IS DISTINCT FROM [two_way_days, touchpoints_in, touchpoints_out, dms, words, active_days,
+                                              started_by_them, epoch_us(first_contact), epoch_us(last_contact)]
+        UNION ALL
+        SELECT connection_id, run_after, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL, NULL, true
+        FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after;
+        INSERT INTO person_history
+        WITH runs AS (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS run_before,
+                             lead(as_of) OVER (ORDER BY as_of) AS run_after
+                      FROM (SELECT DISTINCT as_of FROM score_runs)),
+        keyed AS (
+            SELECT s.*, r.run_before, r.run_after,
+                   lag(s.as_of) OVER w AS row_before, lead(s.as_of) OVER w AS row_after,
+                   lag([two_way_days, touchpoints_in, touchpoints_out, dms, words, active_days, started_by_them,
+                        epoch_us(first_contact), epoch_us(last_contact)]) OVER w AS counts_before,
+                   lag(warm) OVER w AS warm_before
+            FROM person_scores s JOIN runs r USING (as_of)
+            WINDOW w AS (PARTITION BY s.person_id ORDER BY s.as_of))
+        SELECT person_id, as_of, intensity, weight_in, weight_out, turns, two_way_days, touchpoints_in,
+               touchpoints_out, dms, words, warm, active_days, regularity, started_by_them, first_contact,
+               last_contact, false
+        FROM keyed
+        WHERE row_before IS DISTINCT FROM run_before OR warm_before IS DISTINCT FROM warm
+           OR counts_before IS DISTINCT FROM [two_way_days, touchpoints_in, touchpoints_out, dms, words, active_days,
+                                              started_by_them, epoch_us(first_contact), epoch_us(last_contact)]
+        UNION ALL
+        SELECT person_id, run_after, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL, NULL, true
+        FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after;
+        -- The score tables keep the newest scored date only (the listings read it as before).
+        DELETE FROM connection_scores WHERE as_of < (SELECT max(as_of) FROM connection_scores);
+        DELETE FROM person_scores WHERE as_of < (SELECT max(as_of) FROM person_scores);
+        DELETE FROM connection_top WHERE as_of < (SELECT max(as_of) FROM connection_top);
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

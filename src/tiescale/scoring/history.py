@@ -1,0 +1,208 @@
+"""Score history as change rows: a state is stored when it changes, a date's score is composed.
+
+``connection_history`` / ``person_history`` hold, per key, the raw dimensions from the date they took
+effect (the decayed ones referenced to that date), or a tombstone (``removed``) from the date the key
+had no touchpoints left. A key with no new touchpoint needs no row: its decayed dimensions only
+shrink by a known factor (dimensions.decay_factors), so the score on any date D is a pure function
+of the latest row at or before D and D itself (:func:`compose`), the same Ibis expression on DuckDB
+and Spark. A run at D writes a row only for a key whose state at D differs from that composition
+(:func:`write_history`); time passing writes nothing.
+
+The newest scored date stays materialised in connection_scores / person_scores / connection_top for
+the listings; readers of any other date use :func:`scores_sql`.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+
+from tiescale.store.db import Store
+from tiescale.timeparse import parse_ts
+from .config import DEFAULT, RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
+from .dimensions import DAY_SECONDS, decay_factors
+from .scale import scored
+
+Level = Literal["connection", "person"]
+
+#: The history table and key of each level.
+HISTORY: dict[str, tuple[str, str]] = {
+    "connection": ("connection_history", "connection_id"),
+    "person": ("person_history", "person_id"),
+}
+#: The materialised newest date of each level.
+CURRENT: dict[str, str] = {"connection": "connection_scores", "person": "person_scores"}
+
+_INTEGER = ("two_way_days", "touchpoints_in", "touchpoints_out", "dms", "words", "active_days", "started_by_them")
+_TIMES = ("first_contact", "last_contact")
+RAW_TYPES: dict[str, str] = {
+    c: "timestamp" if c in _TIMES else "int64" if c in _INTEGER else "float64" for c in RAW_DIMENSIONS}
+#: Relative difference under which a recomputed dimension equals the composed one (float noise of
+#: rolling forward in one step or several).
+TOLERANCE = 1e-9
+
+
+def history_table(level: Level) -> ir.Table:
+    """The history table of ``level`` as an unbound Ibis table (compiled to SQL by name)."""
+    table, key = HISTORY[level]
+    return ibis.table({key: "int64", "as_of": "timestamp", **RAW_TYPES, "removed": "boolean"}, name=table)
+
+
+def _timestamp(value: datetime) -> ir.TimestampValue:
+    return ibis.literal(value, type="timestamp")
+
+
+def with_validity(history: ir.Table, key: str) -> ir.Table:
+    """Each row with ``valid_until``: the key's next row date (null: still its latest)."""
+    window = ibis.window(group_by=history[key], order_by=history.as_of)
+    return history.mutate(valid_until=history.as_of.lead().over(window))
+
+
+def rolled_forward(rows: ir.Table, at: ir.TimestampValue, config: ScaleConfig) -> ir.Table:
+    """``rows`` (history rows) with their decayed dimensions rolled forward from their date to ``at``."""
+    age = (at.epoch_seconds() - rows.as_of.epoch_seconds()).cast("float64") / DAY_SECONDS
+    factors = decay_factors(age, config)
+    return rows.mutate(**{c: rows[c] * factor for c, factor in factors.items()})
+
+
+def state(history: ir.Table, key: str, upto: datetime, at: datetime | None = None,
+          config: ScaleConfig = DEFAULT) -> ir.Table:
+    """Raw dimensions per key at ``at`` (default ``upto``): the latest row at or before ``upto``,
+    unless a tombstone, rolled forward to ``at`` (no rows after ``upto`` count)."""
+    rows = history.filter(history.as_of <= _timestamp(upto))
+    latest = rows.group_by(key).aggregate(effective=rows.as_of.max())
+    rows = rows.join(latest, [rows[key] == latest[key], rows.as_of == latest.effective]).select(rows)
+    rows = rows.filter(~rows.removed)
+    return rolled_forward(rows, _timestamp(at or upto), config).select(key, *RAW_DIMENSIONS)
+
+
+def compose(history: ir.Table, key: str, at: datetime, config: ScaleConfig = DEFAULT) -> ir.Table:
+    """Every key's score row at ``at``: its state (:func:`state`) through scale.scored."""
+    return scored(state(history, key, at, config=config), at, config)
+
+
+def compose_dates(history: ir.Table, key: str, dates: ir.Table, config: ScaleConfig = DEFAULT,
+                  max_silence_days: float | None = None) -> ir.Table:
+    """Score rows of every key at every date of ``dates`` (column ``at``), with ``at`` on each row.
+
+    Each row is valid from its date to the key's next one, so a (key, date) pair meets exactly one
+    row: no regrouping. ``max_silence_days`` leaves out pairs whose last contact is older than that
+    at the date (a score that freshness alone keeps below a threshold, see :func:`silence_bound`).
+    """
+    rows = with_validity(history, key)
+    condition = [rows.as_of <= dates.at, rows.valid_until.isnull() | (dates.at < rows.valid_until)]
+    pairs = rows.filter(~rows.removed).join(dates, condition)
+    if max_silence_days is not None:
+        silence = (pairs.at.epoch_seconds() - pairs.last_contact.epoch_seconds()).cast("float64") / DAY_SECONDS
+        pairs = pairs.filter(silence <= max_silence_days)
+    dims = rolled_forward(pairs, pairs.at, config).select(key, "at", *RAW_DIMENSIONS)
+    return scored(dims, dims.at, config)
+
+
+def silence_bound(min_score: float, config: ScaleConfig = DEFAULT) -> float:
+    """Days of silence after which no score reaches ``min_score``: every point is multiplied by the
+    freshness factor and they add up to at most 10 (scale.py)."""
+    if min_score <= 0:
+        return float("inf")
+    return config.grace_days + config.freshness_days * max(10.0 / min_score - 1.0, 0.0)
+
+
+# -- SQL for the readers ---------------------------------------------------------------------------
+def _literal_sql(value: datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+def materialised_date(con: duckdb.DuckDBPyConnection, level: Level = "person") -> datetime | None:
+    """The one date connection_scores / person_scores hold (the newest scored)."""
+    found = con.execute(f"SELECT max(as_of) FROM {CURRENT[level]}").fetchone()
+    return found[0] if found else None
+
+
+def composed_sql(at: datetime, level: Level, config: ScaleConfig = DEFAULT) -> str:
+    """SQL of the rows the score table of ``level`` would hold at ``at`` (same columns), composed."""
+    table, key = HISTORY[level]
+    body = ibis.to_sql(compose(history_table(level), key, at, config), dialect="duckdb")
+    columns = ", ".join(f"s.{c}" for c in SCORED_COLUMNS)
+    if level == "connection":  # named through connections (a forgotten connection has none)
+        return f"""SELECT {_literal_sql(at)} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
+                   FROM ({body}) s JOIN connections c USING (connection_id)"""
+    return f"""SELECT {_literal_sql(at)} AS as_of, s.person_id, {columns}
+               FROM ({body}) s SEMI JOIN people p ON p.person_id = s.person_id"""
+
+
+def naive_utc(value: datetime | str) -> datetime:
+    """A date as the score tables store it: naive UTC (text in any form tiescale reads)."""
+    if isinstance(value, str):
+        value = parse_ts(value)
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def scores_sql(store: Store, at: datetime | str, level: Level = "person", config: ScaleConfig = DEFAULT) -> str:
+    """SQL (a SELECT) of the score rows of ``level`` at ``at``, with the score table's columns:
+    the materialised table when it holds ``at``, else the composition of the history."""
+    at = naive_utc(at)
+    if materialised_date(store.con, level) == at:
+        return f"SELECT * FROM {CURRENT[level]} WHERE as_of = {_literal_sql(at)}"
+    return composed_sql(at, level, config)
+
+
+def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig = DEFAULT,
+                    min_score: float | None = None, only: int | None = None) -> str:
+    """SQL of score rows at every date of ``dates_sql`` (a SELECT of one timestamp column ``at``),
+    with ``as_of`` the date; ``min_score`` prunes pairs freshness keeps below it (rows below it may
+    remain: filter on score too); ``only``: that one key's rows."""
+    table, key = HISTORY[level]
+    dates = ibis.table({"at": "timestamp"}, name="score_history_dates")
+    bound = silence_bound(min_score, config) if min_score is not None else None
+    history = history_table(level)
+    if only is not None:
+        history = history.filter(history[key] == int(only))
+    expr = compose_dates(history, key, dates, config,
+                         max_silence_days=bound if bound != float("inf") else None)
+    body = ibis.to_sql(expr, dialect="duckdb")
+    columns = ", ".join(f"s.{c}" for c in SCORED_COLUMNS)
+    if level == "connection":
+        return f"""WITH score_history_dates AS ({dates_sql})
+                   SELECT s.at AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
+                   FROM ({body}) s JOIN connections c USING (connection_id)"""
+    return f"""WITH score_history_dates AS ({dates_sql})
+               SELECT s.at AS as_of, s.person_id, {columns}
+               FROM ({body}) s SEMI JOIN people p ON p.person_id = s.person_id"""
+
+
+# -- writing --------------------------------------------------------------------------------------
+def _equal_sql(column: str) -> str:
+    new, old = f"n.{column}", f"b.{column}"
+    if RAW_TYPES[column] == "float64":
+        return f"(abs({new} - {old}) <= {TOLERANCE!r} * greatest(abs({new}), abs({old})))"
+    return f"({new} IS NOT DISTINCT FROM {old})"
+
+
+def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, dims: str,
+                  config: ScaleConfig = DEFAULT) -> int:
+    """Store the states in ``dims`` (a table: key and raw dimensions of every scored key at ``at``)
+    as change rows at ``at``: a row for each key whose state differs from the composition of the
+    earlier rows, a tombstone for each composed key that ``dims`` lacks. Returns the rows written."""
+    table, key = HISTORY[level]
+    cut = _literal_sql(at)
+    con.execute(f"DELETE FROM {table} WHERE as_of = {cut}")
+    before = ibis.to_sql(state(history_table(level), key, at, config=config), dialect="duckdb")
+    raw = ", ".join(f"n.{c}" for c in RAW_DIMENSIONS)
+    same = " AND ".join(_equal_sql(c) for c in RAW_DIMENSIONS)
+    nulls = ", ".join(f"NULL AS {c}" for c in RAW_DIMENSIONS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE history_before AS {before}")
+    try:
+        found = con.execute(f"""
+            INSERT INTO {table} BY NAME
+            SELECT n.{key}, {cut} AS as_of, {raw}, false AS removed
+            FROM {dims} n LEFT JOIN history_before b ON b.{key} = n.{key}
+            WHERE b.{key} IS NULL OR NOT ({same})
+            UNION ALL BY NAME
+            SELECT b.{key}, {cut} AS as_of, {nulls}, true AS removed
+            FROM history_before b ANTI JOIN {dims} n ON n.{key} = b.{key}""").fetchone()
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.main.history_before")
+    return int(found[0]) if found else 0
