@@ -90,7 +90,7 @@ def overview(store: Store, snap: Snapshot | None = None, top: int = 10) -> Overv
     if as_of is not None:
         current = scores_sql(store, as_of)
         by_bucket = {r["bucket"]: r["people"] for r in store.rows(
-            "SELECT least(floor(score), 9)::INTEGER AS bucket, count(*) AS people FROM ({current}) "
+            f"SELECT least(floor(score), 9)::INTEGER AS bucket, count(*) AS people FROM ({current}) "
             "WHERE as_of = ? GROUP BY ALL", [as_of])}
         distribution = Records((ScoreBucket(b, f"{b}-{b + 1}", tier_of(b + 0.5), by_bucket.get(b, 0))
                                 for b in range(10)), ScoreBucket.__dataclass_fields__)
