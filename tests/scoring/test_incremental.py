@@ -6,18 +6,21 @@ from pathlib import Path
 import pytest
 
 from tiescale import Store, forget_person, ingest_path, merge_people
+from tiescale.scoring.history import scores_sql
 from tiescale.scoring.run import DIMENSION_FIELDS, score_store
 from tests.scoring.test_engines import write_events
 
 
 def table(store: Store, name: str, keys: str, as_of: str) -> list[dict]:
-    """A snapshot; people are named by their identities (person ids differ between stores)."""
+    """The score rows at ``as_of`` (the score table at the newest date, else the history composed);
+    people are named by their identities (person ids differ between stores)."""
+    rows = scores_sql(store, as_of, "person" if name == "person_scores" else "connection")
     if name == "person_scores":
-        sql = """SELECT (SELECT string_agg(platform || ':' || handle, ',' ORDER BY platform, handle)
-                         FROM identities i WHERE i.person_id = s.person_id) AS who, s.* EXCLUDE (as_of, person_id)
-                 FROM person_scores s WHERE as_of = ? ORDER BY who"""
+        sql = f"""SELECT (SELECT string_agg(platform || ':' || handle, ',' ORDER BY platform, handle)
+                          FROM identities i WHERE i.person_id = s.person_id) AS who, s.* EXCLUDE (as_of, person_id)
+                  FROM ({rows}) s WHERE as_of = ? ORDER BY who"""
     else:
-        sql = f"SELECT * EXCLUDE (as_of) FROM {name} WHERE as_of = ? ORDER BY {keys}"
+        sql = f"SELECT * EXCLUDE (as_of) FROM ({rows}) WHERE as_of = ? ORDER BY {keys}"
     cursor = store.con.execute(sql, [as_of])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
