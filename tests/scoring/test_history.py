@@ -190,3 +190,44 @@ def test_the_composition_is_the_same_on_spark(tmp_path: Path) -> None:
         assert set(expected) == ({1, 2} if at > datetime(2025, 1, 20) else {1, 2, 3})
         assert_rows_equal({(k,): r for k, r in expected.items()},
                           {(r["connection_id"],): r for r in on_spark}, f"spark at {at}")
+
+
+def test_a_store_of_the_previous_release_migrates_its_snapshots_to_history(tmp_path: Path) -> None:
+    """Full dated snapshots (what the previous release wrote at every score) become change rows on
+    open: every date composes to the same rows, only the newest stays in the score tables, and an
+    unchanged connection's later snapshots are not copied."""
+    from tests.scoring.test_engines import write_events
+    from tests.scoring.test_incremental import assert_same, table
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=900, seed=8)
+    dates = ["2024-06-01", "2024-09-01", "2025-02-15", "2025-03-01"]
+    keys = "account, platform, person"
+    with Store(tmp_path / "old.duckdb") as store:
+        ingest_path(store, events)
+        for at in dates:
+            score_store(store, at)
+        expected = {at: (table(store, "connection_scores", keys, at), table(store, "person_scores", "", at))
+                    for at in dates}
+        # as the previous release left it: a whole snapshot per date, no history, schema v15
+        for at in dates[:-1]:
+            when = datetime.fromisoformat(at)
+            store.con.execute(f"INSERT INTO connection_scores BY NAME {composed_sql(when, 'connection')}")
+            store.con.execute(f"INSERT INTO person_scores BY NAME {composed_sql(when, 'person')}")
+        snapshot_rows = store.scalar("SELECT count(*) FROM connection_scores")
+        store.con.execute("DROP TABLE connection_history")
+        store.con.execute("DROP TABLE person_history")
+        store.con.execute("ALTER TABLE score_runs DROP COLUMN people")
+        store.con.execute("DELETE FROM schema_version WHERE version >= 16")
+    with Store(tmp_path / "old.duckdb") as store:
+        assert store.scalar("SELECT max(version) FROM schema_version") >= 16
+        assert store.scalar("SELECT count(DISTINCT as_of) FROM connection_scores") == 1
+        assert store.scalar("SELECT count(*) FROM connection_history WHERE NOT removed") < snapshot_rows
+        assert store.scalar("SELECT people FROM score_runs WHERE as_of = '2025-03-01'") == len(expected["2025-03-01"][1])
+        for at in dates:
+            connections, people = expected[at]
+            assert_same(connections, table(store, "connection_scores", keys, at))
+            assert_same(people, table(store, "person_scores", "", at))
+        assert score_store(store, "2025-03-20").mode == "incremental"
+        for at in ("2025-03-20", "2025-02-15"):
+            assert_composition_is_exact(store, datetime.fromisoformat(at))
