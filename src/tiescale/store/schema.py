@@ -473,12 +473,15 @@ MIGRATIONS.append((
     16,
     "score history as change rows: a state is stored when it changes; score tables keep the newest date",
     """
+        -- Running it again (a store that forgot it ran) rebuilds the history from the score tables.
         -- How many people each run scored (the score tables now hold the newest date only).
-        ALTER TABLE score_runs ADD COLUMN people BIGINT;
-        UPDATE score_runs SET people = (SELECT count(*) FROM person_scores p WHERE p.as_of = score_runs.as_of);
+        ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS people BIGINT;
+        UPDATE score_runs SET people = (SELECT count(*) FROM person_scores p WHERE p.as_of = score_runs.as_of)
+        WHERE people IS NULL;
         -- A connection's (person's) raw dimensions from the date they took effect, the decayed ones
         -- referenced to that date; removed: no touchpoints left from then on. The score on any later
         -- date is a pure function of the latest row and the date (tiescale.scoring.history).
+        DROP TABLE IF EXISTS connection_history;
         CREATE TABLE connection_history (
             connection_id BIGINT NOT NULL, as_of TIMESTAMP NOT NULL,
             intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
@@ -486,6 +489,7 @@ MIGRATIONS.append((
             active_days BIGINT, regularity DOUBLE, started_by_them BIGINT,
             first_contact TIMESTAMP, last_contact TIMESTAMP, removed BOOLEAN NOT NULL DEFAULT false
         );
+        DROP TABLE IF EXISTS person_history;
         CREATE TABLE person_history (
             person_id BIGINT NOT NULL, as_of TIMESTAMP NOT NULL,
             intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE, turns DOUBLE, two_way_days BIGINT,
@@ -497,6 +501,7 @@ MIGRATIONS.append((
         -- just before, or its undecayed dimensions differ from its row there (same touchpoints: the
         -- decayed ones are that row rolled forward); a tombstone where a key leaves the next run.
         INSERT INTO connection_history
+        SELECT * FROM (
         WITH runs AS (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS run_before,
                              lead(as_of) OVER (ORDER BY as_of) AS run_after
                       FROM (SELECT DISTINCT as_of FROM score_runs)),
@@ -518,8 +523,9 @@ MIGRATIONS.append((
         UNION ALL
         SELECT connection_id, run_after, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                NULL, NULL, NULL, true
-        FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after;
+        FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after);
         INSERT INTO person_history
+        SELECT * FROM (
         WITH runs AS (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS run_before,
                              lead(as_of) OVER (ORDER BY as_of) AS run_after
                       FROM (SELECT DISTINCT as_of FROM score_runs)),
@@ -541,7 +547,7 @@ MIGRATIONS.append((
         UNION ALL
         SELECT person_id, run_after, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                NULL, NULL, NULL, true
-        FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after;
+        FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after);
         -- The score tables keep the newest scored date only (the listings read it as before).
         DELETE FROM connection_scores WHERE as_of < (SELECT max(as_of) FROM connection_scores);
         DELETE FROM person_scores WHERE as_of < (SELECT max(as_of) FROM person_scores);
