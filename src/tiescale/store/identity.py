@@ -43,10 +43,11 @@ class MergeSuggestion:
 
 #: How ``forget_person`` finds a table's rows about a person:
 #: ``identity``: the table's ``platform`` and ``handle_column`` name one of the person's identities;
+#: ``connection``: ``connection_id`` is one of the connections of the person's identities;
 #: ``person``: ``person_column`` holds the person's id (or the id of someone merged into them);
 #: ``orders``: orders and coupon mappings matched to the person (``store.conversions``);
 #: ``people``: the person records themselves (identities, people, merges), removed last.
-ForgetBy = Literal["identity", "person", "orders", "people"]
+ForgetBy = Literal["identity", "connection", "person", "orders", "people"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class PersonData:
 
 #: Every table that names a person, in the order ``forget_person`` clears them.
 PERSON_DATA: tuple[PersonData, ...] = (
+    PersonData("connection_history", ("connection",), names=("connection_id",)),
     PersonData("connection_scores", ("identity",), handle_column="person", names=("person",)),
     PersonData("connection_top", ("identity",), handle_column="person", names=("person", "person_id", "name",
                                                                                "display_name")),
@@ -76,6 +78,7 @@ PERSON_DATA: tuple[PersonData, ...] = (
     PersonData("conversions", ("orders",), names=("email", "handle", "person_ref")),
     PersonData("coupon_mappings", ("orders",), names=("email", "handle", "person_ref")),
     PersonData("person_scores", ("person",), person_column="person_id", names=("person_id",)),
+    PersonData("person_history", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("nurture_actions", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("answer_people", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("nurture_queue_messages", ("person",), person_column="person_id", names=("person_id", "person")),
@@ -283,7 +286,12 @@ def forget_person(store: StoreOrConnection, ref: str) -> dict[str, int]:
             "SELECT platform, handle FROM identities WHERE person_id = ?", [person])]
         counts = {"identities": len(ids), "interactions": 0, "snapshot_rows": 0}
         by_identity = [d for d in PERSON_DATA if "identity" in d.forget_by]
+        by_connection = [d for d in PERSON_DATA if "connection" in d.forget_by]
         for platform, handle in ids:
+            for data in by_connection:  # before their connections go
+                con.execute(f"""DELETE FROM {data.table} WHERE connection_id IN (
+                                    SELECT connection_id FROM connections WHERE platform = ? AND person = ?)""",
+                            [platform, handle])
             for data in by_identity:
                 n = _deleted(con, f"DELETE FROM {data.table} WHERE platform = ? AND {data.handle_column} = ?",
                              [platform, handle])
