@@ -91,9 +91,11 @@ def is_newest(store: Store, as_of: datetime) -> bool:
 
 
 def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerprint: str, watermark: int,
-                   full: bool = False) -> tuple[str, int, int]:
-    """Score midnight ``as_of``: history rows for what changed, and the score tables when it is the
-    newest date; returns (mode, connections, people)."""
+                   full: bool = False) -> tuple[str, int, int, bool]:
+    """Score midnight ``as_of``: history rows for what changed; when it is the newest date, the
+    score tables are emptied and their new rows wait in ``conn_dims`` / ``person_dims`` for
+    :func:`write_newest` (after the caller's commit and a checkpoint). Returns (mode, connections,
+    people, newest)."""
     con = store.con
     backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
@@ -109,11 +111,12 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     else:
         _touched_connections(store, backend, as_of, prev, config, people_changed)
         _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
-    _write(store, backend, as_of, config)
+    newest = _write(store, as_of, config)
     connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
     people = int(store.scalar("SELECT count(*) FROM person_dims"))
-    _drop_temporaries(con)
-    return ("full" if prev is None else "incremental"), connections, people
+    if not newest:
+        _drop_temporaries(con)
+    return ("full" if prev is None else "incremental"), connections, people, newest
 
 
 SCORING_TEMPORARIES = (
@@ -294,23 +297,41 @@ def _multi_dims(con: Connection, backend: Backend, as_of: datetime, config: Scal
     return "multi_dims"
 
 
-def _write(store: Store, backend: Backend, as_of: datetime, config: ScaleConfig) -> None:
+def _write(store: Store, as_of: datetime, config: ScaleConfig) -> bool:
     """History rows for the states that changed at ``as_of``; when it is the newest date, the score
-    tables (the newest date only) rewritten from ``conn_dims`` / ``person_dims``."""
+    tables emptied (True: :func:`write_newest` fills them)."""
     con = store.con
     write_history(con, "connection", as_of, "conn_dims", config)
     write_history(con, "person", as_of, "person_dims", config)
     if not is_newest(store, as_of):
-        return
+        return False
+    for table in ("connection_scores", "person_scores", "connection_top"):
+        con.execute(f"DELETE FROM {table}")
+    return True
+
+
+def write_newest(store: Store, as_of: datetime, config: ScaleConfig) -> None:
+    """The newest date's score tables, from ``conn_dims`` / ``person_dims`` (left by
+    :func:`score_in_store`), in the caller's transaction; the working tables are dropped after.
+
+    The score run empties the tables in its own transaction and checkpoints before this one, so
+    these rows reuse the blocks the old ones freed: a daily rewrite keeps the file's size (one
+    transaction deleting and inserting held both copies, and the file kept a copy's worth of free
+    blocks). Between the two, readers of the newest date compose it from the history (see
+    history.scores_sql), which already holds it.
+    """
+    con = store.con
+    backend = ibis.duckdb.from_connection(con)
     columns = ", ".join(SCORED_COLUMNS)
     cut = _ts(as_of)
-    con.execute("DELETE FROM connection_scores")
-    con.execute(f"""INSERT INTO connection_scores BY NAME
-        SELECT {cut} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
-        FROM ({ibis.to_sql(scored(backend.table("conn_dims"), as_of, config), dialect='duckdb')}) s
-        JOIN connections c USING (connection_id)""")
-    con.execute("DELETE FROM person_scores")
-    con.execute(f"""INSERT INTO person_scores BY NAME
-        SELECT {cut} AS as_of, person_id, {columns}
-        FROM ({ibis.to_sql(scored(backend.table("person_dims"), as_of, config), dialect='duckdb')})""")
-    write_top(con, as_of)
+    try:
+        con.execute(f"""INSERT INTO connection_scores BY NAME
+            SELECT {cut} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
+            FROM ({ibis.to_sql(scored(backend.table("conn_dims"), as_of, config), dialect='duckdb')}) s
+            JOIN connections c USING (connection_id)""")
+        con.execute(f"""INSERT INTO person_scores BY NAME
+            SELECT {cut} AS as_of, person_id, {columns}
+            FROM ({ibis.to_sql(scored(backend.table("person_dims"), as_of, config), dialect='duckdb')})""")
+        write_top(con, as_of)
+    finally:
+        _drop_temporaries(con)

@@ -24,7 +24,7 @@ from .config import DEFAULT, DIMENSION_COLUMNS, KIND_WEIGHTS, RAW_DIMENSIONS, TI
 from .dimensions import across, daily, dimensions
 from .engines import EngineError, check_events_path, duckdb_events, spark_events, spark_message
 from .history import write_history
-from .incremental import is_newest, score_in_store
+from .incremental import is_newest, score_in_store, write_newest
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -100,9 +100,15 @@ def score_store(
         with store.transaction() as con:
             refresh_text_features(con)
     if engine == "duckdb" and cut == datetime(cut.year, cut.month, cut.day):
-        with store.transaction() as con:
-            mode, n_connections, n_people = score_in_store(store, cut, config, fingerprint, watermark, full=force)
-            seconds = time.perf_counter() - started
+        with store.transaction():
+            mode, n_connections, n_people, newest = score_in_store(store, cut, config, fingerprint, watermark,
+                                                                   full=force)
+        if newest:  # the newest date's rows: after a checkpoint, in the blocks the old rows freed
+            _checkpoint(store)
+            with store.transaction():
+                write_newest(store, cut, config)
+        seconds = time.perf_counter() - started
+        with store.transaction() as con:  # the run counts once its every row is written
             con.execute("INSERT INTO score_runs (as_of, engine, scale, watermark, connections, people, seconds) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)", [cut, engine, fingerprint, watermark, n_connections, n_people,
                                                          seconds])
@@ -123,6 +129,17 @@ def score_store(
     _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started,
                     config)
     return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
+
+
+def _checkpoint(store: Store) -> None:
+    """Write the store's changes to the file now, so freed blocks can be reused; skipped (and harmless:
+    the file only keeps some free space) when another transaction on this database is open."""
+    if store.in_transaction:
+        return
+    try:
+        store.con.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass
 
 
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,
