@@ -245,7 +245,8 @@ def check_x(data: Path, out: Path, n: int, seed: int) -> dict:
         ingest_path(store, folder, fmt="x-archive")
         rows = responsiveness(store, by="all")
         verdicts = store.con.execute(
-            "SELECT item_id, thread, ts, answered_at, answer_how, kind FROM answer_messages").fetchall()
+            "SELECT item_id, thread, ts, answered_at, answer_how, kind FROM answer_messages "
+            "ORDER BY ts, item_id").fetchall()  # a fixed order: the seeded sample is the same every run
         owner = store.con.execute("SELECT handle FROM accounts WHERE platform = 'x'").fetchone()[0]
     print(f"\nX archive ({owner}): inbound messages by kind: "
           + ", ".join(f"{k} {sum(1 for v in verdicts if v[5] == k)}" for k in sorted({v[5] for v in verdicts})))
