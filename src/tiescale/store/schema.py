@@ -500,7 +500,9 @@ MIGRATIONS.append((
         -- Every stored snapshot becomes change rows: a row is kept when the key was not in the run
         -- just before, or its undecayed dimensions differ from its row there (same touchpoints: the
         -- decayed ones are that row rolled forward); a tombstone where a key leaves the next run.
-        INSERT INTO connection_history
+        INSERT INTO connection_history (connection_id, as_of, intensity, weight_in, weight_out, turns, two_way_days,
+            touchpoints_in, touchpoints_out, dms, words, warm, active_days, regularity, started_by_them,
+            first_contact, last_contact, removed)
         SELECT * FROM (
         WITH runs AS (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS run_before,
                              lead(as_of) OVER (ORDER BY as_of) AS run_after
@@ -524,7 +526,9 @@ MIGRATIONS.append((
         SELECT connection_id, run_after, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                NULL, NULL, NULL, true
         FROM keyed WHERE run_after IS NOT NULL AND row_after IS DISTINCT FROM run_after);
-        INSERT INTO person_history
+        INSERT INTO person_history (person_id, as_of, intensity, weight_in, weight_out, turns, two_way_days,
+            touchpoints_in, touchpoints_out, dms, words, warm, active_days, regularity, started_by_them,
+            first_contact, last_contact, removed)
         SELECT * FROM (
         WITH runs AS (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS run_before,
                              lead(as_of) OVER (ORDER BY as_of) AS run_after
