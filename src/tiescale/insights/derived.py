@@ -27,9 +27,11 @@ from .threads import refresh_threads
 def refresh_derived(store: Store) -> None:
     """Bring every derived table up to date with the store (a writable one; on a read-only store
     the refresh lands in TEMP copies for this connection only)."""
-    current_as_of(store)  # the snapshot the listings read: scored when imports arrived since the last one
-    refresh_threads(store)
+    # every date readers compose (the first of each month, one window back) oldest first, then the
+    # newest, materialised for the listings
     ensure_snapshots(store, None, DEFAULT_QUEUE.window_days, DEFAULT_QUEUE.history_months)
+    current_as_of(store)  # the snapshot the listings read (scored above unless the data has no date)
+    refresh_threads(store)
     build_queue(store, limit=1)  # the default queue's cache (every account, today's date)
     refresh_content_labels(store)
 

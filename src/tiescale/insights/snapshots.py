@@ -1,10 +1,13 @@
-"""The score dates the queue compares: now, one window back, and the first of recent months.
+"""The score dates every reader composes: now, one window back, and the first of every month.
 
+The queue compares now with one window back and with the first of recent months; the person page's
+history, vanity vs meaningful and goals read the first of every month since the first touchpoint.
 A date is reused when it was scored and no interaction dated before it was imported since;
-otherwise it is scored with ``tiescale.scoring.run.score_store``: at the newest date that rewrites the
-score tables, at an earlier one it writes history rows for what changed (scoring/history.py), and
-readers compose that date's scores. It then also shows in ``tiescale person`` history. Only dates
-after the first touchpoint are scored.
+otherwise it is scored with ``tiescale.scoring.run.score_store``, oldest first, so each date is an
+incremental run from the one before (only what was touched in between is recomputed) and writes
+history rows for what changed (scoring/history.py); readers compose those dates' scores. Only the
+newest date rewrites the materialised score tables, once, at the end. Only dates after the first
+touchpoint are scored.
 """
 from __future__ import annotations
 
@@ -42,14 +45,15 @@ SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_r
                 "person_history")
 
 
-def ensure_snapshot(store: Store, as_of: datetime) -> None:
+def ensure_snapshot(store: Store, as_of: datetime, materialise: bool = True) -> None:
     """Score ``as_of`` unless a fresh snapshot is stored; on a read-only store the snapshot is
-    written into TEMP copies of the score tables (see ``shadow``) and the file is not touched."""
+    written into TEMP copies of the score tables (see ``shadow``) and the file is not touched.
+    ``materialise=False``: history rows only (a date before the newest one of a batch)."""
     if not snapshot_is_fresh(store, as_of):
         from tiescale.scoring.run import score_store  # imported when needed: it loads the scoring engine
 
         writable_tables(store, *SCORE_TABLES)
-        score_store(store, as_of)
+        score_store(store, as_of, materialise=materialise)
 
 
 def month_starts(t: datetime, months: int) -> list[datetime]:
@@ -62,9 +66,21 @@ def month_starts(t: datetime, months: int) -> list[datetime]:
     return [d for d in found if d < t]
 
 
+def months_since(first: datetime, t: datetime) -> list[datetime]:
+    """The first of every month after ``first`` and before ``t``, oldest first."""
+    found, year, month = [], first.year, first.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        start = datetime(year, month, 1)
+        if start >= t:
+            return found
+        found.append(start)
+
+
 def ensure_snapshots(store: Store, now: datetime | None, window_days: int, history_months: int) -> Snapshots | None:
     """The snapshots at ``now`` (default: ``Store.data_end()``, the day the data was taken), one
-    window before, and the first of each of the last ``history_months`` months."""
+    window before, and the first of every month since the first touchpoint; ``history`` names the
+    last ``history_months`` of those (the ones the queue compares)."""
     first = store.scalar("SELECT min(first_ts) FROM imports")
     if first is None:
         first = store.scalar("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL")
@@ -76,7 +92,8 @@ def ensure_snapshots(store: Store, now: datetime | None, window_days: int, histo
         return None
     previous = t - timedelta(days=window_days)
     history = [d for d in month_starts(t, history_months) if d > first]
-    for day in ([previous] if previous > first else []) + history:
-        ensure_snapshot(store, day)
+    earlier = set(months_since(first, t)) | set(history) | ({previous} if previous > first else set())
+    for day in sorted(d for d in earlier if d < t):  # oldest first: each run goes on from the one before
+        ensure_snapshot(store, day, materialise=False)
     ensure_snapshot(store, t)
     return Snapshots(t, previous, history)

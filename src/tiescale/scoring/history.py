@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 
 from tiescale.store.db import Store
 from tiescale.timeparse import parse_ts
+from .compiled import compiled_sql
 from .config import DEFAULT, RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import DAY_SECONDS, decay_factors
 from .scale import scored
@@ -124,7 +125,8 @@ def materialised_date(con: duckdb.DuckDBPyConnection, level: Level = "person") -
 def composed_sql(at: datetime, level: Level, config: ScaleConfig = DEFAULT) -> str:
     """SQL of the rows the score table of ``level`` would hold at ``at`` (same columns), composed."""
     table, key = HISTORY[level]
-    body = ibis.to_sql(compose(history_table(level), key, at, config), dialect="duckdb")
+    history = history_table(level)
+    body = compiled_sql(("compose", level, config), lambda at: compose(history, key, at, config), at=at)
     columns = ", ".join(f"s.{c}" for c in SCORED_COLUMNS)
     if level == "connection":  # named through connections (a forgotten connection has none)
         return f"""SELECT {_literal_sql(at)} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
@@ -189,7 +191,8 @@ def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, di
     table, key = HISTORY[level]
     cut = _literal_sql(at)
     con.execute(f"DELETE FROM {table} WHERE as_of = {cut}")
-    before = ibis.to_sql(state(history_table(level), key, at, config=config), dialect="duckdb")
+    history = history_table(level)
+    before = compiled_sql(("state", level, config), lambda at: state(history, key, at, config=config), at=at)
     raw = ", ".join(f"n.{c}" for c in RAW_DIMENSIONS)
     same = " AND ".join(_equal_sql(c) for c in RAW_DIMENSIONS)
     nulls = ", ".join(f"NULL AS {c}" for c in RAW_DIMENSIONS)

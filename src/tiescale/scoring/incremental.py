@@ -12,6 +12,7 @@ SQL and written straight into the snapshot tables, with no round trip through Py
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend
 
 from tiescale.store.db import Store
+from .compiled import compiled_sql
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import across, daily, dimensions
 from .history import history_table, state, write_history
@@ -69,19 +71,23 @@ def _dirty_sql(prev: Previous) -> str:
 def _connection_days(con: Connection, backend: Backend, view: str, as_of: datetime,
                      name: str = "conn_days") -> ir.Table:
     """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
-    _materialize(con, name, daily(scoring_inputs(backend.table(view)), CONNECTION_KEY, as_of))
+    _materialize(con, name, ("daily", view),
+                 lambda as_of: daily(scoring_inputs(backend.table(view)), CONNECTION_KEY, as_of), as_of=as_of)
     return backend.table(name)
 
 
-def _materialize(con: Connection, name: str, expr: ir.Table) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+def _materialize(con: Connection, name: str, key: tuple[object, ...], build: Callable[..., ir.Table],
+                 **dates: datetime) -> None:
+    """``name`` := ``build(**dates)``, compiled once per ``key`` (scoring.compiled)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {compiled_sql(key, build, **dates)}")
 
 
 def previous_state_sql(level: str, since: datetime, as_of: datetime, config: ScaleConfig) -> str:
     """Raw dimensions at ``as_of`` of every key as the history stood at ``since`` (rolled forward)."""
     key = "connection_id" if level == "connection" else "person_id"
-    expr = state(history_table("connection" if level == "connection" else "person"), key, since, as_of, config)
-    return str(ibis.to_sql(expr, dialect="duckdb"))
+    history = history_table("connection" if level == "connection" else "person")
+    return compiled_sql(("state", level, config),
+                        lambda since, as_of: state(history, key, since, as_of, config), since=since, as_of=as_of)
 
 
 def is_newest(store: Store, as_of: datetime) -> bool:
@@ -91,11 +97,11 @@ def is_newest(store: Store, as_of: datetime) -> bool:
 
 
 def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerprint: str, watermark: int,
-                   full: bool = False) -> tuple[str, int, int, bool]:
+                   full: bool = False, materialise: bool = True) -> tuple[str, int, int, bool]:
     """Score midnight ``as_of``: history rows for what changed; when it is the newest date, the
     score tables are emptied and their new rows wait in ``conn_dims`` / ``person_dims`` for
     :func:`write_newest` (after the caller's commit and a checkpoint). Returns (mode, connections,
-    people, newest)."""
+    people, newest). ``materialise=False``: history rows only, even at the newest date."""
     con = store.con
     backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
@@ -106,12 +112,13 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     if prev is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
         days = _connection_days(con, backend, "score_events", as_of)
-        _materialize(con, "conn_dims", dimensions(days, CONNECTION_KEY, as_of, config))
+        _materialize(con, "conn_dims", ("dimensions", "conn_days", config),
+                     lambda as_of: dimensions(days, CONNECTION_KEY, as_of, config), as_of=as_of)
         _person_dims(store, backend, as_of, config, None, incremental=False)
     else:
         _touched_connections(store, backend, as_of, prev, config, people_changed)
         _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
-    newest = _write(store, as_of, config)
+    newest = _write(store, as_of, config, materialise)
     connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
     people = int(store.scalar("SELECT count(*) FROM person_dims"))
     if not newest:
@@ -167,12 +174,14 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
     con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS
         SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN backfill_pairs USING (connection_id)""")
     days = _connection_days(con, backend, "score_events", as_of)
-    _materialize(con, "fresh_conn", dimensions(days, CONNECTION_KEY, as_of, config))
+    _materialize(con, "fresh_conn", ("dimensions", "conn_days", config),
+                 lambda as_of: dimensions(days, CONNECTION_KEY, as_of, config), as_of=as_of)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW delta_events AS
         SELECT e.* FROM ({_events_sql(f'i.ts < {cut} AND i.ts >= {since}')}) e
         SEMI JOIN append_pairs USING (connection_id)""")
     delta_days = _connection_days(con, backend, "delta_events", as_of, name="delta_days")
-    _materialize(con, "delta_conn", dimensions(delta_days, CONNECTION_KEY, as_of, config))
+    _materialize(con, "delta_conn", ("dimensions", "delta_days", config),
+                 lambda as_of: dimensions(delta_days, CONNECTION_KEY, as_of, config), as_of=as_of)
     columns = ", ".join(RAW_DIMENSIONS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE prev_conn AS {previous_state_sql('connection', prev.as_of, as_of, config)}")
     appended_old = f"SELECT connection_id, {columns} FROM prev_conn s SEMI JOIN append_pairs USING (connection_id)"
@@ -292,18 +301,19 @@ def _multi_dims(con: Connection, backend: Backend, as_of: datetime, config: Scal
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW multi_conn_dims AS
         SELECT d.*, c.person_id FROM {dims_table} d JOIN multi_conns c USING (connection_id)""")
-    people = across(backend.table("multi_conn_dims"), backend.table("multi_days"), "person_id", as_of, config)
-    _materialize(con, "multi_dims", people)
+    _materialize(con, "multi_dims", ("across", days_table, dims_table, config),
+                 lambda as_of: across(backend.table("multi_conn_dims"), backend.table("multi_days"), "person_id",
+                                      as_of, config), as_of=as_of)
     return "multi_dims"
 
 
-def _write(store: Store, as_of: datetime, config: ScaleConfig) -> bool:
+def _write(store: Store, as_of: datetime, config: ScaleConfig, materialise: bool = True) -> bool:
     """History rows for the states that changed at ``as_of``; when it is the newest date, the score
     tables emptied (True: :func:`write_newest` fills them)."""
     con = store.con
     write_history(con, "connection", as_of, "conn_dims", config)
     write_history(con, "person", as_of, "person_dims", config)
-    if not is_newest(store, as_of):
+    if not materialise or not is_newest(store, as_of):
         return False
     for table in ("connection_scores", "person_scores", "connection_top"):
         con.execute(f"DELETE FROM {table}")
@@ -327,11 +337,13 @@ def write_newest(store: Store, as_of: datetime, config: ScaleConfig) -> None:
     try:
         con.execute(f"""INSERT INTO connection_scores BY NAME
             SELECT {cut} AS as_of, c.account, c.platform, c.person, s.connection_id, {columns}
-            FROM ({ibis.to_sql(scored(backend.table("conn_dims"), as_of, config), dialect='duckdb')}) s
+            FROM ({compiled_sql(("scored", "conn_dims", config),
+                                lambda as_of: scored(backend.table("conn_dims"), as_of, config), as_of=as_of)}) s
             JOIN connections c USING (connection_id)""")
         con.execute(f"""INSERT INTO person_scores BY NAME
             SELECT {cut} AS as_of, person_id, {columns}
-            FROM ({ibis.to_sql(scored(backend.table("person_dims"), as_of, config), dialect='duckdb')})""")
+            FROM ({compiled_sql(("scored", "person_dims", config),
+                                lambda as_of: scored(backend.table("person_dims"), as_of, config), as_of=as_of)})""")
         write_top(con, as_of)
     finally:
         _drop_temporaries(con)

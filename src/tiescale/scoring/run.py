@@ -75,6 +75,7 @@ def score_expressions(events: ir.Table, as_of: datetime, config: ScaleConfig = D
 def score_store(
     store: Store, as_of: str | datetime | None = None, engine: str = "duckdb", config: ScaleConfig = DEFAULT,
     force: bool = False, events_path: str | None = None, spark_master: str | None = None,
+    materialise: bool = True,
 ) -> ScoreRun:
     """Score every connection and person as of ``as_of`` and store the dated snapshot.
 
@@ -82,6 +83,9 @@ def score_store(
     ``events_path`` if given (an export of this store that the cluster can read), else a fresh
     export in a temporary folder; ``spark_master`` (default ``$TIESCALE_SPARK_MASTER`` or
     ``local[2]``) may be a cluster or a Spark Connect ``sc://`` URL.
+
+    ``materialise=False`` writes the history rows only, never the newest date's score tables: for a
+    batch of dates scored oldest first (``insights.snapshots``), whose last date is materialised once.
     """
     started = time.perf_counter()
     if engine == "spark":
@@ -102,7 +106,7 @@ def score_store(
     if engine == "duckdb" and cut == datetime(cut.year, cut.month, cut.day):
         with store.transaction():
             mode, n_connections, n_people, newest = score_in_store(store, cut, config, fingerprint, watermark,
-                                                                   full=force)
+                                                                   full=force, materialise=materialise)
         if newest:  # the newest date's rows: after a checkpoint, in the blocks the old rows freed
             _checkpoint(store)
             with store.transaction():
@@ -127,7 +131,7 @@ def score_store(
                 raise
             raise EngineError(f"spark: scoring failed: {spark_message(exc)}") from exc
     _write_snapshot(store, cut, engine, fingerprint, watermark, connections, people, time.perf_counter() - started,
-                    config)
+                    config, materialise)
     return ScoreRun(cut, engine, connections.num_rows, people.num_rows, time.perf_counter() - started, "scored")
 
 
@@ -143,7 +147,8 @@ def _checkpoint(store: Store) -> None:
 
 
 def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, watermark: int,
-                    connections: pa.Table, people: pa.Table, seconds: float, config: ScaleConfig = DEFAULT) -> None:
+                    connections: pa.Table, people: pa.Table, seconds: float, config: ScaleConfig = DEFAULT,
+                    materialise: bool = True) -> None:
     """History rows for what changed at ``cut``; the score tables too when ``cut`` is the newest date."""
     columns = ", ".join(DIMENSION_COLUMNS)
     raw = ", ".join(RAW_DIMENSIONS)
@@ -158,7 +163,7 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
         finally:
             con.execute("DROP TABLE temp.main.snapshot_conn_dims")
             con.execute("DROP TABLE temp.main.snapshot_person_dims")
-        if is_newest(store, cut):
+        if materialise and is_newest(store, cut):
             con.execute("DELETE FROM connection_scores")
             con.execute("DELETE FROM person_scores")
             con.execute(
