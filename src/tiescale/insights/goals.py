@@ -16,7 +16,7 @@ from tiescale.store.db import Store
 from tiescale.timeparse import BadTimestamp, parse_ts
 from .revenue import revenue_window_end
 from .snapshots import snapshot_is_fresh
-from tiescale.scoring.history import scores_sql
+from tiescale.scoring.history import scores_over_sql
 from .tiers_before import SILENT_KINDS, score_pairs
 
 METRICS = ("meaningful",)
@@ -63,22 +63,37 @@ def _month_ends(first: datetime, end: datetime) -> list[datetime]:
         points.append(cut)
 
 
+def composable(store: Store, as_of: datetime) -> bool:
+    """Whether the scores at ``as_of`` are a composition of the history (scoring/history.py): a
+    fresh run at that date, or at the end of the data when ``as_of`` is later (nothing happened in
+    between, so rolling the last state forward is exact)."""
+    if snapshot_is_fresh(store, as_of):
+        return True
+    end = store.data_end()
+    return end is not None and as_of >= end and snapshot_is_fresh(store, end)
+
+
 def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None = None,
                       min_score: float = 7.0) -> dict[datetime, int]:
     """How many people scored at least ``min_score`` as of each date.
 
-    A date with a stored person snapshot that no later import changed is counted from it (the
-    same scale: tiers_before's test shows the two agree); any other date is scored in memory, one
-    date at a time (every person's touchpoints once per date, never every date at once).
+    Dates the history covers (:func:`composable`: the first of every month and the newest date,
+    which every refresh scores) are counted from the composition, all in one query; any other date,
+    and every date for one ``account`` (the history holds people across accounts), is scored from
+    the touchpoints (tiers_before.score_pairs), one date at a time.
     """
-    account_sql = "AND i.account = ?" if account else ""
     counts: dict[datetime, int] = {}
+    covered = [d for d in as_ofs if account is None and composable(store, d)]
+    if covered:
+        dates = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in covered)
+        found = {r["as_of"]: r["n"] for r in store.rows(
+            f"SELECT as_of, count(*) AS n FROM ({scores_over_sql(dates, 'person', min_score=min_score)}) "
+            f"WHERE score >= ? GROUP BY as_of", [min_score])}
+        counts.update({d: int(found.get(d, 0)) for d in covered})
+    account_sql = "AND i.account = ?" if account else ""
     people: list[int] | None = None
     for as_of in as_ofs:
-        if account is None and snapshot_is_fresh(store, as_of):
-            counts[as_of] = int(store.scalar(
-                f"SELECT count(*) FROM ({scores_sql(store, as_of)}) WHERE as_of = ? AND score >= ?",
-                [as_of, min_score]))
+        if as_of in counts:
             continue
         if people is None:
             people = [r["person_id"] for r in store.rows(f"""
@@ -101,22 +116,28 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
     account_sql = "AND account = ?" if account else ""
     params = [account] if account else []
     meaningful = meaningful_people(store, cuts, account, min_score)
+    cuts_sql = " UNION ALL ".join(f"SELECT TIMESTAMP '{c.isoformat(sep=' ')}' AS cut" for c in cuts)
+    # each account's latest follower list before each cut, summed; people who talked before each cut
+    followers = {r["cut"]: r["n"] for r in store.rows(f"""
+        WITH cuts AS ({cuts_sql}),
+        lists AS (SELECT platform, account, snapshot_at AT TIME ZONE 'UTC' AS taken, count(*) AS n
+                  FROM follower_snapshots WHERE relation = 'follower' {account_sql} GROUP BY ALL),
+        latest AS (SELECT c.cut, l.platform, l.account, max(l.taken) AS taken FROM cuts c JOIN lists l ON l.taken < c.cut
+                   GROUP BY ALL)
+        SELECT x.cut, sum(l.n) AS n FROM latest x JOIN lists l USING (platform, account, taken) GROUP BY x.cut""",
+        params)}
+    talked = {r["cut"]: r["n"] for r in store.rows(f"""
+        WITH cuts AS ({cuts_sql}),
+        firsts AS (SELECT i.person_id, min(i.ts AT TIME ZONE 'UTC') AS first FROM touchpoints i
+                   WHERE i.kind NOT IN {SILENT_KINDS} {account_sql.replace('account', 'i.account')} GROUP BY 1),
+        per_day AS (SELECT first, count(*) AS n FROM firsts GROUP BY 1)
+        SELECT c.cut, sum(p.n) AS n FROM cuts c JOIN per_day p ON p.first < c.cut GROUP BY c.cut""", params)}
     points = []
     for cut in cuts:
-        followers = store.scalar(f"""
-            SELECT count(*) FROM follower_snapshots f
-            JOIN (SELECT platform, account, max(snapshot_at) AS at FROM follower_snapshots
-                  WHERE relation = 'follower' AND snapshot_at < ?::TIMESTAMP AT TIME ZONE 'UTC' {account_sql}
-                  GROUP BY ALL) latest
-              ON latest.platform = f.platform AND latest.account = f.account AND latest.at = f.snapshot_at
-            WHERE f.relation = 'follower'""", [cut, *params])
-        talked = store.scalar(f"""
-            SELECT count(DISTINCT i.person_id) FROM touchpoints i
-            WHERE i.kind NOT IN {SILENT_KINDS} AND i.ts < ?::TIMESTAMP AT TIME ZONE 'UTC'
-            {account_sql.replace('account', 'i.account')}""", [cut, *params])
         strong = meaningful[cut]
         label = (cut - timedelta(days=1)).strftime("%Y-%m")
-        points.append(VanityPoint(label, cut, followers, talked, strong, strong / followers if followers else 0.0))
+        points.append(VanityPoint(label, cut, int(followers.get(cut) or 0), int(talked.get(cut) or 0), strong,
+                                  strong / followers[cut] if followers.get(cut) else 0.0))
     last = points[-1]
     trend = ""
     if len(points) > 1:
