@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from tiescale.insights.goals import goal_progress, set_goal, vanity_vs_meaningful
 from tiescale.insights.revenue import (bootstrap_mean_interval, forecast, rate_ratio_interval, revenue_report,
                                        wilson_interval)
-from tiescale.insights.tiers_before import score_pairs
+from tiescale.insights.derived import refresh_derived
+from tiescale.insights.snapshots import composable
+from tiescale.insights.tiers_before import score_pairs, tiers_at
 from tiescale.scoring.run import score_store
 from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
@@ -92,6 +94,32 @@ def test_pair_scores_equal_the_stored_snapshots(tmp_path: Path) -> None:
                 "SELECT person_id, score FROM person_scores WHERE as_of = ?", [d]).fetchall()})
         got = score_pairs(store, expected)
         assert expected and all(got[k].score == pytest.approx(v, abs=1e-9) for k, v in expected.items())
+
+
+def test_tiers_read_from_the_history_equal_the_pair_scores(tmp_path: Path) -> None:
+    """tiers_at composes the scored dates (the first of each month, the end) and scores the others."""
+    rows = (conversation("a", END - timedelta(days=120), END - timedelta(days=2))
+            + conversation("b", END - timedelta(days=60), END - timedelta(days=40), step_days=3)
+            + [[iso(END - timedelta(days=10)), "brand", "c", "in", "like", "x"],
+               [iso(END - timedelta(days=30)), "brand", "d", "in", "follow", "x"]])
+    with Store(tmp_path / "t.duckdb") as store:
+        ingest_path(store, write(tmp_path / "e.csv", EVENT_COLUMNS, rows))
+        refresh_derived(store)
+        people = [r[0] for r in store.con.execute("SELECT person_id FROM people").fetchall()]
+        end = store.data_end()
+        assert end is not None
+        composed_dates = [datetime(2026, m, 1) for m in (3, 4, 5)] + [end, end + timedelta(days=3)]
+        other_dates = [datetime(2026, 4, 20)]
+        assert all(composable(store, d) for d in composed_dates) and not composable(store, other_dates[0])
+        pairs = [(p, d) for p in people for d in composed_dates + other_dates]
+        expected = score_pairs(store, pairs)
+        got = tiers_at(store, pairs, composable=lambda d: composable(store, d))
+        assert set(got) == set(expected)
+        for key, want in expected.items():
+            assert (got[key].tier, got[key].talked) == (want.tier, want.talked), key
+            if want.talked:
+                assert got[key].score == pytest.approx(want.score, abs=1e-9), key
+        assert {s.tier for s in got.values()} >= {"none"} and any(s.score >= 5 for s in got.values())
 
 
 # -- planted effects -----------------------------------------------------------------------------------

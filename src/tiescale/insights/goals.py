@@ -15,7 +15,7 @@ from tiescale.records import UsageError
 from tiescale.store.db import Store
 from tiescale.timeparse import BadTimestamp, parse_ts
 from .revenue import revenue_window_end
-from .snapshots import snapshot_is_fresh
+from .snapshots import composable
 from tiescale.scoring.history import scores_over_sql
 from .tiers_before import SILENT_KINDS, score_pairs
 
@@ -61,16 +61,6 @@ def _month_ends(first: datetime, end: datetime) -> list[datetime]:
             points.append(end)
             return points
         points.append(cut)
-
-
-def composable(store: Store, as_of: datetime) -> bool:
-    """Whether the scores at ``as_of`` are a composition of the history (scoring/history.py): a
-    fresh run at that date, or at the end of the data when ``as_of`` is later (nothing happened in
-    between, so rolling the last state forward is exact)."""
-    if snapshot_is_fresh(store, as_of):
-        return True
-    end = store.data_end()
-    return end is not None and as_of >= end and snapshot_is_fresh(store, end)
 
 
 def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None = None,

@@ -33,7 +33,8 @@ from tiescale.records import UsageError
 from tiescale.scoring.config import TIER_NAMES
 from .orders import MATCH_SQL, MatchReport, match_report
 from tiescale.store.db import Store
-from .tiers_before import NO_RELATIONSHIP, midnight, score_pairs
+from .snapshots import composable
+from .tiers_before import NO_RELATIONSHIP, midnight, tiers_at
 
 GROUPS = (NO_RELATIONSHIP, *TIER_NAMES)
 Z95 = 1.959963984540054
@@ -225,10 +226,14 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
         if person_id is not None and person_id in members:
             first_order.setdefault(person_id, ts)
             person_orders.setdefault(person_id, []).append((ts, value))
-    reference = {p: midnight(first_order[p]) if p in first_order else sampled_day(p, start, window_days)
-                 for p in population}
+    if orders:
+        reference = {p: midnight(first_order[p]) if p in first_order else sampled_day(p, start, window_days)
+                     for p in population}
+    else:  # nobody bought: each person's tier at the end of the window (a date the history holds)
+        reference = {p: end for p in population}
     order_days = {(p, midnight(ts)) for p, items in person_orders.items() for ts, _ in items}
-    scores = score_pairs(store, set(reference.items()) | order_days, account=account)
+    scores = tiers_at(store, set(reference.items()) | order_days, account=account,
+                      composable=lambda day: composable(store, day))
     # per group: people, buyers, orders, revenue of each buyer
     groups: dict[str, dict[str, Any]] = {g: {"people": 0, "orders": 0, "revenues": []} for g in GROUPS}
     meaningful: dict[str, Any] = {"people": 0, "orders": 0, "revenues": []}
@@ -379,7 +384,8 @@ def forecast(store: Store, account: str | None = None, horizon_days: int = 30, w
     """
     report = report or revenue_report(store, account, window_days, meaningful_min)
     people = _population(store, account)
-    now = score_pairs(store, [(p, report.end) for p in people], account=account)
+    now = tiers_at(store, [(p, report.end) for p in people], account=account,
+                   composable=lambda day: composable(store, day))
     counts = {g: 0 for g in GROUPS}
     strong_now = 0
     for scored in now.values():

@@ -40,6 +40,16 @@ def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
     return bool(changed == 0)
 
 
+def composable(store: Store, as_of: datetime) -> bool:
+    """Whether the scores at ``as_of`` are a composition of the history (scoring/history.py): a
+    fresh run at that date, or at the end of the data when ``as_of`` is later (nothing happened in
+    between, so rolling the last state forward is exact)."""
+    if snapshot_is_fresh(store, as_of):
+        return True
+    end = store.data_end()
+    return end is not None and as_of >= end and snapshot_is_fresh(store, end)
+
+
 #: What scoring a snapshot writes (TEMP copies of them take the writes on a read-only store).
 SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_runs", "connection_history",
                 "person_history")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, UTC
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyarrow as pa
 
@@ -98,3 +98,33 @@ def score_pairs(
 
 def days_between(start: datetime, end: datetime) -> list[datetime]:
     return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def tiers_at(store: Store, pairs: Iterable[tuple[int, datetime]], account: str | None = None,
+             composable: Callable[[datetime], bool] | None = None) -> dict[tuple[int, datetime], PairScore]:
+    """:func:`score_pairs`, reading the composed history (scoring/history.py) for the dates
+    ``composable`` accepts (scored dates, whose composition equals what score_pairs computes: a test
+    checks it) and scoring only the other pairs from the touchpoints."""
+    unique = sorted(set(pairs))
+    if account is not None or composable is None:
+        return score_pairs(store, unique, account=account)
+    dates = sorted({d for _, d in unique})
+    covered = {d for d in dates if composable(d)}
+    out = score_pairs(store, [(p, d) for p, d in unique if d not in covered])
+    if not covered:
+        return out
+    from tiescale.scoring.history import scores_over_sql
+
+    dates_sql = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in sorted(covered))
+    scores = {(r["person_id"], r["as_of"]): r["score"] for r in store.rows(
+        f"SELECT person_id, as_of, score FROM ({scores_over_sql(dates_sql, 'person')})")}
+    first_talk = {r["person_id"]: r["first"] for r in store.rows(f"""
+        SELECT person_id, min(ts AT TIME ZONE 'UTC') AS first FROM touchpoints
+        WHERE kind NOT IN {SILENT_KINDS} AND ts IS NOT NULL GROUP BY 1""")}
+    for person_id, day in unique:
+        if day in covered:
+            first = first_talk.get(person_id)
+            spoke = first is not None and first < day
+            score = float(scores.get((person_id, day), 0.0)) if spoke else 0.0
+            out[(person_id, day)] = PairScore(score, tier_of(score) if spoke else NO_RELATIONSHIP, spoke)
+    return out
