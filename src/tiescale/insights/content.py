@@ -174,6 +174,77 @@ def refresh_content_labels(store: Store) -> None:
         classify_cached(store, texts)
 
 
+# -- outbound messages, counted in SQL ------------------------------------------------------------------
+@dataclass
+class MessageSummary:
+    count: int
+    totals: dict[str, int]  # per label
+    periods: dict[str, tuple[int, int]]  # period -> (messages, promotional ones)
+    salesy: list[dict[str, Any]]  # the most promotional, most promotional first
+
+
+#: The SQL period of a row: the month (2026-03) or the Monday of its week, as ``_period`` writes them.
+_PERIOD_SQL = {"month": "strftime(ts, '%Y-%m')", "week": "strftime(date_trunc('week', ts), '%Y-%m-%d')"}
+
+
+class OutboundMessages:
+    """The account's outbound messages in TEMP ``content_messages``, each with its verdict: there can
+    be millions, so they are counted in SQL and only the most salesy reach Python. The verdicts come
+    from ``content_labels`` (``refresh_content_labels`` keeps them); texts it lacks are classified
+    here (kept when the store is writable, held in TEMP ``content_extra_labels`` otherwise)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def summary(self, by: str, cap: int | None) -> MessageSummary:
+        rows = self.store.rows(f"""SELECT {_PERIOD_SQL[by]} AS period, count(*) AS n,
+                                          count(*) FILTER (WHERE label = 'promotional') AS promotional
+                                   FROM content_messages GROUP BY 1""")
+        totals = dict.fromkeys(LABELS, 0)
+        for r in self.store.rows("SELECT label, count(*) AS n FROM content_messages GROUP BY 1"):
+            totals[r["label"]] = int(r["n"])
+        salesy = self.store.rows(f"""
+            SELECT platform, account, item_id, ts, kind, text, url, label, confidence, p_promotional, cues
+            FROM content_messages WHERE label = 'promotional' ORDER BY p_promotional DESC, item_id
+            {f'LIMIT {int(cap)}' if cap else ''}""")
+        for r in salesy:
+            r["cues"] = json.loads(r["cues"])
+        return MessageSummary(sum(totals.values()), totals, {r["period"]: (int(r["n"]), int(r["promotional"]))
+                                                             for r in rows}, salesy)
+
+
+def _outbound_messages(store: Store, where: str, params: list[Any], model: Model) -> OutboundMessages:
+    con = store.con
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE content_messages_read AS
+                    SELECT *, left(sha256(text), 32) AS text_hash FROM ({MESSAGES_SQL.format(where=where)})""",
+                params * 2)  # {where} appears twice
+    has_table = bool(store.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'content_labels'"))
+    known = "SELECT text_hash, label, confidence, p_promotional, cues FROM content_labels WHERE model = ?"
+    missing = [r["text"] for r in store.rows(
+        f"SELECT DISTINCT text FROM content_messages_read m ANTI JOIN ({known}) l USING (text_hash)",
+        [model.model_id])] if has_table else [r["text"] for r in store.rows("SELECT DISTINCT text FROM content_messages_read")]
+    verdicts = classify_cached(store, missing, model)
+    kept = has_table and not is_read_only(store)
+    extra = pa.table({
+        "text_hash": pa.array([] if kept else [_text_hash(t) for t in missing], pa.string()),
+        "label": pa.array([] if kept else [v["label"] for v in verdicts], pa.string()),
+        "confidence": pa.array([] if kept else [float(v["confidence"]) for v in verdicts], pa.float64()),
+        "p_promotional": pa.array([] if kept else [float(v["p_promotional"]) for v in verdicts], pa.float64()),
+        "cues": pa.array([] if kept else [json.dumps(v["cues"]) for v in verdicts], pa.string())})
+    con.register("content_extra_labels", extra)
+    try:
+        labels = (f"{known} UNION ALL " if has_table else "") + "SELECT * FROM content_extra_labels"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE content_messages AS
+                        SELECT m.*, l.label, l.confidence, l.p_promotional, l.cues
+                        FROM content_messages_read m JOIN ({labels}) l USING (text_hash)""",
+                    [model.model_id] if has_table else [])
+    finally:
+        con.unregister("content_extra_labels")
+        con.execute("DROP TABLE IF EXISTS temp.main.content_messages_read")
+    return OutboundMessages(store)
+
+
 # -- the report ----------------------------------------------------------------------------------------
 
 
@@ -234,27 +305,33 @@ def content_report(store: Store, account: str | None = None, by: str = "month",
     cap = limit or None  # 0 means all
     where, params = account_filter(store, account)
     feed = store.rows(FEED_SQL.format(where=where), params)
-    messages = store.rows(MESSAGES_SQL.format(where=where), params * 2)  # {where} appears twice
-    end = max((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
-    start = min((r["ts"] for r in feed + messages if r["ts"] is not None), default=None)
-    if window_days is not None and end is not None:
-        start = end - timedelta(days=window_days)
-        feed = [r for r in feed if r["ts"] >= start]
-        messages = [r for r in messages if r["ts"] >= start]
-    verdicts = classify_cached(store, [r["text"] for r in feed + messages])
-    for row, verdict in zip(feed + messages, verdicts):
-        row.update(verdict)
+    model = load_model()
+    messages = _outbound_messages(store, where, params, model)
+    try:
+        bounds = store.row("SELECT min(ts) AS first, max(ts) AS last FROM content_messages") or {}
+        end = max([r["ts"] for r in feed] + ([bounds["last"]] if bounds.get("last") else []), default=None)
+        start = min([r["ts"] for r in feed] + ([bounds["first"]] if bounds.get("first") else []), default=None)
+        if window_days is not None and end is not None:
+            start = end - timedelta(days=window_days)
+            feed = [r for r in feed if r["ts"] >= start]
+            store.con.execute("DELETE FROM content_messages WHERE ts < ?", [start])
+        verdicts = classify_cached(store, [r["text"] for r in feed], model)
+        for row, verdict in zip(feed, verdicts):
+            row.update(verdict)
+        summary = messages.summary(by, cap)
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS temp.main.content_messages")
 
     engagement = _engagement(store, feed)
     totals = {label: sum(r["label"] == label for r in feed) for label in LABELS}
-    message_totals = {label: sum(r["label"] == label for r in messages) for label in LABELS}
-    mix = _mix(feed, messages, by)
+    message_totals = summary.totals
+    mix = _mix(feed, summary.periods, by)
     sell_ratio = _share(totals["promotional"], len(feed))
     earnings = _earnings(store, feed, engagement)
     posts = [_post(r, "feed", engagement.get(_key(r), {})) for r in feed]
     top = sorted((p for p in posts if p.conversations or p.replies),
                  key=lambda p: (-p.conversations, -p.replies, -p.likes, p.item_id))[:cap]
-    salesy = [_post(r, "message", {}) for r in messages]
+    salesy = [_post(r, "message", {}) for r in summary.salesy]
     salesy = sorted((p for p in posts + salesy if p.label == "promotional"),
                     key=lambda p: (-p.p_promotional, p.item_id))[:cap]
     notes = []
@@ -262,7 +339,7 @@ def content_report(store: Store, account: str | None = None, by: str = "month",
         notes.append("no own posts with text in this window (only replies and messages were classified)")
     if feed and not any(e["likes"] or e["reposts"] or e["replies"] for e in engagement.values()):
         notes.append("no reaction in the store is tied to a post (reactions need the post's id or thread)")
-    return ContentReport(account, by, start, end, len(feed), len(messages), totals, message_totals, sell_ratio,
+    return ContentReport(account, by, start, end, len(feed), summary.count, totals, message_totals, sell_ratio,
                          _warning(sell_ratio, totals, mix), _rule_80_20(totals), _rule_4_1_1(totals), mix, earnings,
                          top, salesy, notes)
 
@@ -271,15 +348,15 @@ def _key(row: dict[str, Any]) -> tuple[str, str, str]:
     return (row["platform"], row["account"], row["item_id"])
 
 
-def _mix(feed: list[dict[str, Any]], messages: list[dict[str, Any]], by: str) -> list[PeriodMix]:
+def _mix(feed: list[dict[str, Any]], message_periods: dict[str, tuple[int, int]], by: str) -> list[PeriodMix]:
     periods: dict[str, dict[str, int]] = {}
     for row in feed:
         counts = periods.setdefault(_period(row["ts"], by), dict.fromkeys((*LABELS, "m", "mp"), 0))
         counts[row["label"]] += 1
-    for row in messages:
-        counts = periods.setdefault(_period(row["ts"], by), dict.fromkeys((*LABELS, "m", "mp"), 0))
-        counts["m"] += 1
-        counts["mp"] += row["label"] == "promotional"
+    for period, (n, promotional) in message_periods.items():
+        counts = periods.setdefault(period, dict.fromkeys((*LABELS, "m", "mp"), 0))
+        counts["m"] += n
+        counts["mp"] += promotional
     out = []
     for period in sorted(periods):
         c = periods[period]
