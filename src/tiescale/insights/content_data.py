@@ -128,8 +128,6 @@ def relationship_changes(
     touchpoints before each date are shifted by whole weeks so that every date lands on the last
     one, which the scale (relative times, day buckets) cannot tell apart.
     """
-    from tiescale.scoring.run import score_records
-
     out: list[list[float]] = [[] for _ in posts]
     newest = store.con.execute("SELECT max(ts) FROM interactions WHERE ts IS NOT NULL").fetchall()[0][0]
     if newest is None:
@@ -149,6 +147,8 @@ def relationship_changes(
         return out
     last = max(n[0] for n in needed)
     import pyarrow as pa
+
+    from tiescale.scoring.run import score_records  # imported when needed: it loads the scoring engine
 
     wanted = pa.Table.from_pylist(
         [{"as_of": t, "platform": p, "account": a, "person": x, "shift_days": (last - t).days} for t, p, a, x in needed],
