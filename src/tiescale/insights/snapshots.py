@@ -78,7 +78,8 @@ def month_starts(t: datetime, months: int) -> list[datetime]:
 
 def months_since(first: datetime, t: datetime) -> list[datetime]:
     """The first of every month after ``first`` and before ``t``, oldest first."""
-    found, year, month = [], first.year, first.month
+    found: list[datetime] = []
+    year, month = first.year, first.month
     while True:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         start = datetime(year, month, 1)

@@ -40,10 +40,10 @@ def compiled_sql(key: object, build: Callable[..., ir.Expr], **dates: datetime) 
     slot = (repr(key), names)
     if slot not in _TEMPLATES:
         stand_ins = {name: _stand_in(i) for i, name in enumerate(names)}
-        template = str(ibis.to_sql(build(**stand_ins), dialect="duckdb"))
-        whole = all(template.count(f"MAKE_TIMESTAMP({d.year},") == template.count(timestamp_sql(d))
+        compiled = str(ibis.to_sql(build(**stand_ins), dialect="duckdb"))
+        whole = all(compiled.count(f"MAKE_TIMESTAMP({d.year},") == compiled.count(timestamp_sql(d))
                     for d in stand_ins.values())
-        _TEMPLATES[slot] = template if whole else None
+        _TEMPLATES[slot] = compiled if whole else None
     template = _TEMPLATES[slot]
     if template is None:
         return str(ibis.to_sql(build(**dates), dialect="duckdb"))

@@ -40,6 +40,11 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     db = Path(ctx.obj["db"] or os.environ.get("TIESCALE_DB") or "tiescale.duckdb")
     prepare_store(db, say=lambda m: err.print(m, markup=False))
     app = create_app(db, token=token)
+    from ..web.warm import Warmer
+
+    warmer = Warmer(app.state.gate, app.state.memo)
+    warmer.warm_once()  # every page's report before the first request
+    warmer.start()  # and again whenever another process changes the store
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     out.print(f"tiescale dashboard on [bold]{url}[/] (store {db}); Ctrl+C to stop", soft_wrap=True)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ...insights.accounts import accounts, platforms
 from ...insights.merges import merge_candidates, merges_into
-from ...insights.overview import Overview, active_people, overview, store_version
+from ...insights.overview import Overview, overview, store_version
 from ...insights.people import people_page, person_profile, snapshot
 from ...store.db import Store
 from ...store.identity import find_person
@@ -57,24 +57,40 @@ def attempt(capability: str, name: str, *args: Any, **kwargs: Any) -> Section:
 
 
 class Memo:
-    """Results that only change when the store does, keyed by the store's state (imports, scores, merges, actions)."""
+    """Results that only change when the store does, keyed by the store's state (imports, scores, merges, actions).
+
+    One computation per key at a time: a request that finds its key being computed (by the warmer,
+    ``warm.py``, or another request) waits for that result instead of computing it again.
+    """
 
     def __init__(self, size: int = 256) -> None:
         self._data: dict[Any, Any] = {}
+        self._running: dict[Any, threading.Event] = {}
         self._lock = threading.Lock()
         self.size = size
 
     def get(self, key: Any, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._data:
-                found: T = self._data[key]
-                return found
-        value = compute()
-        with self._lock:
-            if len(self._data) >= self.size:
-                self._data.pop(next(iter(self._data)))
-            self._data[key] = value
-        return value
+        while True:
+            with self._lock:
+                if key in self._data:
+                    found: T = self._data[key]
+                    return found
+                running = self._running.get(key)
+                if running is None:
+                    done = self._running[key] = threading.Event()
+                    break
+            running.wait()  # the other computation's end (it stored its result, or failed: then compute here)
+        try:
+            value = compute()
+            with self._lock:
+                if len(self._data) >= self.size:
+                    self._data.pop(next(iter(self._data)))
+                self._data[key] = value
+            return value
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+            done.set()
 
 
 def nurture(gate: StoreGate, memo: Memo, version: tuple[Any, ...], account: str | None = None,
@@ -91,17 +107,9 @@ def nurture(gate: StoreGate, memo: Memo, version: tuple[Any, ...], account: str 
     return memo.get(("nurture", account, limit, version), compute)
 
 
-#: Above this many people, vanity_vs_meaningful (which scores every person at every month end) is
-#: not run inside a page: at a million people it takes minutes and tens of GB. The overview then
-#: draws meaningful connections from the stored score snapshots instead.
-VANITY_MAX_PEOPLE = 200_000
-
-
 def vanity(store: Store) -> Section:
-    people = active_people(store)
-    if people > VANITY_MAX_PEOPLE:
-        return Section(False, detail=f"vanity vs meaningful is not computed inside the dashboard above "
-                                     f"{VANITY_MAX_PEOPLE:,} people ({people:,} here); run `tiescale vanity`")
+    """Vanity vs meaningful: composed from the score history every refresh keeps (the first of every
+    month and the newest date), one query at any size."""
     return attempt("goals", "vanity_vs_meaningful", store)
 
 
