@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tiescale.store.identity import forget_person, merge_people
 from tiescale.insights.threads import refresh_threads
@@ -110,3 +113,52 @@ def test_refresh_without_new_imports_changes_nothing(store: Store, tmp_path: Pat
     ingest_events(store, tmp_path, "a", [event(at(2), "ida", "in", "dm", "i1", "hi", thread="c")])
     refresh_threads(store)
     assert refresh_threads(store).mode == "unchanged"
+
+
+# -- the incremental refresh equals a full rebuild ---------------------------------------------------------
+ANSWER_COLUMNS = ("platform, account, person, person_id, ts, kind, item_id, thread, text, answered_at, "
+                  "answer_platform, answer_kind, answer_how, need")
+PEOPLE_COLUMNS = "person_id, last_in, last_out, last_contact, active_days, median_gap_days"
+
+
+def _random_rows(draw: Any, prefix: str, days: tuple[int, int], n: int) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(n):
+        person = draw(st.sampled_from(["ann", "bob"]))
+        direction = draw(st.sampled_from(["in", "in", "out"]))
+        kind = draw(st.sampled_from(["reply", "dm", "mention", "like"]))
+        hours = draw(st.integers(min_value=days[0] * 24, max_value=days[1] * 24))
+        thread = draw(st.sampled_from(["t1", "t2", ""]))
+        earlier = [r["id"] for r in rows if r["direction"] == "in"]
+        in_reply_to = draw(st.sampled_from(earlier)) if earlier and direction == "out" and draw(st.booleans()) else None
+        rows.append(event(at(0, hours=hours), person, direction, kind, f"{prefix}{i}",
+                          draw(st.sampled_from(["any update?", "thanks", "my order is broken", "hi"])),
+                          in_reply_to=in_reply_to, thread=thread or None,
+                          platform=draw(st.sampled_from(["x", "x", "mastodon"]))))
+    return rows
+
+
+@st.composite
+def two_imports(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    first = _random_rows(draw, "a", (2, 20), draw(st.integers(min_value=1, max_value=25)))
+    # the second import: mostly later rows (a new day of data), sometimes an older export imported late
+    late = draw(st.booleans())
+    second = _random_rows(draw, "b", (0, 20) if late else (0, 1), draw(st.integers(min_value=1, max_value=12)))
+    return first, second
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(imports=two_imports())
+def test_an_incremental_refresh_equals_a_full_rebuild(tmp_path_factory: Any, imports: Any) -> None:
+    first, second = imports
+    folder = tmp_path_factory.mktemp("threads")
+    with Store(folder / "inc.duckdb") as store:
+        ingest_events(store, folder, "first", first)
+        refresh_threads(store)
+        ingest_events(store, folder, "second", second)
+        assert refresh_threads(store).mode == "incremental"
+        incremental = store.con.execute(f"SELECT {ANSWER_COLUMNS} FROM answer_messages ORDER BY ALL").fetchall()
+        people = store.con.execute(f"SELECT {PEOPLE_COLUMNS} FROM answer_people ORDER BY ALL").fetchall()
+        assert refresh_threads(store, full=True).mode == "full"
+        assert store.con.execute(f"SELECT {ANSWER_COLUMNS} FROM answer_messages ORDER BY ALL").fetchall() == incremental
+        assert store.con.execute(f"SELECT {PEOPLE_COLUMNS} FROM answer_people ORDER BY ALL").fetchall() == people

@@ -166,12 +166,19 @@ def classify_cached(store: Store, texts: list[str], model: Model | None = None) 
 
 
 def refresh_content_labels(store: Store) -> None:
-    """Classify (and keep) every own post and message the content report reads: the report then
-    finds every verdict stored, on a read-only store too."""
-    texts = [r["text"] for sql in (FEED_SQL, MESSAGES_SQL)
-             for r in store.rows(sql.format(where=""), [])]
+    """Classify (and keep) every own post and message the content report reads that has no verdict
+    yet: the report then finds every verdict stored, on a read-only store too. Which texts lack one
+    is found in SQL (by the text's hash), so a refresh after a small import reads only the new texts."""
+    model = load_model()
+    if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'content_labels'"):
+        return
+    texts = [r["text"] for r in store.rows(f"""
+        SELECT DISTINCT text FROM (SELECT text FROM ({FEED_SQL.format(where='')})
+                                   UNION ALL SELECT text FROM ({MESSAGES_SQL.format(where='')}))
+        WHERE left(sha256(text), 32) NOT IN (SELECT text_hash FROM content_labels WHERE model = ?)""",
+        [model.model_id])]
     if texts:
-        classify_cached(store, texts)
+        classify_cached(store, texts, model)
 
 
 # -- outbound messages, counted in SQL ------------------------------------------------------------------

@@ -14,8 +14,10 @@ accounts (``interactions`` with direction ``in`` and one of those kinds). It cou
 
 Likes and reposts are not answers. The index lives in ``answer_messages`` (one row per inbound
 message) and ``answer_people`` (last contact each way and the usual rhythm, per person). It is
-brought up to date before each read: only people touched by imports since the last refresh are
-recomputed, so an answer that arrives in a later import closes the message by itself. A merge or
+brought up to date after each write: for the people touched by imports since the last refresh, the
+messages whose verdict a new row can change are recomputed (those unanswered, or answered after the
+person's earliest new row: an answer is the *first* reply, so one already given before anything new
+stays), so an answer that arrives in a later import closes the message by itself. A merge or
 unmerge of people, or interactions deleted (``forget``), rebuilds it whole.
 """
 from __future__ import annotations
@@ -90,25 +92,31 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
             mode = "incremental"  # new imports only, nothing deleted
     if mode == "incremental":
         since = int(state["watermark"]) if state else 0
+        # each touched person with the time of their earliest new row (a new touchpoint, or a new
+        # reply to one of their messages); an undated one recomputes all their messages
         touched = f"""
-            SELECT DISTINCT person_id FROM touchpoints WHERE import_id > {since}
-            UNION SELECT DISTINCT m.person_id FROM answer_messages m
-            JOIN (SELECT platform, in_reply_to FROM posts WHERE import_id > {since} AND in_reply_to IS NOT NULL
-                  UNION SELECT platform, in_reply_to FROM interactions
-                  WHERE import_id > {since} AND direction = 'out' AND in_reply_to IS NOT NULL) r
-              ON r.platform = m.platform AND r.in_reply_to = m.item_id"""
+            SELECT person_id, coalesce(min(ts), TIMESTAMPTZ '1970-01-01') AS since_ts FROM (
+                SELECT person_id, ts FROM touchpoints WHERE import_id > {since}
+                UNION ALL SELECT m.person_id, r.ts FROM answer_messages m
+                JOIN (SELECT platform, in_reply_to, ts FROM posts WHERE import_id > {since} AND in_reply_to IS NOT NULL
+                      UNION ALL SELECT platform, in_reply_to, ts FROM interactions
+                      WHERE import_id > {since} AND direction = 'out' AND in_reply_to IS NOT NULL) r
+                  ON r.platform = m.platform AND r.in_reply_to = m.item_id)
+            GROUP BY person_id"""
     else:
-        touched = "SELECT person_id FROM identities"
+        touched = "SELECT person_id, TIMESTAMPTZ '1970-01-01' AS since_ts FROM identities"
     writable_tables(store, *INDEX_TABLES)
     try:
         with store.transaction():
-            con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS SELECT DISTINCT person_id FROM ({touched})")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS {touched}")
             people = int(store.scalar("SELECT count(*) FROM nm_people"))
             if mode == "full":
                 con.execute("DELETE FROM answer_messages")
                 con.execute("DELETE FROM answer_people")
             else:
-                con.execute("DELETE FROM answer_messages WHERE person_id IN (SELECT person_id FROM nm_people)")
+                # kept: messages answered before the person's earliest new row (nothing new can answer earlier)
+                con.execute("""DELETE FROM answer_messages m USING nm_people p WHERE m.person_id = p.person_id
+                               AND (m.answered_at IS NULL OR m.answered_at > p.since_ts)""")
                 con.execute("DELETE FROM answer_people WHERE person_id IN (SELECT person_id FROM nm_people)")
             messages = _index_people(store, full=mode == "full")
             con.execute("DELETE FROM answer_index_state")
@@ -126,16 +134,23 @@ def _index_people(store: Store, full: bool) -> int:
     """(Re)compute the messages and rhythm of the people in ``nm_people``."""
     con = store.con
     people_filter = "" if full else "AND t.person_id IN (SELECT person_id FROM nm_people)"
+    # the messages to (re)compute: every one in a full run; else the touched people's messages that
+    # are not kept in answer_messages (see refresh_threads)
+    kept = "" if full else """ANTI JOIN answer_messages a ON a.person_id = t.person_id AND a.platform = t.platform
+        AND a.account = t.account AND a.ts = t.ts AND a.kind = t.kind AND a.item_id IS NOT DISTINCT FROM t.item_id"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_in AS
         SELECT t.platform, t.account, t.handle AS person, t.person_id, t.ts, t.kind, t.item_id, t.thread, t.text, t.import_id
-        FROM touchpoints t
+        FROM touchpoints t {kept}
         WHERE t.direction = 'in' AND t.kind IN {_in(INBOUND_KINDS)} AND t.ts IS NOT NULL {people_filter}""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_out AS
         SELECT t.person_id, t.ts, t.platform, t.kind, t.thread
         FROM touchpoints t
-        WHERE t.direction = 'out' AND t.kind IN {_in(ANSWER_KINDS)} AND t.ts IS NOT NULL {people_filter}""")
+        WHERE t.direction = 'out' AND t.kind IN {_in(ANSWER_KINDS)} AND t.ts IS NOT NULL {people_filter}
+        -- one outbound row per person and instant: the ASOF join below would pick among ties at random
+        QUALIFY row_number() OVER (PARTITION BY t.person_id, t.ts
+                                   ORDER BY t.platform, t.kind, t.thread NULLS LAST) = 1""")
     # direct answers by id: outbound interactions or own posts whose in_reply_to is the message
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_direct AS
