@@ -65,6 +65,8 @@ def message_records(platform: str, own: Own, msg: ChatMessage) -> Iterator[Recor
                            person_name=msg.sender_name if direction == "in" else None)
 
     if msg.direct:
+        if msg.participants and not any(p in own for p in (msg.sender, *msg.participants)):
+            return  # a conversation the own side is not in (a workspace export holds everyone's)
         if msg.sender in own:
             for person in _unique(p for p in msg.participants if p not in own):
                 yield touch(person, "out", "dm")
