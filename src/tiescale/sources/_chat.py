@@ -36,7 +36,8 @@ class ChatMessage:
     direct: bool
     text: str | None = None
     sender_name: str | None = None
-    #: For a direct conversation, everyone in it (the sender included or not).
+    #: For a direct conversation, everyone in it, the own side included (when it is not listed,
+    #: the conversation is taken to be one the own side is not in).
     participants: tuple[str, ...] = ()
     reply_to_id: str | None = None
     reply_to_sender: str | None = None

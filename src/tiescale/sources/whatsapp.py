@@ -270,7 +270,7 @@ def _messages(files: ExportFiles, chat: _Chat, order: str, own: Own, direct: boo
         mentions = (own.account,) if body and not direct and f"@{own.account}".casefold() in body.casefold() else ()
         yield from message_records(PLATFORM, own, ChatMessage(
             id=msg_id, ts=ts, sender=line.sender, conversation=conversation, direct=direct, text=body,
-            sender_name=line.sender, participants=(partner,) if partner else (), mentions=mentions))
+            sender_name=line.sender, participants=(own.account, partner) if partner else (), mentions=mentions))
 
     for number, text, problem in _lines(files, chat.name):
         if text is None:
