@@ -22,7 +22,7 @@ from ..sources import (
     bluesky, conversions, events, facebook, instagram, linkedin, mastodon, mastodon_api, reddit, x_archive,
     youtube,
 )
-from ..sources import slack, whatsapp
+from ..sources import slack, tiktok, whatsapp
 from .events_fast_path import stage_events_fast
 
 #: Stages an export straight into the stage tables; returns False to let the parser do it.
@@ -59,6 +59,7 @@ IMPORT_FORMATS: dict[str, ImportFormat] = _formats(
     ImportFormat(instagram.FORMAT, instagram, check=instagram.check),
     ImportFormat(linkedin.FORMAT, linkedin, check=linkedin.check),
     ImportFormat(youtube.FORMAT, youtube, check=youtube.check),
+    ImportFormat(tiktok.FORMAT, tiktok, check=tiktok.check),
     ImportFormat(slack.FORMAT, slack, check=slack.check),
     ImportFormat(whatsapp.FORMAT, whatsapp, check=whatsapp.check),
     ImportFormat(conversions.FORMAT, conversions, check=conversions.check, stores="orders"),
