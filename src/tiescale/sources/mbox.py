@@ -204,7 +204,8 @@ def _message(message: Message, where: str, record: str, own: list[str], account:
                                                                                  message.get("Subject"))
     senders[message_id] = sender
     references = _ids(message.get("References"))
-    parent = (_ids(message.get("In-Reply-To")) or references[-1:] or [None])[0]
+    answered = _ids(message.get("In-Reply-To")) or references[-1:]
+    parent = answered[0] if answered else None
     thread = references[0] if references else (parent or message_id)
     if any(message.get(h) for h in ("List-Id", "List-Unsubscribe")) or \
             str(message.get("Precedence", "")).strip().lower() in ("list", "bulk", "junk"):
