@@ -40,6 +40,17 @@ WORD_CHARS = r"\p{L}\p{M}\p{N}"
 #: What separates tokens for warm-word matching: anything but letters, marks, digits and symbols
 #: (emoji are symbols, so a warm emoji stays matchable).
 _NOT_TOKEN = r"[^\p{L}\p{M}\p{N}\p{So}]+"
+#: Text smileys (":)", ";-D", "<3", "^^", "xD", lower-cased), read as the emoji they stand for.
+_SMILEYS = (r"(?:^|[^\p{L}\p{N}])(?:[:;=]['\-^o]?[)\]dp3*]+|\(['\-^]?[:;=])(?:[^\p{L}\p{N}\p{So}]|$)"
+            r"|<3+|\^[_.\-]?\^|(?:^|[^\p{L}])x+d+(?:[^\p{L}]|$)")
+SMILE = "\u263a"
+#: Words that, right before a warm word, take its warmth away ("not good", "no me gusta", "不好吃").
+NEGATIONS = ("not", "no", "never", "nothing", "nunca", "ni", "não", "nao", "nem", "nicht", "kein", "keine",
+             "keinen", "nie", "pas", "jamais", "plus", "non", "mai", "tidak", "tak", "gak", "nggak", "ga", "bukan",
+             "belum", "kurang", "لا", "ما", "مش", "ليس", "لم", "مو", "안", "못")
+#: Chinese and Korean negations, often written into the next word (不好吃, 안좋아): a warm fragment
+#: right after one is not warm.
+_DENSE_NEGATIONS = "(?:不|没|沒|别|別|안 {0,2}|못 {0,2})"
 #: Arabic clitics that may precede a stem ("و" and, "ف" so, "ب" with, "ل" for, "ال" the).
 _ARABIC_CLITICS = "(?:[وفبلك]?(?:ال)?)"
 
@@ -90,13 +101,26 @@ def warm_lists() -> tuple[str, ...]:
 
 
 def tokens(text: ir.StringValue) -> ir.StringValue:
-    """The lower-cased text as tokens, each between two spaces: "  hola    qué  tal  "."""
-    return "  " + text.lower().re_replace(_NOT_TOKEN, "  ") + "  "
+    """The lower-cased text as tokens, each between two spaces: "  hola    qué  tal  ", smileys as ☺."""
+    smiled = text.lower().re_replace(_SMILEYS, f"  {SMILE}  ")
+    return "  " + smiled.re_replace(_NOT_TOKEN, "  ") + "  "
 
 
-def count_matches(text: ir.StringValue, pattern: str) -> ir.IntegerValue:
-    """How many times ``pattern`` matches the text's token string (0 for no text)."""
-    marked = tokens(text).re_replace(pattern, MARK)
+@cache
+def negated_pattern(names: tuple[str, ...]) -> str:
+    """A negation and the warm word right after it: removed before warm words are counted."""
+    words = "|".join(re.escape(n) for n in NEGATIONS)
+    anywhere = _alternation([e.strip("*") for name in names for e in word_list(name) if e.startswith("*")])
+    return f" (?:{words}) (?:{lexicon_pattern(names)}| (?:{anywhere}))|{_DENSE_NEGATIONS}(?:{anywhere})"
+
+
+def count_matches(text: ir.StringValue, pattern: str, negated: str | None = None) -> ir.IntegerValue:
+    """How many times ``pattern`` matches the text's token string (0 for no text), once the matches
+    of ``negated`` are gone."""
+    tokened = tokens(text)
+    if negated:
+        tokened = tokened.re_replace(negated, "  ")
+    marked = tokened.re_replace(pattern, MARK)
     return (marked.length() - marked.replace(MARK, "").length()).fill_null(0)
 
 
@@ -107,7 +131,8 @@ def count_words(text: ir.StringValue, name: str) -> ir.IntegerValue:
 
 def message_warmth(text: ir.StringValue) -> ir.FloatingValue:
     """0 to 1: how warm one message is, in any of the languages with a warm-word list."""
-    count = count_matches(text, lexicon_pattern(warm_lists())).cast("float64")
+    names = warm_lists()
+    count = count_matches(text, lexicon_pattern(names), negated_pattern(names)).cast("float64")
     return (count / 2.0).clip(upper=1.0)
 
 
