@@ -22,7 +22,7 @@ from ..sources import (
     bluesky, conversions, events, facebook, instagram, linkedin, mastodon, mastodon_api, reddit, x_archive,
     youtube,
 )
-from ..sources import mbox, slack, telegram, tiktok, whatsapp
+from ..sources import discord, mbox, slack, telegram, tiktok, whatsapp
 from .events_fast_path import stage_events_fast
 
 #: Stages an export straight into the stage tables; returns False to let the parser do it.
@@ -62,6 +62,7 @@ IMPORT_FORMATS: dict[str, ImportFormat] = _formats(
     ImportFormat(tiktok.FORMAT, tiktok, check=tiktok.check),
     ImportFormat(slack.FORMAT, slack, check=slack.check),
     ImportFormat(telegram.FORMAT, telegram, check=telegram.check),
+    ImportFormat(discord.FORMAT, discord, check=discord.check),
     ImportFormat(whatsapp.FORMAT, whatsapp, check=whatsapp.check),
     ImportFormat(mbox.FORMAT, mbox, check=mbox.check),
     ImportFormat(conversions.FORMAT, conversions, check=conversions.check, stores="orders"),
