@@ -158,7 +158,7 @@ def complaints_table(con: duckdb.DuckDBPyConnection, sets: dict[str, list[Row]])
 
 def detection_table(sets: dict[str, list[Row]]) -> None:
     try:
-        from tiescale.insights.languages import detector, language_of
+        from tiescale.insights.languages import detector, languages_of
     except ImportError as exc:
         print(f"\nLanguage detection: skipped ({exc})")
         return
@@ -170,7 +170,7 @@ def detection_table(sets: dict[str, list[Row]]) -> None:
     for lang in sorted(sets):
         rows = [r for r in sets[lang] if r.report][:1000]
         start = time.perf_counter()
-        found = [language_of(r.text) for r in rows]
+        found = languages_of([r.text for r in rows])
         elapsed += time.perf_counter() - start
         total += len(rows)
         right = sum(f == lang for f in found)
