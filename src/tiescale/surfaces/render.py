@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 #: the formats every listing command can print (input formats are the import registry's business)
 OUTPUT_FORMATS = ("table", "csv", "json")
@@ -43,5 +44,6 @@ def render_rows(
         for column in columns:
             table.add_column(column.replace("_", " "))
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
-        (console or Console()).print(table)
+            # cells are Text, never markup: a name like ``ann[/]smith`` is shown as written
+            table.add_row(*(Text("" if row.get(c) is None else str(_plain(row.get(c)))) for c in columns))
+        (console or Console(emoji=False)).print(table)
