@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -350,4 +351,25 @@ def csv_needs_care(files: ExportFiles, name: str) -> bool:
             longest, widest = line_shape(handle, separator)
     except DAMAGED as exc:
         raise files.unreadable(name, exc) from None
-    return longest > MAX_LINE_BYTES or widest > allowed
+    return longest > MAX_LINE_BYTES or widest > allowed or _has_neutralised_cells(files, name)
+
+
+#: A cell that tiescale's CSV export neutralised (``'=...``): only the parser restores it.
+#: Searched as a quote before a formula character (a literal first, so the scan is fast), then
+#: confirmed by what precedes the quotes: a cell start (line start, separator or opening quote).
+_QUOTED_FORMULA = re.compile(rb"'[=+@\t\r-]")
+
+
+def _has_neutralised_cells(files: ExportFiles, name: str) -> bool:
+    tail = b""
+    with files.open_binary(name) as handle:
+        while chunk := handle.read(4 * MiB):
+            data = tail + chunk
+            for match in _QUOTED_FORMULA.finditer(data):
+                start = match.start()
+                while start > 0 and data[start - 1:start] == b"'":
+                    start -= 1
+                if start == 0 or data[start - 1:start] in (b",", b"\t", b";", b"|", b'"', b"\n"):
+                    return True
+            tail = chunk[-16:]
+    return False

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from ..records import Interaction, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem
 from ._files import MAX_LINE_BYTES, ExportFiles, decode_text
+from ._values import restore_formula
 from .contract import ReadOptions
 
 FORMAT = "events"
@@ -163,7 +164,9 @@ def _read_csv(files: ExportFiles, member: str, options: ReadOptions) -> Iterator
         if len(row) != len(columns):
             yield Rejected(display, ref, f"{len(row):,} fields where the header has {len(columns)}")
             continue
-        yield _row_to_interaction({c: (v if v != "" else None) for c, v in zip(columns, row)}, display, ref, options)
+        # cells tiescale's own CSV export neutralised ('=...) are read back as they were
+        values: dict[str, object] = {c: (restore_formula(v) if v != "" else None) for c, v in zip(columns, row)}
+        yield _row_to_interaction(values, display, ref, options)
 
 
 def _read_parquet(files: ExportFiles, member: str, options: ReadOptions) -> Iterator[Record]:

@@ -33,11 +33,22 @@ def export_events(store: Store, fmt: str = "csv", output: Path | None = None) ->
     return _write(store, fmt, output)
 
 
+#: ``neutralise_formula`` (tiescale.sources._values) in SQL: a quote before a cell that starts
+#: (after any quotes) with ``= + - @``, tab or CR, so no spreadsheet runs it; the events CSV reader
+#: removes exactly that one quote again.
+FORMULA_SQL = "CASE WHEN regexp_matches({0}, '^''*[=+@\\t\\r-]') THEN '''' || {0} ELSE {0} END"
+TEXT_COLUMNS = ("account", "person", "direction", "kind", "platform", "id", "text", "in_reply_to", "thread")
+
+
 def _write(store: Store, fmt: str, target: Path) -> int:
     path = str(target).replace("'", "''")
     options = {"csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json", "parquet": "FORMAT parquet"}[fmt]
+    if fmt == "csv":  # the file may be opened in a spreadsheet: formulas are neutralised
+        columns = ", ".join(f"{FORMULA_SQL.format(c)} AS {c}" for c in TEXT_COLUMNS)
+    else:
+        columns = ", ".join(TEXT_COLUMNS)
     store.con.execute(
-        f"COPY (SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%f+00:00') AS ts, * EXCLUDE (ts) FROM ({EXPORT_SQL})) "
+        f"COPY (SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%f+00:00') AS ts, {columns} FROM ({EXPORT_SQL})) "
         f"TO '{path}' ({options})"
     )
     return int(store.scalar("SELECT count(*) FROM interactions WHERE ts IS NOT NULL"))

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..sources._values import neutralise_formula
+
 #: the formats every listing command can print (input formats are the import registry's business)
 OUTPUT_FORMATS = ("table", "csv", "json")
 
@@ -23,6 +25,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that a spreadsheet shows, never runs (``=HYPERLINK(...``)."""
+    plain = _plain(value)
+    return neutralise_formula(plain) if isinstance(plain, str) else plain
 
 
 def render_rows(
@@ -38,7 +46,7 @@ def render_rows(
         writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _plain(v) for k, v in row.items()})
+            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     else:
         table = Table(title=title, header_style="bold")
         for column in columns:
