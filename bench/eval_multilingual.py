@@ -95,7 +95,7 @@ def _auc(rows: list[Row], scores: list[float]) -> float:
     return float(roc_auc_score([p[0] for p in pairs], [p[1] for p in pairs]))
 
 
-def warmth_table(con: duckdb.DuckDBPyConnection, sets: dict[str, list[Row]]) -> None:
+def warmth_table(con: duckdb.DuckDBPyConnection, sets: dict[str, list[Row]], dev: bool = False) -> None:
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
         vader = SentimentIntensityAnalyzer()
@@ -103,10 +103,11 @@ def warmth_table(con: duckdb.DuckDBPyConnection, sets: dict[str, list[Row]]) -> 
         vader = None
     warmth_sql = _sql(message_warmth)
     english_sql = _sql(lambda t: count_words(t, "warm_words"))
-    print("\nWarmth: ROC AUC, positive vs negative messages (report rows; neutral left out)")
+    which = "dev" if dev else "report"
+    print(f"\nWarmth: ROC AUC, positive vs negative messages ({which} rows; neutral left out)")
     print(f"{'lang':5} {'rows':>5} {'warmth':>7} {'warm>0 pos/neg':>15} {'English list':>13} {'VADER':>6}")
     for lang in sorted(sets):
-        rows = [r for r in sets[lang] if r.report and r.label in ("positive", "negative")]
+        rows = [r for r in sets[lang] if r.report != dev and r.label in ("positive", "negative")]
         texts = [r.text for r in rows]
         warm = _scores(con, texts, warmth_sql)
         english = _scores(con, texts, english_sql)
@@ -182,11 +183,15 @@ def detection_table(sets: dict[str, list[Row]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT)
+    parser.add_argument("--dev", action="store_true", help="warmth on the dev rows only (for writing word lists)")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"{args.data}: no such folder (the shared multilingual data)")
     sets = sentiment_sets(args.data)
     con = duckdb.connect()
+    if args.dev:
+        warmth_table(con, sets, dev=True)
+        return
     warmth_table(con, sets)
     questions_table(con, args.data)
     complaints_table(con, sets)

@@ -66,6 +66,8 @@ def test_language_mix_counts_the_peoples_messages_cli_and_dashboard(tmp_path: Pa
     table = CliRunner().invoke(main, ["--db", str(db), "content"], catch_exceptions=False)
     assert table.exit_code == 0 and "languages of 10 messages from 8 people" in table.output
     assert "Spanish 20%" in table.output
+    quiet = CliRunner().invoke(main, ["--db", str(db), "content", "--no-languages"], catch_exceptions=False)
+    assert quiet.exit_code == 0 and "languages of" not in quiet.output
 
     page = TestClient(create_app(db), base_url="http://127.0.0.1").get("/content")
     assert page.status_code == 200

@@ -27,7 +27,7 @@ from tiescale.store.db import Store
 
 from .content_data import account_filter
 
-MAX_MESSAGES = 5_000  # about 2 s with the models' load (docs/languages.md)
+MAX_MESSAGES = 2_000  # about 1 s, plus 2.5 s to load the models once (docs/languages.md)
 INBOUND_KINDS = ("reply", "mention", "comment", "quote", "dm")
 #: ISO 639-1 code -> English name, for the languages the detector may answer.
 LANGUAGE_NAMES = {

@@ -94,9 +94,11 @@ def register(main: click.Group) -> None:
     @format_option
     @click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True,
                   help="Posts listed as conversation starters and as most salesy (0 means all).")
+    @click.option("--languages/--no-languages", default=True, show_default=True,
+                  help="The languages people write to you in (about 3 s: an offline detector loads).")
     @click.pass_context
     def content(ctx: click.Context, account: str | None, by: str, window_days: int | None, fmt: str,
-                limit: int) -> None:
+                limit: int, languages: bool) -> None:
         """The content mix over time, the sell ratio, what each kind of post earns, and the
         languages people write to you in."""
         from ...insights.content import content_report
@@ -105,18 +107,19 @@ def register(main: click.Group) -> None:
         with _open(ctx) as store:
             report = content_report(store, account=account, by=by, window_days=window_days,
                                     limit=limit)
-            languages = language_mix(store, account=account, window_days=window_days) if fmt != "csv" else None
+            mix = (language_mix(store, account=account, window_days=window_days)
+                   if languages and fmt != "csv" else None)
         if fmt == "json":
-            data = {**report.to_dict(), "languages": languages.to_dict() if languages else None}
+            data = {**report.to_dict(), "languages": mix.to_dict() if mix else None}
             out.file.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
             return
-        mix = [vars(m) for m in report.mix]
+        rows = [vars(m) for m in report.mix]
         if fmt == "csv":
-            render_rows(mix, MIX_COLUMNS, "csv")
+            render_rows(rows, MIX_COLUMNS, "csv")
             return
-        _print_report(report, mix)
-        if languages is not None:
-            _print_languages(languages)
+        _print_report(report, rows)
+        if mix is not None:
+            _print_languages(mix)
 
 
 def _open(ctx: click.Context) -> Store:
