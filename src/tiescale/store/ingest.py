@@ -16,6 +16,7 @@ from ..sources import ExportFiles, ReadOptions
 from ..sources._files import csv_needs_care
 from .conversions import import_conversions
 from .db import Store
+from .forgetting import drop_forgotten_from_stage
 from .import_errors import StrictAbort
 from .import_formats import ImportFormat, detect_format, import_format
 from .load import LoadResult, load_stage
@@ -238,6 +239,7 @@ def _import(job: _Job, summary: ImportSummary) -> None:
         summary.rows_read += ignored
         summary.rejected += ignored
     job.digest.check()
+    drop_forgotten_from_stage(job.store)  # keyed entries; the load honours older plain ones
     loaded = load_stage(job.store, _import_id(summary))
     _fill(summary, loaded)
     summary.rejects = _rejects(job.store, summary, "import_rejects")

@@ -196,9 +196,14 @@ def forget(ctx: click.Context, person: str, yes: bool) -> None:
     """Delete a person and every interaction with them; later imports skip them."""
     if not yes and sys.stdin.isatty():
         click.confirm(f"Forget {person} and delete every interaction with them?", abort=True)
-    with writing_store(ctx) as store:
-        counts = identity.forget_person(store.con, person)
-    out.print(f"forgot {person}: {counts['interactions']:,} interactions, {counts['identities']} identities deleted")
+    from ..store.forgetting import rewrite_store_file
+
+    with writing_store(ctx, refresh=False) as store:
+        counts = identity.forget_person(store, person)
+        refresh_after_write(store)
+        rewrite_store_file(store)  # deleted rows leave no bytes behind in the file or its WAL
+    out.print(f"forgot {escape(person)}: {counts['interactions']:,} interactions, "
+              f"{counts['identities']} identities deleted; the store file was rewritten without them")
 
 
 # -- the scale -------------------------------------------------------------------------------------
