@@ -85,6 +85,7 @@ def test_words_are_letter_runs_and_dense_scripts_count_by_their_ratio(
 
 @pytest.mark.parametrize(("text", "warm"), [
     ("not good", False), ("no me gusta", False), ("不好吃", False), ("안 좋아요", False), ("nicht gut", False),
+    ("좋지 않아요", False), ("감동도 없고", False), ("好きじゃない", False), ("好きです", True), ("재밌어요", True),
     ("good", True), ("see you at 10:30", False), ("see you :)", True), ("xD", True), ("<3", True), ("❤️", True),
 ])
 def test_negations_and_smileys(con: duckdb.DuckDBPyConnection, text: str, warm: bool) -> None:

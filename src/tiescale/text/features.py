@@ -52,6 +52,8 @@ NEGATIONS = ("not", "no", "never", "nothing", "nunca", "ni", "não", "nao", "nem
 #: Chinese and Korean negations, often written into the next word (不好吃, 안좋아): a warm fragment
 #: right after one is not warm.
 _DENSE_NEGATIONS = "(?:不|没|沒|别|別|안 {0,2}|못 {0,2})"
+#: Korean and Japanese negate after the word ("감동도 없고", "웃기지 않은", "好きじゃない").
+_NEGATING_ENDINGS = "(?:없|않|못|아니|じゃない|ではない|じゃなかった|ない|なかった)"
 #: Arabic clitics that may precede a stem ("و" and, "ف" so, "ب" with, "ل" for, "ال" the).
 _ARABIC_CLITICS = "(?:[وفبلك]?(?:ال)?)"
 
@@ -67,8 +69,8 @@ def _alternation(entries: list[str]) -> str:
 
 
 @cache
-def lexicon_pattern(names: tuple[str, ...]) -> str:
-    """One regex for the lists ``names`` over a token string (tokens between two spaces).
+def lexicon_parts(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The entries of the lists ``names``, lower-cased: (whole tokens, token starts, fragments).
 
     An entry is a whole token (``gracias``), a token's start (``agradec*``: agradecido,
     agradecemos; Arabic stems also after a clitic) or a fragment anywhere (``*谢谢``, for scripts
@@ -86,13 +88,20 @@ def lexicon_pattern(names: tuple[str, ...]) -> str:
                 starts.append(entry.rstrip("*").replace(" ", "  "))
             else:
                 whole.append(entry.replace(" ", "  "))
+    return tuple(whole), tuple(starts), tuple(anywhere)
+
+
+@cache
+def lexicon_pattern(names: tuple[str, ...]) -> str:
+    """One regex for the lists ``names`` over a token string (tokens between two spaces)."""
+    whole, starts, anywhere = lexicon_parts(names)
     parts = []
     if whole:
-        parts.append(f" (?:{_alternation(whole)}) ")
+        parts.append(f" (?:{_alternation(list(whole))}) ")
     if starts:
-        parts.append(f" {_ARABIC_CLITICS}(?:{_alternation(starts)})")
+        parts.append(f" {_ARABIC_CLITICS}(?:{_alternation(list(starts))})")
     if anywhere:
-        parts.append(f"(?:{_alternation(anywhere)})")
+        parts.append(f"(?:{_alternation(list(anywhere))})")
     return "|".join(parts)
 
 
@@ -111,8 +120,11 @@ def tokens(text: ir.StringValue) -> ir.StringValue:
 def negated_pattern(names: tuple[str, ...]) -> str:
     """A negation and the warm word right after it: removed before warm words are counted."""
     words = "|".join(re.escape(n) for n in NEGATIONS)
-    anywhere = _alternation([e.strip("*") for name in names for e in word_list(name) if e.startswith("*")])
-    return f" (?:{words}) (?:{lexicon_pattern(names)}| (?:{anywhere}))|{_DENSE_NEGATIONS}(?:{anywhere})"
+    _, starts, fragments = lexicon_parts(names)
+    anywhere = _alternation(list(fragments))
+    stems = _alternation([*starts, *fragments])
+    return (f" (?:{words}) (?:{lexicon_pattern(names)}| (?:{anywhere}))|{_DENSE_NEGATIONS}(?:{anywhere})"
+            f"|(?:{stems})[^ ]{{0,2}} {{0,2}}{_NEGATING_ENDINGS}")
 
 
 def count_matches(text: ir.StringValue, pattern: str, negated: str | None = None) -> ir.IntegerValue:
