@@ -351,25 +351,29 @@ def csv_needs_care(files: ExportFiles, name: str) -> bool:
             longest, widest = line_shape(handle, separator)
     except DAMAGED as exc:
         raise files.unreadable(name, exc) from None
-    return longest > MAX_LINE_BYTES or widest > allowed or _has_neutralised_cells(files, name)
+    return longest > MAX_LINE_BYTES or widest > allowed or _has_parser_only_cells(files, name)
 
 
-#: A cell that tiescale's CSV export neutralised (``'=...``): only the parser restores it.
-#: Searched as a quote before a formula character (a literal first, so the scan is fast), then
-#: confirmed by what precedes the quotes: a cell start (line start, separator or opening quote).
-_QUOTED_FORMULA = re.compile(rb"'[=+@\t\r-]")
+#: What tiescale's own CSV export writes that only the parser reads back exactly: a neutralised
+#: cell (``'=...``, a quote before a formula character) and an undated row (``undated,`` at a line
+#: start). Searched as literals first (fast), then a neutralised cell is confirmed by what precedes
+#: its quotes: a cell start (line start, separator or opening quote).
+_PARSER_ONLY = re.compile(rb"'[=+@\t\r-]|\nundated,")
+_CELL_STARTS = (b",", b"\t", b";", b"|", b'"', b"\n")
 
 
-def _has_neutralised_cells(files: ExportFiles, name: str) -> bool:
-    tail = b""
+def _has_parser_only_cells(files: ExportFiles, name: str) -> bool:
+    tail = b"\n"
     with files.open_binary(name) as handle:
         while chunk := handle.read(4 * MiB):
             data = tail + chunk
-            for match in _QUOTED_FORMULA.finditer(data):
+            for match in _PARSER_ONLY.finditer(data):
                 start = match.start()
+                if data[start:start + 1] == b"\n":
+                    return True
                 while start > 0 and data[start - 1:start] == b"'":
                     start -= 1
-                if start == 0 or data[start - 1:start] in (b",", b"\t", b";", b"|", b'"', b"\n"):
+                if start == 0 or data[start - 1:start] in _CELL_STARTS:
                     return True
             tail = chunk[-16:]
     return False

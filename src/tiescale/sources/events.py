@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 from collections.abc import Iterator
 
@@ -21,6 +22,8 @@ FORMAT = "events"
 #: Columns every member must have, and the ones it may have.
 REQUIRED = ("ts", "account", "person", "direction", "kind")
 OPTIONAL = ("platform", "id", "text", "in_reply_to", "thread")
+#: The ``ts`` of an undated interaction (a like: exports give no time), as ``export events`` writes it.
+UNDATED = "undated"
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
 
@@ -196,12 +199,14 @@ def _text(value: object) -> str | None:
 def _row_to_interaction(row: dict[str, object], display: str, ref: str, options: ReadOptions) -> Record:
     if _text(row.get("ts")) is None:
         return Rejected(display, ref, "missing ts")
-    try:
-        ts = parse_ts(row["ts"])
-    except BadTimestamp as exc:
-        return Rejected(display, ref, str(exc))
-    if problem := plausibility_problem(ts):
-        return Rejected(display, ref, problem)
+    ts: datetime | None = None
+    if str(row["ts"]).strip().lower() != UNDATED:
+        try:
+            ts = parse_ts(row["ts"])
+        except BadTimestamp as exc:
+            return Rejected(display, ref, str(exc))
+        if problem := plausibility_problem(ts):
+            return Rejected(display, ref, problem)
     direction = (_text(row.get("direction")) or "").lower()
     account = _text(row.get("account")) or options.account
     for name, value in (("account", account), ("person", _text(row.get("person"))), ("kind", _text(row.get("kind")))):
