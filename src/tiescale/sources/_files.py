@@ -5,6 +5,7 @@ zip bombs (too large in total, or compressed too well) are refused before readin
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -37,6 +38,9 @@ ZIP_RATIO_FLOOR_BYTES = 10 * MiB
 #: Longest single value (a text, a name) a record may carry, in characters; a record with a longer
 #: one is one rejected record (its value is not stored), the rest of the file imports.
 MAX_VALUE_CHARS = int(os.environ.get("TIESCALE_MAX_VALUE_KB", "1024")) * 1024
+# Every CSV reader of every parser: a field may be as long as a line may (the line cap bounds it),
+# not Python's default 128 KiB, past which csv raises an error parsers did not expect.
+csv.field_size_limit(MAX_LINE_BYTES)
 #: Errors a damaged zip member raises while it is opened or read (``OSError`` for a bad offset).
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 

@@ -148,7 +148,6 @@ def _read_csv(files: ExportFiles, member: str, options: ReadOptions) -> Iterator
         return
     separator = "\t" if member.lower().endswith(".tsv") else max(",\t;|", key=first.count)
     columns = [c.strip().lower() for c in next(csv.reader([first], delimiter=separator), [])]
-    csv.field_size_limit(MAX_LINE_BYTES)
     reader = csv.reader(source, delimiter=separator)
     while True:
         try:
