@@ -22,6 +22,13 @@ Protocols:
    brand posts and the YouTube comments. Reported to show what SMS-style spam looks like.
 4. The demo's own post templates (not used in training): accuracy per category.
 5. Speed of the shipped model: milliseconds per text over every comment and post above.
+6. Leave one source out (``--loso``; issue 21): every labelled set held out in turn (the four
+   YouTube videos, the SMS collection, the brand posts, the Indonesian SMS set), promotional F1
+   on it. "Shipped recipe": trained on the sources the shipped model may learn from (brand
+   posts and YouTube comments, CC0 / CC BY) minus the held-out one, so the SMS sets are scored
+   by a model that never saw an SMS. "All other sets": trained on every other set, the SMS ones
+   included (research use; the Indonesian set has no licence and never enters the shipped model).
+   Indonesian SMS: promo vs normal (fraud left out), and spam (promo + fraud) vs normal.
 """
 from __future__ import annotations
 
@@ -41,7 +48,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from tiescale.classify.model import LABELS, classify_texts, load_model  # noqa: E402
 from tiescale.classify.train import (  # noqa: E402
-    Example, TrainingConfig, read_brand_posts, read_sms, read_youtube, train,
+    Example, TrainingConfig, read_brand_posts, read_id_sms, read_sms, read_youtube, train,
 )
 
 KEYWORDS = ("buy", "shop", "sale", "discount", "% off", "offer", "free", "order", "subscribe", "check out",
@@ -181,6 +188,54 @@ def speed(texts: list[str]) -> dict:
             "model_load_ms": round(1000 * (time.perf_counter() - load_started), 1)}
 
 
+def loso_protocol(sources: dict[str, list[Example]], config: TrainingConfig) -> dict:
+    """Promotional F1 on each source held out, for the shipped recipe and for all other sets."""
+    shippable = ("brand", "youtube")
+    out: dict = {}
+    for held in sources:
+        test = sources[held]
+        texts = [e.text for e in test]
+        row: dict = {"messages": len(test)}
+        for variant, pool, variant_config in (
+                ("shipped recipe", [s for s in sources if s != held and s.split(":")[0] in shippable], config),
+                ("all other sets", [s for s in sources if s != held], TrainingConfig(**{**config.__dict__,
+                                                                                       "sms_weight": 1.0}))):
+            training = [e for s in pool for e in sources[s]]
+            started = time.perf_counter()
+            model = train(training, variant_config, promotional_only=True)
+            predicted = [v.label for v in classify_texts(texts, model)]
+            elapsed = time.perf_counter() - started
+            truth = [e.label for e in test]
+            if held == "id-sms":
+                promo = [(t, p) for t, p, e in zip(truth, predicted, test) if e.group != "fraud"]
+                row[variant] = {"promotional": prf(binary([t for t, _ in promo]), binary([p for _, p in promo]),
+                                                   "promotional"),
+                                "spam": prf(binary(truth), binary(predicted), "promotional")}
+            else:
+                row[variant] = {"promotional": prf(binary(truth), binary(predicted), "promotional")}
+            row[variant]["trained_on"] = pool
+            print(f"  {held} held out, {variant}: F1 {row[variant]['promotional']['f1']:.3f} "
+                  f"({elapsed:.0f} s)", flush=True)
+        out[held] = row
+    return out
+
+
+def loso_markdown(loso: dict) -> str:
+    lines = ["## Leave one source out: promotional P / R / F1 on the held-out source", "",
+             "| held out | messages | shipped recipe (brand + YouTube) | all other sets |", "|---|---|---|---|"]
+    for held, row in loso.items():
+        cells = []
+        for variant in ("shipped recipe", "all other sets"):
+            m = row[variant]["promotional"]
+            cell = f"{m['precision']:.3f} / {m['recall']:.3f} / **{m['f1']:.3f}**"
+            if "spam" in row[variant]:
+                spam = row[variant]["spam"]
+                cell += f" (spam incl. fraud: F1 {spam['f1']:.3f})"
+            cells.append(cell)
+        lines.append(f"| {held} | {row['messages']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(report: dict) -> str:
     lines = ["# Classifier evaluation (bench/eval_classifier.py)", ""]
     lines += ["## Promotional F1 on a held-out YouTube video's comments (trained on the other three + brand posts)", "",
@@ -233,12 +288,29 @@ def main() -> int:
     default_data = Path(os.environ.get("TIESCALE_SHARED_DATA", ROOT.parent / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "eval_classifier.md")
+    parser.add_argument("--loso", action="store_true", help="only the leave-one-source-out protocol")
     args = parser.parse_args()
     if not (args.data / "text").is_dir():
         print(f"error: {args.data}/text not found", file=sys.stderr)
         return 2
     config = TrainingConfig()
     brand, youtube, sms = read_brand_posts(), read_youtube(args.data), read_sms(args.data)
+    if args.loso:
+        sources: dict[str, list[Example]] = {}
+        for example in youtube:
+            sources.setdefault(example.source, []).append(example)
+        sources["sms"], sources["brand"] = sms, brand
+        if (args.data / "text" / "multilingual" / "id-sms-spam").is_dir():
+            sources["id-sms"] = read_id_sms(args.data)
+        print("Leave one source out:")
+        loso = loso_protocol(sources, config)
+        text = loso_markdown(loso)
+        out = args.out.with_name("eval_loso.md")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        out.with_suffix(".json").write_text(json.dumps(loso, indent=1), encoding="utf-8")
+        print(text)
+        return 0
     print("YouTube, leave one video out:")
     report = {"config": config.__dict__, "youtube": youtube_protocol(brand, youtube, config)}
     print("Brand posts, leave one industry out:")

@@ -37,11 +37,52 @@ class Cue:
 
 
 def _cue(name: str, kind: str, says: str, pattern: str, flags: int = re.IGNORECASE) -> Cue:
+    other = _OTHER_LANGUAGES.get(name)
+    if other:
+        pattern = f"(?:{pattern})|(?i:{other})"
     return Cue(name, kind, says, re.compile(pattern, flags))
 
 
 _SHOP_PATH = r"(?:shop|store|product|products|buy|cart|checkout|order|deal|deals|sale|offer|pricing|subscribe|gift|gifts)"
 _URL = r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|info|biz|co|io|me|ly|shop|store|tv)\b(?:/\S*)?"
+
+#: The same cues in other languages (es pt de fr it id ar zh ko ja), written for tiescale: a cue's
+#: learned weight then applies to a Spanish discount as to an English one. Words of scripts with
+#: spaces are bounded like English ones; Chinese and Japanese ones match anywhere.
+_B = r"(?<![^\W\d_])"  # no letter right before (Python's \b fails between CJK characters)
+_E = r"(?![^\W\d_])"  # no letter right after
+_OTHER_LANGUAGES: dict[str, str] = {
+    "price": r"\brp\.?\s?\d[\d.,]*|\br\$\s?\d|\brm\s?\d|[₩₹₺₱฿]\s?\d|\d[\d.,]*\s?(?:rb|ribu|jt|juta|reais|pesos|"
+             r"ريال|درهم|جنيه|元|円|원|块)(?![^\W\d_])",
+    "discount": _B + r"(?:descuentos?|rebajas?|ofertas?|desconto|descontos|promoção|promoções|promocao|liquidação|"
+                r"rabatt\w*|angebot\w*|reduziert|réductions?|remises?|soldes|promos?|promotions?|sconto|sconti|"
+                r"offerta|offerte|saldi|diskon|potongan harga|cashback|hemat|خصم|خصومات|تخفيض\w*|عرض|عروض)" + _E
+                + r"|折扣|优惠|優惠|打折|特价|特價|促销|促銷|할인|특가|세일|割引|特価|セール|クーポン",
+    "sale": _B + r"(?:por tiempo limitado|últimas unidades|solo hoy|sólo hoy|envío gratis|gratis|tempo limitado|"
+            r"só hoje|frete grátis|grátis|nur heute|solange der vorrat reicht|kostenlos\w*|versandkostenfrei|"
+            r"durée limitée|aujourd'hui seulement|livraison gratuite|gratuit\w*|offerta limitata|solo oggi|"
+            r"spedizione gratuita|hanya hari ini|terbatas|berlaku (?:hingga|sampai|s/d)|buruan|gratis ongkir|"
+            r"لفترة محدودة|شحن مجاني|مجانا|مجاني\w*)" + _E
+            + r"|限时|限時|包邮|包郵|免运费|免費|免费|한정|무료|期間限定|送料無料|無料",
+    "buy_cta": _B + r"(?:compra ya|cómpralo|compra ahora|pide ya|reserva ya|compre já|compre agora|peça já|"
+               r"jetzt kaufen|jetzt bestellen|hier bestellen|achetez|commandez|acquista ora|ordina ora|"
+               r"beli sekarang|pesan sekarang|order sekarang|dapatkan|belanja|اطلب الآن|اشتر الآن|تسوق)" + _E
+               + r"|立即购买|立即購買|马上抢|下单|抢购|搶購|지금 구매|구매하기|주문하기|今すぐ購入|ご購入",
+    "signup_cta": _B + r"(?:suscríbete|suscribete|regístrate|registrate|inscríbete|descárgal[ao]|inscreva-se|"
+                  r"se inscreva|cadastre-se|baixe|abonnier\w*|registrier\w*|melde dich an|jetzt anmelden|"
+                  r"abonne-toi|abonnez-vous|inscrivez-vous|iscriviti|scarica|daftar(?: sekarang)?|registrasi|"
+                  r"unduh|ketik \w+|kirim ke \d+|sms ke \d+|info hub\w*|hubungi|اشترك|سجل الآن|حمل التطبيق)" + _E
+                  + r"|\*\d{2,4}(?:\*\d+)*#|关注|關注|订阅|訂閱|注册|註冊|구독|가입|チャンネル登録",
+    "self_promo": _B + r"(?:mi canal|meu canal|mein kanal|meinen kanal|ma chaîne|il mio canale|channel saya|"
+                  r"channel ku|قناتي)" + _E + r"|我的频道|我的頻道|제 채널|내 채널|私のチャンネル",
+    "money": _B + r"(?:gana|ganar|ganhe|ganhar|prêmios?|premios?|sorteo|sorteio|gewinn\w*|gagnez|gagner|"
+             r"concours|vinci|concorso|hadiah|pemenang|menang\w*|undian|pulsa|bonus|جائزة|جوائز|اربح|مسابقة)" + _E
+             + r"|中奖|中獎|奖品|獎品|红包|紅包|당첨|경품|プレゼント|当選",
+    "thanks": _B + r"(?:gracias|obrigad[oa]|danke|merci|grazie|terima kasih|makasih|شكرا)" + _E
+              + r"|谢谢|謝謝|감사|고마워|ありがとう",
+    "question": r"[？؟¿]",
+}
+_MULTILINGUAL_CUES = frozenset(_OTHER_LANGUAGES)
 
 CUES: tuple[Cue, ...] = (
     # -- selling and convincing ------------------------------------------------------------------

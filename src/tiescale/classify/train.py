@@ -68,6 +68,19 @@ def read_sms(shared: Path) -> list[Example]:
     return examples
 
 
+def read_id_sms(shared: Path) -> list[Example]:
+    """The Indonesian SMS set (research use only, never in the shipped model): promo and fraud are
+    promotional (both are spam, as in the SMS collection), normal messages genuine; ``group`` keeps
+    the set's own category."""
+    path = shared / "text" / "multilingual" / "id-sms-spam" / "id_sms_spam_70.tsv"
+    examples = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            label = "genuine" if row["category"] == "normal" else "promotional"
+            examples.append(Example(row["text"], label, "id-sms", row["category"]))
+    return examples
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     bits: int = DEFAULT_BITS
@@ -103,24 +116,32 @@ def _fit_head(texts: list[str], targets: list[int], weights: list[float], c: flo
     return Head(float(regression.intercept_[0]), regression.coef_[0].astype(np.float32))
 
 
-def train(examples: Sequence[Example], config: TrainingConfig = TrainingConfig()) -> Model:
-    """Fit both heads on ``examples``; deterministic for the same input."""
+def train(examples: Sequence[Example], config: TrainingConfig = TrainingConfig(),
+          promotional_only: bool = False) -> Model:
+    """Fit both heads on ``examples``; deterministic for the same input.
+
+    ``promotional_only``: examples without relational and value posts (an evaluation that holds
+    every brand post out) give a relational head that says 50/50.
+    """
     texts, targets, weights = [], [], []
     for ex in examples:
         texts.append(ex.text)
         targets.append(int(ex.label == "promotional"))
-        weights.append(config.brand_weight if ex.source == "brand" else config.sms_weight if ex.source == "sms"
-                       else 1.0)
+        weights.append(config.brand_weight if ex.source == "brand"
+                       else config.sms_weight if ex.source in ("sms", "id-sms") else 1.0)
     keep = [i for i, w in enumerate(weights) if w > 0]
     texts, targets, weights = [texts[i] for i in keep], [targets[i] for i in keep], [weights[i] for i in keep]
     if len(set(targets)) < 2:
         raise ValueError("training needs promotional and other examples")
     promotional = _fit_head(texts, targets, weights, config.c_promotional, config)
     talk = [ex for ex in examples if ex.label in ("relational", "value")]
-    if {ex.label for ex in talk} != {"relational", "value"}:
+    if promotional_only and not talk:
+        relational = Head(0.0, np.zeros(1 << config.bits, dtype=np.float32))
+    elif {ex.label for ex in talk} != {"relational", "value"}:
         raise ValueError("training needs relational and value brand posts")
-    relational = _fit_head([ex.text for ex in talk], [int(ex.label == "relational") for ex in talk],
-                           [1.0] * len(talk), config.c_relational, config)
+    else:
+        relational = _fit_head([ex.text for ex in talk], [int(ex.label == "relational") for ex in talk],
+                               [1.0] * len(talk), config.c_relational, config)
     sources: dict[str, int] = {}
     for ex in examples:
         key = ex.source.split(":")[0]

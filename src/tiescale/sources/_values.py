@@ -6,6 +6,7 @@ JSON exports hold strings where numbers are expected, lists where one object is,
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 
@@ -42,3 +43,23 @@ def digest(*parts: Any) -> str:
     """A short stable hash of some values, for ids the export does not give."""
     text = "\x1f".join("" if p is None else str(p) for p in parts)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+#: A cell a spreadsheet would run as a formula (OWASP's CSV injection prefixes), after any
+#: quotes tiescale itself added: the quotes are part of the pattern so that the rule is reversible.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def neutralise_formula(value: str) -> str:
+    """A CSV cell that no spreadsheet runs: ``'`` before a leading ``= + - @``, tab or CR.
+
+    OWASP's rule, made reversible: a cell that already starts with quotes before such a character
+    gets one more, so :func:`restore_formula` gives back exactly what was written.
+    """
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def restore_formula(value: str) -> str:
+    """The inverse of :func:`neutralise_formula` (the events CSV reader applies it)."""
+    return value[1:] if _NEUTRALISED.match(value) else value

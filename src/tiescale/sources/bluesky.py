@@ -103,8 +103,7 @@ def _ts(*values: Any) -> datetime:
 
 # -- detection ------------------------------------------------------------------------------
 def _head(files: ExportFiles, name: str, size: int = 8192) -> bytes:
-    with files.open_binary(name) as handle:
-        return handle.read(size)
+    return files.head(name, size)  # never raises; no BOM
 
 
 def _is_car(head: bytes) -> bool:

@@ -123,25 +123,32 @@ def _mention_handle(tag: dict[str, Any]) -> str | None:
 
 # -- detection ------------------------------------------------------------------------------
 def _head(files: ExportFiles, name: str, size: int = 65536) -> bytes:
-    try:
-        with files.open_binary(name) as handle:
-            return handle.read(size)
-    except OSError:
-        return b""
+    return files.head(name, size)  # never raises; no BOM
 
 
 def _members(files: ExportFiles) -> dict[str, str]:
+    """Base name -> member of the export's Mastodon files.
+
+    The export is recognised by its evidence (a JSON member that names ActivityStreams, or the
+    following CSV's header); once it is, every member with a Mastodon export's file name is
+    read, so that a damaged ``outbox.json`` is an error that names it, not a silent zero.
+    """
     found: dict[str, str] = {}
+    named: dict[str, str] = {}
     for name in files.find(*JSON_MEMBERS, FOLLOWING_CSV):
         base = name.rsplit("/", 1)[-1].lower()
         if base in found:
             continue
+        named.setdefault(base, name)
         head = _head(files, name)
         if base == FOLLOWING_CSV:
-            if head.lstrip(b"\xef\xbb\xbf").lower().startswith(b"account address") or b"@" in head[:200]:
+            if head.lower().startswith(b"account address") or b"@" in head[:200]:
                 found[base] = name
         elif b"activitystreams" in head:
             found[base] = name
+    if found:
+        for base, name in named.items():
+            found.setdefault(base, name)
     return found
 
 
@@ -273,7 +280,7 @@ class _Reader:
         if not isinstance(note, dict):
             yield Rejected(where, ref, "Create without an embedded object")
             return
-        if _str(note.get("type")) not in NOTE_TYPES or not isinstance(note.get("id"), str):
+        if _str(note.get("type")) not in NOTE_TYPES or not _str(note.get("id")):
             yield Rejected(where, ref, f"unsupported object type {str(note.get('type'))[:40]!r} or missing id")
             return
         note_id: str = note["id"]
@@ -333,7 +340,7 @@ class _Reader:
     def _announce(self, item: dict[str, Any], ts: datetime, where: str, ref: str) -> Iterator[Record]:
         target = item.get("object")
         target = target.get("id") if isinstance(target, dict) else target
-        if not isinstance(target, str) or not isinstance(item.get("id"), str):
+        if not isinstance(target, str) or not target or not _str(item.get("id")):
             yield Rejected(where, ref, "Announce without an object URL or id")
             return
         boost_id = item["id"].removesuffix("/activity")

@@ -41,17 +41,16 @@ _ITEM_KINDS = ("youtube#commentThread", "youtube#comment", "youtube#video")
 
 # -- detection --------------------------------------------------------------------------------
 def _head(files: ExportFiles, name: str, size: int = 65536) -> bytes:
-    with files.open_binary(name) as handle:
-        return handle.read(size)
+    return files.head(name, size)  # never raises; no BOM
 
 
 def _header(files: ExportFiles, name: str) -> set[str]:
-    for _, line in files.iter_lines(name, cap=256 * 1024):
-        try:
-            return {c.strip().lower() for c in next(csv.reader([(line or b"").decode("utf-8-sig", "replace")]))}
-        except (csv.Error, StopIteration):
-            return set()
-    return set()
+    """The lowercased column names of a CSV member's first line (empty when unreadable)."""
+    line = files.head(name, 256 * 1024).split(b"\n", 1)[0]
+    try:
+        return {c.strip().lower() for c in next(csv.reader([line.decode("utf-8", "replace")]))}
+    except (csv.Error, StopIteration):
+        return set()
 
 
 def _json_members(files: ExportFiles) -> list[str]:

@@ -23,6 +23,7 @@ import duckdb
 from tiescale.records import TiescaleError
 from .conversions import forget_conversions
 from .db import Store
+from .forgetting import remember_forgotten
 
 
 class PersonNotFound(TiescaleError):
@@ -94,7 +95,7 @@ PERSON_DATA: tuple[PersonData, ...] = (
 #: Tables with a column whose name sounds like a person but that hold none, and why.
 NOT_PERSON_DATA: dict[str, str] = {
     "accounts": "the brand's own accounts (handle, display_name), not the people it talks with",
-    "forgotten": "only a hash of each forgotten handle, so that re-imports skip them",
+    "forgotten": "only a keyed hash of each forgotten handle (secret outside the file), so re-imports skip them",
     "content_labels": "the classifier's verdicts on the brand's own texts (label: promotional, relational, value)",
 }
 
@@ -299,7 +300,7 @@ def forget_person(store: StoreOrConnection, ref: str) -> dict[str, int]:
                     counts["interactions"] += n
                 elif data.table == "follower_snapshots":
                     counts["snapshot_rows"] += n
-            con.execute("INSERT INTO forgotten (platform, handle_hash) VALUES (?, sha256(?))", [platform, handle])
+            remember_forgotten(con, platform, handle)  # a keyed hash: store/forgetting.py
         merged = [r["person_id"] for r in db.rows("SELECT person_id FROM people WHERE merged_into = ?", [person])]
         counts["orders"] = forget_conversions(con, person)  # finds orders through the identities: before they go
         for person_id in (person, *merged):

@@ -22,6 +22,7 @@ from ..sources import (
     bluesky, conversions, events, facebook, instagram, linkedin, mastodon, mastodon_api, reddit, x_archive,
     youtube,
 )
+from ..sources import discord, mbox, slack, telegram, tiktok, whatsapp
 from .events_fast_path import stage_events_fast
 
 #: Stages an export straight into the stage tables; returns False to let the parser do it.
@@ -58,6 +59,12 @@ IMPORT_FORMATS: dict[str, ImportFormat] = _formats(
     ImportFormat(instagram.FORMAT, instagram, check=instagram.check),
     ImportFormat(linkedin.FORMAT, linkedin, check=linkedin.check),
     ImportFormat(youtube.FORMAT, youtube, check=youtube.check),
+    ImportFormat(tiktok.FORMAT, tiktok, check=tiktok.check),
+    ImportFormat(slack.FORMAT, slack, check=slack.check),
+    ImportFormat(telegram.FORMAT, telegram, check=telegram.check),
+    ImportFormat(discord.FORMAT, discord, check=discord.check),
+    ImportFormat(whatsapp.FORMAT, whatsapp, check=whatsapp.check),
+    ImportFormat(mbox.FORMAT, mbox, check=mbox.check),
     ImportFormat(conversions.FORMAT, conversions, check=conversions.check, stores="orders"),
     ImportFormat(events.FORMAT, events, check=events.check, fast_path=stage_events_fast),
 )

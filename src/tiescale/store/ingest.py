@@ -13,8 +13,10 @@ import duckdb
 
 from ..records import Rejected, Skipped, SourceError
 from ..sources import ExportFiles, ReadOptions
+from ..sources._files import csv_needs_care
 from .conversions import import_conversions
 from .db import Store
+from .forgetting import drop_forgotten_from_stage
 from .import_errors import StrictAbort
 from .import_formats import ImportFormat, detect_format, import_format
 from .load import LoadResult, load_stage
@@ -222,8 +224,9 @@ def _import(job: _Job, summary: ImportSummary) -> None:
         return
     con = job.store.con
     create_stage(con)
+    ignored = _stage_ignored_entries(job)
     fast_path = job.format.fast_path
-    if fast_path is not None and fast_path(con, job.files, job.options):
+    if fast_path is not None and not _needs_parser(job.files) and fast_path(con, job.files, job.options):
         counted = job.store.row("SELECT count(*) AS rows_read, count(reject_reason) AS rejected FROM stage_interactions")
         assert counted is not None
         staged_rejects = int(job.store.scalar("SELECT count(*) FROM stage_rejects"))
@@ -233,7 +236,10 @@ def _import(job: _Job, summary: ImportSummary) -> None:
             raise StrictAbort.at(_first_reject(job.store))
     else:
         _stage_records(job, summary)
+        summary.rows_read += ignored
+        summary.rejected += ignored
     job.digest.check()
+    drop_forgotten_from_stage(job.store)  # keyed entries; the load honours older plain ones
     loaded = load_stage(job.store, _import_id(summary))
     _fill(summary, loaded)
     summary.rejects = _rejects(job.store, summary, "import_rejects")
@@ -243,6 +249,23 @@ def _import(job: _Job, summary: ImportSummary) -> None:
     )]
     summary.status = "partial" if summary.rejected else "ok"
     drop_stage(con)
+
+
+def _needs_parser(files: ExportFiles) -> bool:
+    """Whether a CSV member has lines the fast path would spend minutes and gigabytes on."""
+    return any(csv_needs_care(files, name) for name in files.names()
+               if name.lower().endswith((".csv", ".tsv")))
+
+
+def _stage_ignored_entries(job: _Job) -> int:
+    """Folder entries that are not read (links, pipes) are rejected records, never silently dropped."""
+    rejected = [Rejected(job.files.display(name), "file", reason) for name, reason in job.files.ignored]
+    if rejected and job.strict:
+        raise StrictAbort.at(rejected[0])
+    if rejected:
+        job.store.con.executemany("INSERT INTO stage_rejects (file, record, reason) VALUES (?, ?, ?)",
+                                  [(r.file, r.record, r.reason) for r in rejected])
+    return len(rejected)
 
 
 def _import_id(summary: ImportSummary) -> int:

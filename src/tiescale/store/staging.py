@@ -5,6 +5,7 @@ same tables straight from DuckDB's readers. Either way the load sees one shape.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ import pyarrow as pa
 from ..records import (
     DIRECTIONS, AccountInfo, FollowEdge, Interaction, PersonInfo, Post, Record, Rejected, Skipped,
 )
+from ..sources._files import MAX_VALUE_CHARS
 from ..timeparse import plausibility_problem
 
 STAGE_INTERACTIONS = """
@@ -86,6 +88,10 @@ class StageWriter:
     def add(self, record: Record) -> Rejected | None:
         """Stage one record; returns it as :class:`Rejected` when it was refused."""
         self._seq += 1
+        if (oversized := _oversized_field(record)) is not None:
+            # One cap for every parser: a value longer than the cap is not stored, and its record
+            # is one rejected row (named, without the value), whatever the format.
+            return self._refuse_oversized(record, oversized)
         if isinstance(record, Interaction):
             self.rows_read += 1
             problem = interaction_problem(record, self.now)
@@ -129,6 +135,23 @@ class StageWriter:
             raise TypeError(f"not a tiescale record: {record!r}")
         return None
 
+    def _refuse_oversized(self, record: Record, field: str) -> Rejected | None:
+        reason = f"{field} longer than the {MAX_VALUE_CHARS:,}-character cap: record not stored"
+        if isinstance(record, Interaction):
+            ref = f"id {record.id[:200]}" if record.id else f"record {self._seq}"
+        elif isinstance(record, Post):
+            ref = f"post {(record.id or '')[:200]}"
+        elif isinstance(record, (PersonInfo, FollowEdge)):
+            handle = record.handle if isinstance(record, PersonInfo) else record.person
+            ref = f"person {(handle or '')[:200]}"
+        elif isinstance(record, AccountInfo):
+            ref = f"account {(record.handle or '')[:200]}"
+        else:
+            ref = f"record {self._seq}"
+        if isinstance(record, (Interaction, Post, FollowEdge, Rejected, Skipped)):
+            self.rows_read += 1
+        return self._reject(Rejected(self.file, ref, reason))
+
     def _reject(self, rejected: Rejected) -> Rejected:
         self.rejected += 1
         self._push("stage_rejects", (rejected.file, rejected.record, rejected.reason))
@@ -169,6 +192,21 @@ class StageWriter:
     def flush(self) -> None:
         for table in STAGE_TABLES:
             self._flush(table)
+
+
+def _oversized_field(record: Record) -> str | None:
+    """The name of the first string field longer than the value cap, or ``None``."""
+    for name in _STRING_FIELDS[type(record)]:
+        value = getattr(record, name)
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            return name
+    return None
+
+
+_STRING_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind))
+    for kind in (Interaction, Post, PersonInfo, AccountInfo, FollowEdge, Rejected, Skipped)
+}
 
 
 def _clean(value: Any) -> Any:

@@ -26,7 +26,7 @@ from .commands import revenue as revenue_commands
 from .commands import sync as sync_commands
 from .commands import web as web_commands
 from .render import OUTPUT_FORMATS, render_rows
-from .terminal import err, fail, format_option, limit_option, open_store, out, refresh_after_write, writing_store
+from .terminal import err, escape, fail, format_option, limit_option, open_store, out, refresh_after_write, writing_store
 
 
 class TiescaleGroup(click.Group):
@@ -77,7 +77,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account
                 )
             except TiescaleError as exc:
                 failed += 1
-                err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+                err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
                 progress.advance(overall)
                 continue
             summaries.append(summary)
@@ -109,11 +109,11 @@ def _progress() -> Progress:
 
 def _print_summary(s: ImportSummary) -> None:
     if s.status == "unchanged":
-        out.print(f"[bold]{s.path}[/] ({s.format}): already imported, nothing new.")
+        out.print(f"[bold]{escape(s.path)}[/] ({s.format}): already imported, nothing new.")
         return
     kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(s.new_interactions.items(), key=lambda kv: -kv[1])) or "none"
     span = f"{s.first_ts:%Y-%m-%d} .. {s.last_ts:%Y-%m-%d}" if s.first_ts and s.last_ts else "no dated events"
-    out.print(f"[bold]{s.path}[/] ({s.format}) in {s.seconds:.1f}s")
+    out.print(f"[bold]{escape(s.path)}[/] ({s.format}) in {s.seconds:.1f}s")
     out.print(f"  rows read {s.rows_read:,}; new interactions {s.total_new:,} ({kinds})")
     out.print(f"  new people {s.new_people:,}; updated people {s.updated_people:,}; own posts {s.new_posts:,}; "
               f"duplicates skipped {s.duplicates:,}; time span {span}")
@@ -196,9 +196,14 @@ def forget(ctx: click.Context, person: str, yes: bool) -> None:
     """Delete a person and every interaction with them; later imports skip them."""
     if not yes and sys.stdin.isatty():
         click.confirm(f"Forget {person} and delete every interaction with them?", abort=True)
-    with writing_store(ctx) as store:
-        counts = identity.forget_person(store.con, person)
-    out.print(f"forgot {person}: {counts['interactions']:,} interactions, {counts['identities']} identities deleted")
+    from ..store.forgetting import rewrite_store_file
+
+    with writing_store(ctx, refresh=False) as store:
+        counts = identity.forget_person(store, person)
+        refresh_after_write(store)
+        rewrite_store_file(store)  # deleted rows leave no bytes behind in the file or its WAL
+    out.print(f"forgot {escape(person)}: {counts['interactions']:,} interactions, "
+              f"{counts['identities']} identities deleted; the store file was rewritten without them")
 
 
 # -- the scale -------------------------------------------------------------------------------------
@@ -289,7 +294,7 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
                         ["person_id", "label", "display_name", "as_of", "score", "tier"], "csv")
         return
     name = f"{profile.label}" + (f" ({profile.display_name})" if profile.display_name else "")
-    out.print(f"[bold]{name}[/]", markup=True, highlight=False)
+    out.print(f"[bold]{escape(name)}[/]", markup=True, highlight=False)
     if profile.score is None:
         out.print("  not scored yet (no dated touchpoints)")
     else:

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from ..sources._values import neutralise_formula
 
 #: the formats every listing command can print (input formats are the import registry's business)
 OUTPUT_FORMATS = ("table", "csv", "json")
@@ -22,6 +25,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that a spreadsheet shows, never runs (``=HYPERLINK(...``)."""
+    plain = _plain(value)
+    return neutralise_formula(plain) if isinstance(plain, str) else plain
 
 
 def render_rows(
@@ -37,11 +46,12 @@ def render_rows(
         writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _plain(v) for k, v in row.items()})
+            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     else:
         table = Table(title=title, header_style="bold")
         for column in columns:
             table.add_column(column.replace("_", " "))
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
-        (console or Console()).print(table)
+            # cells are Text, never markup: a name like ``ann[/]smith`` is shown as written
+            table.add_row(*(Text("" if row.get(c) is None else str(_plain(row.get(c)))) for c in columns))
+        (console or Console(emoji=False)).print(table)

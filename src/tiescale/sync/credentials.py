@@ -2,13 +2,16 @@
 
 Connections live in ``$XDG_CONFIG_HOME/tiescale/connections.toml`` (``~/.config`` when the
 variable is unset): the folder is created ``0700`` and the file written ``0600``, atomically.
-A secret given on the command line is stored there; a secret given only through the
+A secret given at the prompt or on the command line (which warns: the process list and shell
+history show it) is stored in the system keyring when the optional ``keyring`` package has a
+backend, else in that file; a secret given only through the
 environment (``TIESCALE_BLUESKY_APP_PASSWORD``, ``TIESCALE_MASTODON_TOKEN``) is not written
 anywhere and is read again at every sync. Secrets are :class:`Secret` values: their ``str`` and
 ``repr`` are ``***``, so they cannot end up in a log line, an error or the store by accident.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import stat
@@ -16,6 +19,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..records import UsageError
@@ -102,9 +106,48 @@ def normalize_service(url: str, what: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{what} {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise UsageError(f"{what} {url!r}: plain http:// would send the password or token in clear; "
+                         "use https:// (http:// is accepted only for this machine: localhost, 127.0.0.1, ::1)")
     if parts.username or parts.password:
         raise UsageError(f"{what} must not carry a user name or password")
     return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# -- the system keyring (optional: ``pip install keyring``) -----------------------------------------
+KEYRING_SERVICE = "tiescale"
+#: In the connections file, where a secret is when it is not in the file itself.
+IN_KEYRING = "keyring"
+
+
+def system_keyring() -> Any | None:
+    """The ``keyring`` module when it is installed and a real backend exists, else ``None``.
+
+    Without one (no package, or only keyring's "fail" backend on a headless machine), secrets
+    stay in the 0600 connections file.
+    """
+    if os.environ.get("TIESCALE_NO_KEYRING"):
+        return None
+    try:
+        import keyring
+    except ImportError:
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - a broken backend is no keyring
+        return None
+    if type(backend).__module__.startswith("keyring.backends.fail") or getattr(backend, "priority", 1) <= 0:
+        return None
+    return keyring
 
 
 def load_connections(path: Path | None = None) -> list[Connection]:
@@ -123,12 +166,15 @@ def load_connections(path: Path | None = None) -> list[Connection]:
             if not isinstance(entry, dict) or not isinstance(entry.get("service"), str):
                 raise UsageError(f"{path}: [{platform}.{name!r}] has no service URL")
             secret = entry.get("secret")
+            if entry.get("secret_store") == IN_KEYRING:
+                ring = system_keyring()
+                secret = ring.get_password(KEYRING_SERVICE, f"{platform}:{name}") if ring is not None else None
             found.append(Connection(
                 platform=platform, name=name, service=entry["service"],
                 secret=Secret(secret) if isinstance(secret, str) and secret else None,
                 secret_in_file=isinstance(secret, str) and bool(secret),
                 account_id=entry.get("account_id") if isinstance(entry.get("account_id"), str) else None,
-                extra={k: v for k, v in entry.items() if k not in ("service", "secret", "account_id")
+                extra={k: v for k, v in entry.items() if k not in ("service", "secret", "account_id", "secret_store")
                        and isinstance(v, str)},
             ))
     return found
@@ -148,6 +194,12 @@ def remove_connection(key: str, path: Path | None = None) -> bool:
     kept = [c for c in existing if c.key != key]
     if len(kept) != len(existing):
         _write(path, kept)
+        ring = system_keyring()
+        if ring is not None:
+            try:
+                ring.delete_password(KEYRING_SERVICE, key)
+            except Exception:  # noqa: BLE001 - it was in the file, not the keyring
+                pass
     return len(kept) != len(existing)
 
 
@@ -167,7 +219,12 @@ def _write(path: Path, connections: list[Connection]) -> None:
         for key, value in sorted(c.extra.items()):
             lines.append(f"{key} = {_toml_string(value)}")
         if c.secret and c.secret_in_file:
-            lines.append(f"secret = {_toml_string(c.secret.reveal())}")
+            ring = system_keyring()
+            if ring is not None:
+                ring.set_password(KEYRING_SERVICE, c.key, c.secret.reveal())
+                lines.append(f"secret_store = {_toml_string(IN_KEYRING)}")
+            else:
+                lines.append(f"secret = {_toml_string(c.secret.reveal())}")
         lines.append("")
     fd, temp = tempfile.mkstemp(prefix=".connections-", suffix=".toml", dir=path.parent)
     try:

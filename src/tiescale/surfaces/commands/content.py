@@ -94,23 +94,32 @@ def register(main: click.Group) -> None:
     @format_option
     @click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True,
                   help="Posts listed as conversation starters and as most salesy (0 means all).")
+    @click.option("--languages/--no-languages", default=True, show_default=True,
+                  help="The languages people write to you in (about 3 s: an offline detector loads).")
     @click.pass_context
     def content(ctx: click.Context, account: str | None, by: str, window_days: int | None, fmt: str,
-                limit: int) -> None:
-        """The content mix over time, the sell ratio, and what each kind of post earns."""
+                limit: int, languages: bool) -> None:
+        """The content mix over time, the sell ratio, what each kind of post earns, and the
+        languages people write to you in."""
         from ...insights.content import content_report
+        from ...insights.languages import language_mix
 
         with _open(ctx) as store:
             report = content_report(store, account=account, by=by, window_days=window_days,
                                     limit=limit)
+            mix = (language_mix(store, account=account, window_days=window_days)
+                   if languages and fmt != "csv" else None)
         if fmt == "json":
-            out.file.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str) + "\n")
+            data = {**report.to_dict(), "languages": mix.to_dict() if mix else None}
+            out.file.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
             return
-        mix = [vars(m) for m in report.mix]
+        rows = [vars(m) for m in report.mix]
         if fmt == "csv":
-            render_rows(mix, MIX_COLUMNS, "csv")
+            render_rows(rows, MIX_COLUMNS, "csv")
             return
-        _print_report(report, mix)
+        _print_report(report, rows)
+        if mix is not None:
+            _print_languages(mix)
 
 
 def _open(ctx: click.Context) -> Store:
@@ -178,3 +187,18 @@ def _print_report(report: Any, mix: list[dict[str, Any]]) -> None:
                    if posts is report.top_conversation_posts else ["when", "platform", "p_promotional", "cues", "text"])
         if rows:
             render_rows(rows, columns, "table", title=title, console=out)
+
+
+def _print_languages(mix: Any) -> None:
+    """One line: the languages of the people's messages, largest first."""
+    from ..terminal import out
+
+    if not mix.available:
+        out.print("  [dim]languages: not shown (pip install lingua-language-detector)[/]")
+        return
+    if not mix.messages:
+        return
+    parts = [f"{lang.name} {lang.share:.0%}" + ("" if lang.read or lang.code == "und" else " (not read)")
+             for lang in mix.languages]
+    sampled = f", the newest {mix.messages:,} of {mix.total:,}" if mix.sampled else ""
+    out.print(f"  languages of {mix.messages:,} messages from {mix.people:,} people{sampled}: " + ", ".join(parts))

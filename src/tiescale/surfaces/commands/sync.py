@@ -18,6 +18,11 @@ REPORT_COLUMNS = ["platform", "account", "stream", "status", "pages", "new_items
 def _secret(given: str | None, env: str, prompt: str) -> str | None:
     """The secret to store: the option's; None when it comes from the environment; asked on a terminal."""
     if given:
+        from ..terminal import err
+
+        err.print(f"[yellow]warning:[/] a secret given as an option is visible to other users in the process "
+                  f"list and stays in your shell history; prefer ${env} or the prompt (leave the option out).",
+                  soft_wrap=True)
         return given
     if os.environ.get(env):
         return None

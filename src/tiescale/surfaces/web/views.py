@@ -165,6 +165,15 @@ def content_data(gate: StoreGate, memo: Memo, account: str | None = None, by: st
         with gate.read() as store:  # the classifier's verdicts are kept by refresh_derived after writes
             return attempt("content", "content_report", store, account=account, by=by)
     data["content"] = memo.get(("content", account, by, version), compute)
+
+    def languages() -> Any:  # the language mix of the people's messages (insights/languages.py)
+        from ...insights.languages import language_mix
+        with gate.read() as store:
+            try:
+                return language_mix(store, account=account)
+            except Exception:  # an unknown account: the content report already says so
+                return None
+    data["languages"] = memo.get(("languages", account, version), languages)
     return data
 
 
