@@ -41,6 +41,19 @@ def test_unanswered_questions_and_complaints_first_then_the_longest_wait(store: 
     assert items[-1].need is None and items[-1].priority < 300 <= items[-2].priority
 
 
+def test_questions_and_complaints_in_other_languages_rank_first(store: Store, tmp_path: Path) -> None:
+    ingest_events(store, tmp_path, "a", [
+        event(at(6), "chatty", "in", "mention", "c1", "@brand me encanta la foto", thread="c1"),
+        event(at(3), "enojada", "in", "dm", "d1", "Mi pedido llegó roto, quiero un reembolso", thread="conv"),
+        event(at(2), "sa2il", "in", "reply", "a1", "متى يصل طلبي؟", thread="a0"),
+        event(at(2), "tanaka", "in", "reply", "j1", "ご注文の商品はいつ届きますか？", thread="j0"),
+    ])
+    items = {i.person: i for i in build_queue(store, now=NOW, limit=0, config=FAST)}
+    assert (items["enojada"].need, items["sa2il"].need, items["tanaka"].need) == ("complaint", "question", "question")
+    assert items["chatty"].need is None
+    assert max(items.values(), key=lambda i: i.priority).person == "enojada"
+
+
 def test_a_person_appears_once_with_the_most_urgent_reason(store: Store, tmp_path: Path) -> None:
     rows = exchange_weekly("regular_rita", 150, 40)  # cooled off: no contact for 40 days ...
     rows.append(event(at(3), "regular_rita", "in", "dm", "rq", "Are you open on Sunday?", thread="rc"))

@@ -29,7 +29,7 @@ def refresh_derived(store: Store) -> None:
     the refresh lands in TEMP copies for this connection only)."""
     # every date readers compose (the first of each month, one window back) oldest first, then the
     # newest, materialised for the listings
-    ensure_snapshots(store, None, DEFAULT_QUEUE.window_days, DEFAULT_QUEUE.history_months)
+    ensure_snapshots(store, None, DEFAULT_QUEUE.window_days, DEFAULT_QUEUE.history_months, every_month=True)
     current_as_of(store)  # the snapshot the listings read (scored above unless the data has no date)
     refresh_threads(store)
     build_queue(store, limit=1)  # the default queue's cache (every account, today's date)

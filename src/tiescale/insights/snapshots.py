@@ -88,10 +88,12 @@ def months_since(first: datetime, t: datetime) -> list[datetime]:
         found.append(start)
 
 
-def ensure_snapshots(store: Store, now: datetime | None, window_days: int, history_months: int) -> Snapshots | None:
+def ensure_snapshots(store: Store, now: datetime | None, window_days: int, history_months: int,
+                     every_month: bool = False) -> Snapshots | None:
     """The snapshots at ``now`` (default: ``Store.data_end()``, the day the data was taken), one
-    window before, and the first of every month since the first touchpoint; ``history`` names the
-    last ``history_months`` of those (the ones the queue compares)."""
+    window before, and the first of each of the last ``history_months`` months (``history``, the ones
+    the queue compares); with ``every_month``, the first of every month since the first touchpoint
+    (what ``refresh_derived`` keeps for the history readers)."""
     first = store.scalar("SELECT min(first_ts) FROM imports")
     if first is None:
         first = store.scalar("SELECT min(ts) FROM interactions WHERE ts IS NOT NULL")
@@ -103,7 +105,8 @@ def ensure_snapshots(store: Store, now: datetime | None, window_days: int, histo
         return None
     previous = t - timedelta(days=window_days)
     history = [d for d in month_starts(t, history_months) if d > first]
-    earlier = set(months_since(first, t)) | set(history) | ({previous} if previous > first else set())
+    earlier = (set(months_since(first, t)) if every_month else set()) | set(history) | (
+        {previous} if previous > first else set())
     for day in sorted(d for d in earlier if d < t):  # oldest first: each run goes on from the one before
         ensure_snapshot(store, day, materialise=False)
     ensure_snapshot(store, t)

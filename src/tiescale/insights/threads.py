@@ -22,24 +22,18 @@ unmerge of people, or interactions deleted (``forget``), rebuilds it whole.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 
 from tiescale.store.db import Store
+from tiescale.text.needs import COMPLAINT_RE, QUESTION_RE
 from .shadow import writable_tables
 
 INBOUND_KINDS = ("reply", "mention", "comment", "dm")
 ANSWER_KINDS = ("reply", "mention", "comment", "quote", "dm")
 #: Outbound kinds that count as engaging with someone (for "thank"): everything but follows.
 ENGAGE_EXCLUDED = ("follow", "unfollow")
-#: What makes a message a question or a complaint (lower-cased text; English first, a few other words).
-QUESTION_RE = (r"(\?|\b(how|what|when|where|why|which) (do|does|did|is|are|can|could|should|would|will|to)\b|"
-               r"\b(can|could|would|will) (you|i|we)\b|\bany (update|news|idea|tips?)\b|\bdo you\b|"
-               r"\bis there\b|\bwie\b|\bpourquoi\b|\bcómo\b|\bdónde\b)")
-COMPLAINT_RE = (r"\b(not working|doesn'?t work|isn'?t working|stopped working|broken|refund|still waiting|"
-                r"never (arrived|came|got)|disappointed|terrible|awful|worst|cancel\w*|wrong|late|missing|"
-                r"problem|issue|complain\w*|unacceptable|error|fail\w*|damaged|charged twice|no one|nobody|"
-                r"ridiculous|frustrat\w*|angry|useless|horrible|bad service|poor service)\b")
 #: A later message to them on another thread or platform answers a message only this soon after it.
 INDIRECT_ANSWER_DAYS = 7
 
@@ -56,10 +50,15 @@ class RefreshResult:
     seconds: float
 
 
+#: What decided each message's ``need``: a change of the patterns rebuilds the index once.
+NEEDS_VERSION = hashlib.sha256(f"{QUESTION_RE}\n{COMPLAINT_RE}".encode()).hexdigest()[:8]
+
+
 def _merges_signature(store: Store) -> str:
+    """The merges the index reflects, and the question / complaint patterns that set its ``need``."""
     row = store.row("SELECT count(*) AS n, max(greatest(created_at, coalesce(undone_at, created_at))) AS newest "
                     "FROM merges") or {}
-    return f"{row.get('n')}:{row.get('newest')}"
+    return f"{row.get('n')}:{row.get('newest')}:needs {NEEDS_VERSION}"
 
 
 def _counted(store: Store, watermark: int) -> int:
