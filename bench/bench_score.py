@@ -1,9 +1,11 @@
 """Benchmark: `tiescale score` against one hand-written DuckDB GROUP BY over the same events.
 
-    python bench/bench_score.py [--rows 10000000 ...] [--out bench/out] [--runs 2]
+    python bench/bench_score.py [--rows 10000000 ...] [--shape heavy|concentrated] [--out bench/out] [--runs 2]
 
 For each size: a store is built once (cached) by importing the synthetic events of
-bench_ingest_events.py (heavy-tailed, ~1.8M connections at 10M events). Then, each in a child
+bench_ingest_events.py (``heavy``: heavy-tailed, ~1.8M connections at 10M events) or of
+bench_morning.py (``concentrated``: Zipf(1.6) people over 50 accounts, ~120k connections at 10M
+events), without refreshing anything, so the full score is the first. Then, each in a child
 process (best of --runs, peak RSS from os.wait4):
 - reference: one DuckDB GROUP BY per (account, platform, person) with decayed sums per kind,
   counts, first/last time and distinct days, written to a table in a copy of the same store;
@@ -60,7 +62,7 @@ def child(spec: dict) -> dict:
     from tiescale.scoring.run import score_store
 
     if op == "prepare":
-        return prepare_store(Path(db), spec["rows"])
+        return prepare_store(Path(db), spec["rows"], spec.get("shape", "heavy"))
     with Store(db) as store:
         if op == "full":
             started = time.perf_counter()
@@ -89,26 +91,31 @@ def child(spec: dict) -> dict:
 
 
 
-def build_store(out: Path, rows: int) -> Path:
+def build_store(out: Path, rows: int, shape: str = "heavy") -> Path:
     """The cached store of ``rows`` events, built or migrated in a child process.
 
     Not in this process: a child's peak RSS (``ru_maxrss``) counts what its parent held when it
     was started, so a parent that had imported 50M events would inflate every measurement after.
     """
-    db = out / f"score_store_{rows}.duckdb"
-    result = run_measured(__file__, {"op": "prepare", "db": str(db), "rows": rows})
+    db = out / (f"score_store_{rows}.duckdb" if shape == "heavy" else f"score_store_{shape}_{rows}.duckdb")
+    result = run_measured(__file__, {"op": "prepare", "db": str(db), "rows": rows, "shape": shape})
     if result.get("built"):
         print(f"  built {db.name} in {result['seconds']:.0f}s", flush=True)
     return db
 
 
-def prepare_store(db: Path, rows: int) -> dict:
+def prepare_store(db: Path, rows: int, shape: str = "heavy") -> dict:
     from tiescale import Store, ingest_path
 
     if db.exists():
         Store(db).close()  # a store cached by an older tiescale: migrated once here, not in every timed copy
         return {"built": False}
-    files = generate(db.parent, rows)
+    if shape == "concentrated":
+        from bench_morning import generate as generate_concentrated
+
+        files = {"parquet": generate_concentrated(db.parent, rows, "concentrated")[0]}
+    else:
+        files = generate(db.parent, rows)
     partial = db.with_name(db.name + ".partial")
     partial.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -145,38 +152,40 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--shape", choices=("heavy", "concentrated"), default="heavy")
     parser.add_argument("--child", default=None)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {}
+    report: dict[object, dict] = {}
     for rows in args.rows:
-        base = build_store(args.out, rows)
-        work = args.out / f"score_work_{rows}.duckdb"
+        base = build_store(args.out, rows, args.shape)
+        work = args.out / f"score_work_{args.shape}_{rows}.duckdb"
         reference = best({"op": "reference", "db": str(work)}, args.runs, base)
         full = best({"op": "full", "db": str(work)}, args.runs, base)
-        scored_copy = args.out / f"score_scored_{rows}.duckdb"
+        scored_copy = args.out / f"score_scored_{args.shape}_{rows}.duckdb"
         shutil.copyfile(work, scored_copy)  # the store with a full snapshot at AS_OF
         incremental = best({"op": "incremental", "db": str(work), "day_file": str(one_day_file(args.out, rows))},
                            args.runs, scored_copy)
         top = best({"op": "top100", "db": str(work)}, 1, None)
-        report[rows] = {"reference": reference, "full": full, "incremental": incremental, "top100": top,
-                        "ratio_full_vs_reference": full["seconds"] / reference["seconds"],
-                        "incremental_share_of_full": incremental["seconds"] / full["seconds"]}
+        key = rows if args.shape == "heavy" else f"{args.shape} {rows}"
+        report[key] = {"reference": reference, "full": full, "incremental": incremental, "top100": top,
+                       "ratio_full_vs_reference": full["seconds"] / reference["seconds"],
+                       "incremental_share_of_full": incremental["seconds"] / full["seconds"]}
         for path in (work, scored_copy):
             path.unlink(missing_ok=True)
         print(f"\n{rows:,} events, {full['rows']:,} connections")
         print(f"  reference GROUP BY   {reference['seconds']:7.2f}s  peak {reference['peak_rss_mb']:6.0f} MB")
         print(f"  tiescale score full  {full['seconds']:7.2f}s  peak {full['peak_rss_mb']:6.0f} MB  "
-              f"ratio {report[rows]['ratio_full_vs_reference']:.2f}x")
+              f"ratio {report[key]['ratio_full_vs_reference']:.2f}x")
         print(f"  incremental (1 day)  {incremental['seconds']:7.2f}s  peak {incremental['peak_rss_mb']:6.0f} MB  "
-              f"{report[rows]['incremental_share_of_full']:.1%} of full ({incremental['mode']})")
+              f"{report[key]['incremental_share_of_full']:.1%} of full ({incremental['mode']})")
         print(f"  top 100 of one account: p50 {top['p50_ms']:.1f} ms, p95 {top['p95_ms']:.1f} ms")
     path = args.out / "score.json"  # results are kept per row count: a 50M run does not erase the 10M one
     kept = json.loads(path.read_text()) if path.exists() else {}
-    kept.update({str(rows): result for rows, result in report.items()})
+    kept.update({str(key): result for key, result in report.items()})
     path.write_text(json.dumps(kept, indent=1, default=str))
 
 
