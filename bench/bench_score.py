@@ -74,9 +74,9 @@ def child(spec: dict) -> dict:
         elif op == "top100":
             from tiescale.insights.people import list_connections
 
+            # the score tables hold the newest scored date only (history as change rows)
             account = store.con.execute(
-                "SELECT account FROM connection_scores WHERE as_of = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
-                [AS_OF]).fetchone()[0]
+                "SELECT account FROM connection_scores GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
             as_of = store.con.execute("SELECT max(as_of) FROM score_runs").fetchone()[0]
             times = []
             for _ in range(300):
