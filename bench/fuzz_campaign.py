@@ -31,12 +31,15 @@ import zipfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = Path(os.environ.get("TIESCALE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "exports"
-TABLES = ("interactions", "people", "identities", "posts", "imports", "import_rejects", "follower_snapshots")
+TABLES = ("interactions", "people", "identities", "posts", "accounts", "follower_snapshots", "conversions",
+          "imports", "import_rejects", "import_skipped")
+#: Tables whose rows are what an import brings (the others are its log).
+DATA_TABLES = TABLES[:7]
 MiB = 1024 * 1024
 CLI = [sys.executable, "-c", "from tiescale.surfaces.cli import main; main()"]
 
@@ -57,8 +60,8 @@ class Outcome:
     seconds: float
     peak_mb: float
     store_changed: bool
-    new_rows: int
-    rejected: int
+    new_rows: int  # rows added to the data tables (interactions, posts, people, accounts ...)
+    rejected: int  # rejected and skipped rows logged
     input_mb: float
     last_error: str
 
@@ -298,8 +301,8 @@ def campaign(mutants: int, seed: int, time_limit: float, use_shared: bool, work:
             importer=chosen.importer, seed=str(chosen.path.relative_to(chosen.path.parents[1])), mutation=mutation,
             exit_code=code, traceback="Traceback (most recent call last)" in stderr, seconds=round(seconds, 2),
             peak_mb=round(peak, 1), store_changed=after != base_counts,
-            new_rows=after.get("interactions", 0) - base_counts.get("interactions", 0),
-            rejected=after.get("import_rejects", 0) - base_counts.get("import_rejects", 0),
+            new_rows=sum(after.get(t, 0) - base_counts.get(t, 0) for t in DATA_TABLES),
+            rejected=sum(after.get(t, 0) - base_counts.get(t, 0) for t in ("import_rejects", "import_skipped")),
             input_mb=round(size / MiB, 2), last_error=(lines[-1] if lines else "")[:200],
         ))
         shutil.rmtree(case, ignore_errors=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ..records import Interaction, Rejected, Record, SourceError
 from ..timeparse import BadTimestamp, parse_ts, plausibility_problem
-from ._files import MAX_LINE_BYTES, ExportFiles, decode_text
+from ._files import ExportFiles, decode_text
 from ._values import restore_formula
 from .contract import ReadOptions
 
