@@ -29,6 +29,12 @@ SHARED = {
     "instagram": "exports/facebook-instagram/parser/data",
     "linkedin": "exports/linkedin",
     "youtube": "exports/youtube",
+    "tiktok": "exports/tiktok/pseudonymized-full-2025-11",
+    "slack": "exports/slack/slackdump-fixture-2025",
+    "discord": "exports/discord/dce-example-guild",
+    "telegram": "exports/telegram/chat-history-manager/telegram_2020-01",
+    "whatsapp": "exports/whatsapp/chat-miner-samples",
+    "mbox": "exports/mbox/perceval",
 }
 MAX_MEMBER = 400_000  # mutate members up to this size (bigger ones are copied unchanged)
 

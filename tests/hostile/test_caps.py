@@ -183,3 +183,17 @@ def test_mastodon_empty_ids_are_rejected_not_collapsed(tmp_path: Path) -> None:
     reasons = query(tmp_path / "s.duckdb", "SELECT reason FROM import_rejects")
     assert sum("id" in r[0] for r in reasons) >= len(creates)
     assert query(tmp_path / "s.duckdb", "SELECT count(*) FROM posts WHERE post_id = ''") == [(0,)]
+
+
+def test_a_bare_carriage_return_in_an_orders_row_is_one_rejected_record(tmp_path: Path) -> None:
+    """csv.Error ("new-line character seen in unquoted field") escaped the orders reader as a traceback."""
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,ts,value,currency,email\n"
+                    "o1,2024-01-01T00:00:00Z,10,USD,a@example.com\n"
+                    "o2,2024-01-02T00:00:00Z,1\r2,USD,b@example.com\n"
+                    "o3,2024-01-03T00:00:00Z,30,USD,c@example.com\n", newline="")
+    code, _, err = run(tmp_path / "s.duckdb", "ingest", str(path), "--format", "conversions")
+    assert code == 1, err  # imported, with one rejected row
+    assert query(tmp_path / "s.duckdb", "SELECT order_id FROM conversions ORDER BY 1") == [("o1",), ("o3",)]
+    rejects = query(tmp_path / "s.duckdb", "SELECT record, reason FROM import_rejects")
+    assert len(rejects) == 1 and "line 3" in rejects[0][0] and "CSV" in rejects[0][1]

@@ -210,7 +210,13 @@ def _csv_rows(files: ExportFiles, member: str) -> Iterator[tuple[str, dict[str, 
         pending = []
         if not joined.strip():
             continue
-        fields = next(csv.reader(io.StringIO(joined), delimiter=delimiter), [])
+        try:
+            fields = next(csv.reader(io.StringIO(joined), delimiter=delimiter), [])
+        except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+            yield f"line {start}", f"not a CSV record: {exc}"
+            if header is None:  # without its header no later line can be read
+                return
+            continue
         if header is None:
             header = [f.strip().lower() for f in fields]
             continue
