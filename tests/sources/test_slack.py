@@ -66,6 +66,20 @@ def test_the_2016_layout(db: Path) -> None:
     assert "rows skipped 1" in out
 
 
+def test_the_same_export_read_for_another_member_is_a_new_import(db: Path) -> None:
+    """"Already imported" compares the --account too: ana's side of the workspace is other records."""
+    assert ingest(db, str(NEW), "--account", "sigrid")[0] == 0
+    sigrid = query(db, "SELECT count(*) FROM interactions")[0][0]
+    code, out, err = ingest(db, str(NEW), "--account", "ana")
+    assert code == 0, err
+    assert "already imported" not in out
+    assert query(db, "SELECT count(*) FROM interactions WHERE account = 'U02ANA'")[0][0] > 0
+    assert query(db, "SELECT count(*) FROM interactions")[0][0] > sigrid
+    assert query(db, "SELECT account FROM imports ORDER BY import_id") == [("sigrid",), ("ana",)]
+    code, out, _ = ingest(db, str(NEW), "--account", "ana")
+    assert code == 0 and "already imported" in out
+
+
 def test_second_import_adds_nothing_and_a_zip_of_the_same_export_neither(db: Path, tmp_path: Path) -> None:
     assert ingest(db, str(NEW), "--account", "sigrid")[0] == 0
     before = snapshot(db)

@@ -165,8 +165,8 @@ def ingest_path(
             chosen.check(files)  # a wrong --format fails here, before anything is written
         earlier = store.rows(
             "SELECT content_hash, path FROM imports WHERE format = ? AND status IN ('ok', 'partial') "
-            "AND coalesce(?, '') = coalesce(?, '')",
-            [fmt, account, account],
+            "AND coalesce(account, '') = coalesce(?, '')",
+            [fmt, account],
         )
         known = {row["content_hash"] for row in earlier}
         seen_path = str(path.resolve()) in {row["path"] for row in earlier}
@@ -174,7 +174,7 @@ def ingest_path(
         summary = ImportSummary(path=str(path), format=fmt, status="ok")
         if digest.matched.is_set():
             digest.close()
-            return _log_unchanged(store, summary, digest.result(), now, started)
+            return _log_unchanged(store, summary, digest.result(), now, started, account)
         job = _Job(store, chosen, files, ReadOptions(account=account), strict, path, now, digest, on_progress)
         try:
             # A matching hash may interrupt any statement from BEGIN on, until the body ends.
@@ -182,7 +182,7 @@ def ingest_path(
                 try:
                     summary.import_id = int(store.scalar("SELECT nextval('import_seq')"))
                     _import(job, summary)
-                    _log_import(store, summary, digest.result(), now, started)
+                    _log_import(store, summary, digest.result(), now, started, account)
                     digest.check()
                     if before_commit is not None:
                         before_commit(con, summary)
@@ -195,7 +195,7 @@ def ingest_path(
                 raise
             _end_interrupted_begin(store)
             return _log_unchanged(store, ImportSummary(path=str(path), format=fmt, status="ok"),
-                                  digest.result(), now, started)
+                                  digest.result(), now, started, account)
         finally:
             digest.close()
     summary.seconds = time.perf_counter() - started
@@ -305,12 +305,13 @@ def _end_interrupted_begin(store: Store) -> None:
         pass  # it had not: nothing to undo
 
 
-def _log_unchanged(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float) -> ImportSummary:
+def _log_unchanged(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float,
+                   account: str | None = None) -> ImportSummary:
     """An export imported before: logged, nothing else changes."""
     summary.status = "unchanged"
     with store.transaction():
         summary.import_id = int(store.scalar("SELECT nextval('import_seq')"))
-        _log_import(store, summary, digest, now, started)
+        _log_import(store, summary, digest, now, started, account)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -348,15 +349,16 @@ def _fill(summary: ImportSummary, loaded: LoadResult) -> None:
     summary.last_ts = loaded.last_ts
 
 
-def _log_import(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float) -> None:
+def _log_import(store: Store, summary: ImportSummary, digest: str, now: datetime, started: float,
+                account: str | None = None) -> None:
     store.con.execute(
         """INSERT INTO imports (import_id, path, content_hash, format, started_at, finished_at, status,
            rows_read, new_interactions, duplicates, rejected, new_people, updated_people, new_posts,
-           first_ts, last_ts, skipped) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           first_ts, last_ts, skipped, account) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             summary.import_id, str(Path(summary.path).resolve()), digest, summary.format, now, summary.status,
             summary.rows_read, summary.total_new, summary.duplicates, summary.rejected, summary.new_people,
-            summary.updated_people, summary.new_posts, summary.first_ts, summary.last_ts, summary.skipped,
+            summary.updated_people, summary.new_posts, summary.first_ts, summary.last_ts, summary.skipped, account,
         ],
     )
 

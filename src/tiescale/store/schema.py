@@ -558,5 +558,14 @@ MIGRATIONS.append((
         DELETE FROM connection_top WHERE as_of < (SELECT max(as_of) FROM connection_top);
     """,
 ))
+MIGRATIONS.append((
+    17,
+    "imports.account: the --account an import was read with (the same file read for another account is new)",
+    """
+        -- A chat or e-mail export is read from one member's side (--account); the same file read for
+        -- another member gives other records, so "already imported" compares the account too.
+        ALTER TABLE imports ADD COLUMN IF NOT EXISTS account VARCHAR;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
