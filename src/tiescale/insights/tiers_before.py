@@ -116,15 +116,24 @@ def tiers_at(store: Store, pairs: Iterable[tuple[int, datetime]], account: str |
     from tiescale.scoring.history import scores_over_sql
 
     dates_sql = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in sorted(covered))
-    scores = {(r["person_id"], r["as_of"]): r["score"] for r in store.rows(
-        f"SELECT person_id, as_of, score FROM ({scores_over_sql(dates_sql, 'person')})")}
-    first_talk = {r["person_id"]: r["first"] for r in store.rows(f"""
-        SELECT person_id, min(ts AT TIME ZONE 'UTC') AS first FROM touchpoints
-        WHERE kind NOT IN {SILENT_KINDS} AND ts IS NOT NULL GROUP BY 1""")}
-    for person_id, day in unique:
-        if day in covered:
-            first = first_talk.get(person_id)
-            spoke = first is not None and first < day
-            score = float(scores.get((person_id, day), 0.0)) if spoke else 0.0
-            out[(person_id, day)] = PairScore(score, tier_of(score) if spoke else NO_RELATIONSHIP, spoke)
+    wanted = [(p, d) for p, d in unique if d in covered]
+    con = store.con
+    con.execute("SELECT 1").fetchall()  # closes a caller's half-read result: register() refuses to run after one
+    con.register("tiers_at_pairs", pa.table({"person_id": pa.array([p for p, _ in wanted], pa.int64()),
+                                              "at": pa.array([d for _, d in wanted], pa.timestamp("us"))}))
+    try:  # every pair's composed score and tier, and whether they had talked before its date, in SQL
+        found = con.execute(f"""
+            WITH s AS ({scores_over_sql(dates_sql, 'person')}),
+            f AS (SELECT person_id, min(ts AT TIME ZONE 'UTC') AS first FROM touchpoints
+                  WHERE kind NOT IN {SILENT_KINDS} AND ts IS NOT NULL GROUP BY 1)
+            SELECT p.person_id, p.at, coalesce(s.score, 0.0), s.tier, coalesce(f.first < p.at, false)
+            FROM tiers_at_pairs p LEFT JOIN s ON s.person_id = p.person_id AND s.as_of = p.at
+            LEFT JOIN f ON f.person_id = p.person_id""").fetchall()
+    finally:
+        con.unregister("tiers_at_pairs")
+    for person_id, day, score, tier, spoke in found:
+        if spoke:
+            out[(person_id, day)] = PairScore(float(score), tier or tier_of(float(score)), True)
+        else:
+            out[(person_id, day)] = PairScore(0.0, NO_RELATIONSHIP, False)
     return out
