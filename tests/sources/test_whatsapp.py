@@ -89,10 +89,15 @@ def test_ambiguous_dates_are_an_error_unless_said(db: Path, tmp_path: Path, monk
     chat.write_text("01/02/24, 10:00 - Ana Lima: Hello\n03/04/24, 11:00 - Sigrid Bakery: Hi Ana\n", encoding="utf-8")
     code, _, err = ingest(db, str(chat))
     assert code == 2 and "day-first or month-first" in err and "WhatsApp Chat with Ana Lima.txt" in err
+    assert "--date-order" in err
     assert snapshot(db) in ((), (0, 0, 0, 0, 0, 0, 0))
-    monkeypatch.setenv(whatsapp.DATE_ORDER_ENV, "month-first")
-    assert ingest(db, str(chat))[0] == 0
+    assert ingest(db, str(chat), "--date-order", "day-first")[0] == 0  # said on the command line
     assert [str(r[0]) for r in query(db, "SELECT ts FROM interactions ORDER BY ts")] == [
+        "2024-02-01 10:00:00+00:00", "2024-04-03 11:00:00+00:00"]
+    other = db.with_name("env.duckdb")
+    monkeypatch.setenv(whatsapp.DATE_ORDER_ENV, "month-first")  # or in the environment
+    assert ingest(other, str(chat))[0] == 0
+    assert [str(r[0]) for r in query(other, "SELECT ts FROM interactions ORDER BY ts")] == [
         "2024-01-02 10:00:00+00:00", "2024-03-04 11:00:00+00:00"]
     monkeypatch.delenv(whatsapp.DATE_ORDER_ENV)
     later = tmp_path / "WhatsApp Chat with Bo.txt"  # 5 Jan then 2 Mar; May 1 then Feb 3 would go back in time

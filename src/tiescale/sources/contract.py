@@ -23,6 +23,8 @@ class ReadOptions:
     """What the user told ``ingest``: the own account when the export does not say it."""
 
     account: str | None = None
+    #: "day-first" or "month-first" for exports whose dates could be either (WhatsApp chats).
+    date_order: str | None = None
 
 
 class Parser(Protocol[RecordT_co]):

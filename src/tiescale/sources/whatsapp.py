@@ -5,7 +5,8 @@ text``, with 12- or 24-hour clocks (``PM``, ``p. m.``, the narrow no-break space
 before it), dates with ``/``, ``.`` or ``-``, year first or last. Whether a date is day-first or
 month-first is inferred from the whole file (a field above 12; else the order under which the
 times never go backwards); when it still cannot be told the import stops with a clear error, and
-``TIESCALE_WHATSAPP_DATES=day-first`` (or ``month-first``) says it. Times are the phone's local
+``tiescale ingest --date-order day-first`` (or ``month-first``; also ``TIESCALE_WHATSAPP_DATES``)
+says it. Times are the phone's local
 time without a zone; they are stored as UTC.
 
 Lines that do not start with a date continue the message before (multi-line messages). System
@@ -155,7 +156,7 @@ def _survey(files: ExportFiles, name: str) -> _Chat:
     return chat
 
 
-def _date_order(chat: _Chat) -> str:
+def _date_order(chat: _Chat, said: str | None = None) -> str:
     """``ymd``, ``dmy`` or ``mdy`` for the whole file; raises when it cannot be told."""
     if chat.dates and all(d[0] > 31 for d in chat.dates):
         return "ymd"
@@ -165,14 +166,14 @@ def _date_order(chat: _Chat) -> str:
         raise SourceError(chat.display, "dates are neither all day-first nor all month-first")
     if day_first or month_first:
         return "dmy" if day_first else "mdy"
-    said = os.environ.get(DATE_ORDER_ENV, "").strip().lower()
+    said = (said or os.environ.get(DATE_ORDER_ENV, "")).strip().lower()
     if said in ("day-first", "month-first"):
         return "dmy" if said == "day-first" else "mdy"
     orders = [o for o in ("dmy", "mdy") if _ascending([_ymd(d, o) for d in chat.dates])]
     if len(orders) == 1:
         return orders[0]
     raise SourceError(chat.display, "cannot tell whether dates are day-first or month-first (no day above 12); "
-                      f"set {DATE_ORDER_ENV}=day-first or month-first")
+                      "say which with --date-order day-first or month-first")
 
 
 def _ymd(date: tuple[int, int, int], order: str) -> tuple[int, int, int]:
@@ -234,7 +235,7 @@ def read(files: ExportFiles, options: ReadOptions) -> Iterator[Record]:
     yield AccountInfo(PLATFORM, account, account)
     people: set[str] = set()
     for chat in chats:
-        order = _date_order(chat)
+        order = _date_order(chat, options.date_order)
         others = [s for s in chat.senders if s != account]
         direct = not chat.group and len(others) <= 1
         partner = others[0] if others else (chat.title if direct else None)

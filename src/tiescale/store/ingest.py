@@ -146,8 +146,12 @@ def ingest_path(
     strict: bool = False,
     on_progress: ProgressCallback | None = None,
     before_commit: Callable[[duckdb.DuckDBPyConnection, ImportSummary], None] | None = None,
+    date_order: str | None = None,
 ) -> ImportSummary:
     """Import one export file or folder. Lands whole or not at all.
+
+    ``date_order`` ("day-first" / "month-first") settles exports whose dates could be read either
+    way (WhatsApp chats with no day above 12).
 
     ``before_commit`` runs inside the import's transaction, just before it commits (live sync
     stores its cursor there, so the cursor and the data land together or not at all).
@@ -175,7 +179,8 @@ def ingest_path(
         if digest.matched.is_set():
             digest.close()
             return _log_unchanged(store, summary, digest.result(), now, started, account)
-        job = _Job(store, chosen, files, ReadOptions(account=account), strict, path, now, digest, on_progress)
+        job = _Job(store, chosen, files, ReadOptions(account=account, date_order=date_order), strict, path, now,
+                   digest, on_progress)
         try:
             # A matching hash may interrupt any statement from BEGIN on, until the body ends.
             with store.transaction() as con:

@@ -57,11 +57,13 @@ def main(ctx: click.Context, db: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), default=None, help="Detected when omitted.")
 @click.option("--account", default=None, help="The own account's handle, when the export does not say it.")
 @click.option("--strict", is_flag=True, help="Abort on the first unreadable row; nothing is imported.")
+@click.option("--date-order", "date_order", type=click.Choice(["day-first", "month-first"]), default=None,
+              help="For exports whose dates read either way (a WhatsApp chat with no day above 12).")
 @click.option("--no-refresh", "no_refresh", is_flag=True,
               help="Import only: leave scores, the queue and reports for one `tiescale refresh` after a batch.")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account: str | None, strict: bool,
-           no_refresh: bool) -> None:
+           date_order: str | None, no_refresh: bool) -> None:
     """Import exports and event files. Each file lands whole or not at all; then scores, the queue
     and reports are brought up to date (unless --no-refresh)."""
     summaries: list[ImportSummary] = []
@@ -72,7 +74,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, account
             progress.update(overall, description=f"importing {path.name}")
             try:
                 summary = ingest_path(
-                    store, path, fmt=fmt, account=account, strict=strict,
+                    store, path, fmt=fmt, account=account, strict=strict, date_order=date_order,
                     on_progress=_progress_reporter(progress, overall, path.name),
                 )
             except TiescaleError as exc:
