@@ -20,6 +20,7 @@ from tiescale.demo import DemoConfig, DemoResult, DemoTargetError, is_promotiona
 from tiescale.demo.build import data_dir_for
 from tiescale.demo.formats import EVENT_COLUMNS
 from tiescale.demo.generate import simulate_community
+from tiescale.insights.queue import build_queue
 from tiescale.store.identity import suggest_merges
 from tiescale.surfaces.cli import main
 
@@ -88,7 +89,7 @@ def test_overview_says_it_is_simulated_and_what_to_try(small: tuple[DemoResult, 
 def test_optional_importers_are_used_or_the_skip_is_said(small: tuple[DemoResult, str]) -> None:
     result, output = small
     optional = {s.format: s for s in result.steps if s.format != "events"}
-    assert set(optional) == {"x-archive", "mastodon", "conversions"}
+    assert set(optional) == {"x-archive", "mastodon", "conversions", "whatsapp"}
     for step in optional.values():
         if step.status in ("skipped", "failed"):
             assert step.reason and f"{step.status}:" in output and step.step in output
@@ -96,6 +97,23 @@ def test_optional_importers_are_used_or_the_skip_is_said(small: tuple[DemoResult
             assert step.status == "imported" and step.summary is not None
     if optional["x-archive"].status == "imported":
         assert result.posts.get("x", 0) >= 300 and result.follower_snapshots == 13
+
+
+def test_the_demo_has_a_whatsapp_channel_with_an_unanswered_question(small: tuple[DemoResult, str]) -> None:
+    """A chat channel (issue 22) through the real importer: customers' chats, the own account inferred,
+    and the newest unanswered WhatsApp question in the queue like any unanswered DM."""
+    result, _ = small
+    step = next(s for s in result.steps if s.format == "whatsapp")
+    assert step.status == "imported" and step.summary is not None and step.summary.rejected == 0
+    with Store(result.db, read_only=True) as store:
+        assert store.rows("SELECT handle FROM accounts WHERE platform = 'whatsapp'") == [
+            {"handle": "Fernhill Coffee Roasters"}]
+        assert store.scalar("SELECT count(DISTINCT handle) FROM interactions WHERE platform = 'whatsapp'") == 6
+        assert store.scalar("SELECT count(*) FROM interactions WHERE platform = 'whatsapp' AND kind <> 'dm'") == 0
+        queue = build_queue(store, limit=0)
+    waiting = [i for i in queue if i.platform == "whatsapp" and i.reason == "unanswered"]
+    assert {i.person for i in waiting} == {"Tomás Ferreira", "Greta Lindqvist"}
+    assert all(i.need == "question" for i in waiting)
 
 
 # -- deterministic ------------------------------------------------------------------------------------

@@ -32,5 +32,5 @@ def test_demo_queue_has_every_reason_and_the_planted_unanswered(tmp_path: Path) 
         top = build_queue(store, limit=10)
         assert len(top) == 10 and top[0].priority >= top[-1].priority
         months = responsiveness(store, by="month")
-        assert {r.platform for r in months} == {"x", "mastodon", "bluesky", "instagram", "youtube"}
+        assert {r.platform for r in months} == {"x", "mastodon", "bluesky", "instagram", "youtube", "whatsapp"}
         assert all(0 <= r.response_rate <= 1 for r in months)

@@ -120,6 +120,7 @@ def ingest_demo(store: Store, files: DemoFiles) -> list[StepResult]:
     steps.append(_import(store, "X archive (own posts, follower lists)", files.x_archive, "x-archive", optional=True))
     steps.append(_import(store, "Mastodon export (own posts)", files.mastodon, "mastodon", optional=True))
     steps.append(_import(store, "conversions (orders)", files.conversions, "conversions", optional=True))
+    steps.append(_import(store, "WhatsApp chats (customers)", files.whatsapp, "whatsapp", optional=True))
     return steps
 
 

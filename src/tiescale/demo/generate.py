@@ -26,6 +26,7 @@ from .followers import XFollowers, build_follows
 from .formats import iso, write_events, write_mastodon, write_x_archive
 from .ids import Ids
 from .posts import OwnPost, build_posts
+from .whatsapp import write_whatsapp
 
 MARKER = "demo.json"
 SIMULATED = "This is simulated data for a fictional brand"
@@ -40,6 +41,7 @@ class DemoFiles:
     mastodon: Path
     conversions: Path
     truth: Path
+    whatsapp: Path
 
     def all_files(self) -> list[Path]:
         return sorted(p for p in self.folder.rglob("*") if p.is_file())
@@ -84,6 +86,7 @@ def write_demo_files(config: DemoConfig, folder: Path) -> DemoFiles:
     x_posts = world.posts["x"] + world.activity.own
     x_archive = write_x_archive(folder / "x-archive", config, x_posts, world.followers)
     mastodon = write_mastodon(folder / "mastodon", world.posts["mastodon"])
+    whatsapp = write_whatsapp(folder / "whatsapp", config)
     conversions = folder / "conversions.csv"
     with open(conversions, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -99,10 +102,11 @@ def write_demo_files(config: DemoConfig, folder: Path) -> DemoFiles:
         "x-archive/             own X posts, account and monthly follower lists, as an X archive folder\n"
         "mastodon/              own Mastodon posts: outbox.json and actor.json\n"
         "conversions.csv        orders (tiescale ingest conversions.csv --format conversions)\n"
+        "whatsapp/              customers' chats with the business number, as WhatsApp's Export chat text\n"
         "truth.json             what was planted: champions, rising, cooling, unanswered questions, ...\n",
         encoding="utf-8",
     )
-    return DemoFiles(folder, events, x_archive, mastodon, conversions, truth)
+    return DemoFiles(folder, events, x_archive, mastodon, conversions, truth, whatsapp)
 
 
 # -- the planted truths ------------------------------------------------------------------------------
