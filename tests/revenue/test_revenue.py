@@ -14,7 +14,7 @@ from tiescale.insights.goals import goal_progress, set_goal, vanity_vs_meaningfu
 from tiescale.insights.revenue import (bootstrap_mean_interval, forecast, rate_ratio_interval, revenue_report,
                                        wilson_interval)
 from tiescale.insights.derived import refresh_derived
-from tiescale.insights.snapshots import composable
+from tiescale.insights.snapshots import composable, fresh_dates, snapshot_is_fresh
 from tiescale.insights.tiers_before import score_pairs, tiers_at
 from tiescale.scoring.run import score_store
 from tiescale.store.db import Store
@@ -120,6 +120,15 @@ def test_tiers_read_from_the_history_equal_the_pair_scores(tmp_path: Path) -> No
             if want.talked:
                 assert got[key].score == pytest.approx(want.score, abs=1e-9), key
         assert {s.tier for s in got.values()} >= {"none"} and any(s.score >= 5 for s in got.values())
+        # which dates are fresh, asked at once, is what asking each date says; an older export
+        # imported late makes the dates after its rows stale
+        every = composed_dates + other_dates
+        assert fresh_dates(store, every) == {d for d in every if snapshot_is_fresh(store, d)} == set(composed_dates[:-1])
+        late = ingest_path(store, write(tmp_path / "late.csv", EVENT_COLUMNS,
+                                        [[iso(datetime(2026, 4, 10, 12, tzinfo=UTC)), "brand", "a", "in", "dm", "x"]]))
+        assert late.total_new == 1, late
+        assert fresh_dates(store, every) == {d for d in every if snapshot_is_fresh(store, d)} == {
+            datetime(2026, 3, 1), datetime(2026, 4, 1)}
 
 
 # -- planted effects -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from tiescale.records import UsageError
 from tiescale.store.db import Store
 from tiescale.timeparse import BadTimestamp, parse_ts
 from .revenue import revenue_window_end
-from .snapshots import composable
+from .snapshots import composable, fresh_dates
 from tiescale.scoring.history import scores_over_sql
 from .tiers_before import SILENT_KINDS, score_pairs
 
@@ -73,7 +73,8 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     the touchpoints (tiers_before.score_pairs), one date at a time.
     """
     counts: dict[datetime, int] = {}
-    covered = [d for d in as_ofs if account is None and composable(store, d)]
+    fresh = fresh_dates(store, as_ofs) if account is None else set()
+    covered = [d for d in as_ofs if account is None and (d in fresh or composable(store, d))]
     if covered:
         dates = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in covered)
         found = {r["as_of"]: r["n"] for r in store.rows(

@@ -162,9 +162,10 @@ def revenue_window_end(store: Store) -> datetime | None:
     at all), and an order placed today must fall inside the window, so the end may be tomorrow's
     midnight.
     """
+    # the newest instant first, converted once (not every row)
     newest = store.scalar("""
-        SELECT max(t) FROM (SELECT max(ts AT TIME ZONE 'UTC') AS t FROM interactions
-                            UNION ALL SELECT max(ts AT TIME ZONE 'UTC') FROM conversions)""")
+        SELECT max(t) AT TIME ZONE 'UTC' FROM (SELECT max(ts) AS t FROM interactions
+                                               UNION ALL SELECT max(ts) FROM conversions)""")
     if newest is None:
         return None
     now = datetime.now(UTC).replace(tzinfo=None)

@@ -40,6 +40,26 @@ def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
     return bool(changed == 0)
 
 
+def fresh_dates(store: Store, dates: list[datetime]) -> set[datetime]:
+    """The dates of ``dates`` with a fresh snapshot (:func:`snapshot_is_fresh`), in two queries."""
+    if not dates:
+        return set()
+    runs = {r["as_of"]: r["watermark"] for r in store.rows(
+        "SELECT as_of, max(watermark) AS watermark FROM score_runs WHERE as_of IN (SELECT unnest(?)) GROUP BY 1",
+        [sorted(set(dates))])}
+    if not runs:
+        return set()
+    # the oldest touchpoint of each import newer than the oldest of those runs
+    later = store.rows("SELECT import_id, min(ts) AS first FROM interactions WHERE import_id > ? AND ts IS NOT NULL "
+                       "GROUP BY 1", [min(runs.values())])
+    fresh = set()
+    for day, watermark in runs.items():
+        cut = day.replace(tzinfo=UTC)
+        if not any(r["import_id"] > watermark and r["first"] < cut for r in later):
+            fresh.add(day)
+    return fresh
+
+
 def composable(store: Store, as_of: datetime) -> bool:
     """Whether the scores at ``as_of`` are a composition of the history (scoring/history.py): a
     fresh run at that date, or at the end of the data when ``as_of`` is later (nothing happened in

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 import pyarrow as pa
 
 from tiescale.scoring.config import tier_of
-from tiescale.scoring.run import score_expressions
 from tiescale.store.db import Store
 
 #: Kinds that are not a conversation: a follower who only followed "never talked with you".
@@ -81,6 +80,8 @@ def score_pairs(
     scores: dict[int, float] = {}
     if store.scalar("SELECT count(*) FROM tiescale_pair_events"):
         import ibis
+
+        from tiescale.scoring.run import score_expressions  # imported when needed: it loads the scoring engine
 
         backend = ibis.duckdb.from_connection(con)
         _connections, people = score_expressions(backend.table("tiescale_pair_events"), reference)
