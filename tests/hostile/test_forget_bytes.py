@@ -75,3 +75,22 @@ def test_a_forgotten_person_does_not_come_back_with_a_reimport(tmp_path: Path) -
     assert run(db, "ingest", str(events))[0] == 0
     assert query(db, f"SELECT count(*) FROM identities WHERE handle = '{HANDLE}'") == [(0,)]
     assert query(db, "SELECT count(*) FROM identities WHERE handle = 'newcomer'") == [(1,)]
+
+
+def test_a_forgotten_persons_orders_do_not_come_back_with_a_reimport(tmp_path: Path) -> None:
+    """Re-importing the orders file brought a forgotten person's orders (and their e-mail) back."""
+    db = _build(tmp_path)
+    assert query(db, "SELECT count(*) FROM conversions") == [(1,)]
+    assert run(db, "forget", HANDLE, "--yes")[0] == 0
+    assert query(db, "SELECT count(*) FROM conversions") == [(0,)]
+    orders = tmp_path / "orders-again.csv"
+    orders.write_text("order_id,ts,value,currency,email,platform,handle,coupon,utm_source,utm_campaign\n"
+                      "QX-ORDER-77,2024-03-05T10:00:00Z,42.50,EUR,QX.Order@example.org,,,,,\n"
+                      f"QX-ORDER-78,2024-03-06T10:00:00Z,10.00,EUR,,generic,{HANDLE},,,\n"
+                      "OTHER-1,2024-03-07T10:00:00Z,5.00,EUR,someone@example.org,,,,,\n")
+    code, _, err = run(db, "ingest", str(orders), "--format", "conversions")
+    assert code == 0, err
+    assert query(db, "SELECT order_id FROM conversions ORDER BY 1") == [("OTHER-1",)]
+    assert run(db, "refresh")[0] == 0
+    data = _store_bytes(db)
+    assert b"qx.order@example.org" not in data.lower() and b"QX-ORDER-7" not in data

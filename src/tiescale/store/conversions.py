@@ -22,6 +22,7 @@ import pyarrow as pa
 from ..records import Rejected
 from ..sources.conversions import Conversion, CouponMapping
 from .db import Store
+from .forgetting import EMAIL, drop_forgotten_orders, remember_forgotten
 from .import_errors import StrictAbort
 
 BATCH = 50_000
@@ -83,6 +84,7 @@ def import_conversions(
             _append(con, "stage_coupons", mappings, _MAP_SCHEMA)
     _append(con, "stage_conversions", orders, _STAGE_SCHEMA)
     _append(con, "stage_coupons", mappings, _MAP_SCHEMA)
+    drop_forgotten_orders(store)  # a forgotten person's orders do not come back with a re-import
     if rejects:
         con.executemany("INSERT INTO import_rejects (import_id, file, record, reason) VALUES (?, ?, ?, ?)", rejects)
     result.rejected = len(rejects)
@@ -189,6 +191,13 @@ def forget_conversions(con: duckdb.DuckDBPyConnection, person_id: int) -> int:
         f"SELECT order_id FROM ({ORDER_OWNERS_SQL}) WHERE person_id = ?", [person_id]).fetchall()]
     handles = con.execute("SELECT platform, lower(handle), lower(username), lower(email) FROM identities "
                           "WHERE person_id = ?", [person_id]).fetchall()
+    # their e-mail addresses join the forgotten list (keyed hashes): a re-imported orders file keys
+    # orders by e-mail, and must not bring them back
+    emails = {r[0] for r in con.execute(
+        "SELECT DISTINCT lower(trim(email)) FROM conversions WHERE order_id IN (SELECT unnest(?)) "
+        "AND email IS NOT NULL", [ids]).fetchall()} | {email for *_, email in handles if email}
+    for email in sorted(emails):
+        remember_forgotten(con, EMAIL, email)
     if ids:
         con.execute("DELETE FROM conversions WHERE order_id IN (SELECT unnest(?))", [ids])
     con.execute("DELETE FROM coupon_mappings WHERE person_ref = ?", [person_id])

@@ -136,3 +136,42 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+#: The forgotten list's "platform" for an e-mail address: orders and coupon mappings name people by it.
+EMAIL = "email"
+
+
+def _forgotten_hashes(store: Store) -> tuple[set[str], bytes | None]:
+    """``platform \\x1f hash`` of every forgotten entry, and the store's key (None: none yet)."""
+    entries = {r["platform"] + "\x1f" + r["handle_hash"] for r in store.rows("SELECT platform, handle_hash FROM forgotten")}
+    return entries, forget_key(store.con, create=False) if entries else None
+
+
+def _is_forgotten(entries: set[str], key: bytes | None, platform: str, handle: str) -> bool:
+    plain = f"{platform}\x1f{hashlib.sha256(handle.encode('utf-8', 'surrogatepass')).hexdigest()}"
+    return plain in entries or (key is not None and f"{platform}\x1f{keyed_hash(key, platform, handle)}" in entries)
+
+
+def drop_forgotten_orders(store: Store) -> int:
+    """Remove staged orders and coupon mappings of forgotten people (by their e-mail, or by the
+    platform and handle they name); returns how many went. Re-importing an orders file then does
+    not bring a forgotten person's orders, or their e-mail, back into the store."""
+    entries, key = _forgotten_hashes(store)
+    if not entries:
+        return 0
+    con = store.con
+    dropped = 0
+    for table in ("stage_conversions", "stage_coupons"):
+        emails = [r[0] for r in con.execute(f"SELECT DISTINCT email FROM {table} WHERE email IS NOT NULL").fetchall()]
+        gone = [e for e in emails if _is_forgotten(entries, key, EMAIL, e.strip().lower())]
+        if gone:
+            found = con.execute(f"DELETE FROM {table} WHERE email IN (SELECT unnest(?))", [gone]).fetchone()
+            dropped += int(found[0]) if found else 0
+        pairs = con.execute(f"SELECT DISTINCT platform, handle FROM {table} WHERE handle IS NOT NULL "
+                            "AND platform IS NOT NULL").fetchall()
+        for platform, handle in pairs:
+            if _is_forgotten(entries, key, platform, handle):
+                found = con.execute(f"DELETE FROM {table} WHERE platform = ? AND handle = ?", [platform, handle]).fetchone()
+                dropped += int(found[0]) if found else 0
+    return dropped
