@@ -18,11 +18,12 @@ in one place, what is a touchpoint with the own account, so every channel is sco
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..records import Interaction, Post, Record
+from ._files import ExportFiles
 
 
 @dataclass(slots=True)
@@ -105,3 +106,20 @@ def reaction_record(platform: str, own: Own, reactor: str, author: str, message_
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def members_whose_head(files: ExportFiles, suffix: str, looks_like: Callable[[bytes], bool]) -> list[str]:
+    """The members named ``*<suffix>`` whose first 4 KiB ``looks_like`` accepts (cheap detection:
+    an unreadable member is simply not evidence of the format)."""
+    found = []
+    for name in files.names():
+        if not name.lower().endswith(suffix):
+            continue
+        try:
+            with files.open_binary(name) as handle:
+                head = handle.read(4096)
+        except Exception:  # noqa: BLE001 - see the docstring
+            continue
+        if looks_like(head):
+            found.append(name)
+    return found

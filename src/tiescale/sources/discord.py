@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from ..records import AccountInfo, PersonInfo, Post, Record, Rejected, Skipped, SourceError
 from ..timeparse import BadTimestamp, parse_ts
-from ._chat import ChatMessage, Own, message_records, reaction_record
+from ._chat import ChatMessage, Own, members_whose_head, message_records, reaction_record
 from ._files import ExportFiles
 from ._values import as_dict, as_list, clean
 from .contract import ReadOptions
@@ -45,18 +45,8 @@ def _content(value: Any) -> str | None:
 
 # -- detection ------------------------------------------------------------------------------------------
 def _dce_files(files: ExportFiles) -> list[str]:
-    found = []
-    for name in files.names():
-        if not name.lower().endswith(".json"):
-            continue
-        try:
-            with files.open_binary(name) as handle:
-                head = handle.read(4096)
-        except Exception:  # noqa: BLE001 - an unreadable member is simply not evidence of this format
-            continue
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b'"guild"' in head and b'"channel"' in head:
-            found.append(name)
-    return found
+    return members_whose_head(files, ".json", lambda head: head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+                              and b'"guild"' in head and b'"channel"' in head)
 
 
 def _package_channels(files: ExportFiles) -> list[str]:

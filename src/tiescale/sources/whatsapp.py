@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from collections.abc import Iterator
 
 from ..records import AccountInfo, PersonInfo, Record, Rejected, Skipped, SourceError
-from ._chat import ChatMessage, Own, message_records
+from ._chat import ChatMessage, Own, members_whose_head, message_records
 from ._files import ExportFiles
 from ._values import digest
 from .contract import ReadOptions
@@ -102,19 +102,11 @@ def _split(line: str, number: int) -> _Line | None:
 
 # -- detection ----------------------------------------------------------------------------------
 def _chat_members(files: ExportFiles) -> list[str]:
-    found = []
-    for name in files.names():
-        if not name.lower().endswith(".txt"):
-            continue
-        try:
-            with files.open_binary(name) as handle:
-                head = handle.read(4096)
-        except Exception:  # noqa: BLE001 - an unreadable member is simply not evidence of this format
-            continue
+    def looks_like(head: bytes) -> bool:
         first = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
-        if first and _header(_clean_line(first[0])):
-            found.append(name)
-    return found
+        return bool(first) and _header(_clean_line(first[0])) is not None
+
+    return members_whose_head(files, ".txt", looks_like)
 
 
 def detect(files: ExportFiles) -> bool:
