@@ -51,8 +51,10 @@ _URL = r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|info|biz|co|io|me|ly|sh
 #: spaces are bounded like English ones; Chinese and Japanese ones match anywhere.
 _B = r"(?<![^\W\d_])"  # no letter right before (Python's \b fails between CJK characters)
 _E = r"(?![^\W\d_])"  # no letter right after
+#: Runs of digits are bounded ({0,24}, {1,12}): an unbounded ``\d[\d.,]*`` before a word that
+#: must follow made a search over a long run of digits quadratic (20,000 zeros: 9 s in /api/classify).
 _OTHER_LANGUAGES: dict[str, str] = {
-    "price": r"\brp\.?\s?\d[\d.,]*|\br\$\s?\d|\brm\s?\d|[₩₹₺₱฿]\s?\d|\d[\d.,]*\s?(?:rb|ribu|jt|juta|reais|pesos|"
+    "price": r"\brp\.?\s?\d[\d.,]{0,24}|\br\$\s?\d|\brm\s?\d|[₩₹₺₱฿]\s?\d|\d[\d.,]{0,24}\s?(?:rb|ribu|jt|juta|reais|pesos|"
              r"ريال|درهم|جنيه|元|円|원|块)(?![^\W\d_])",
     "discount": _B + r"(?:descuentos?|rebajas?|ofertas?|desconto|descontos|promoção|promoções|promocao|liquidação|"
                 r"rabatt\w*|angebot\w*|reduziert|réductions?|remises?|soldes|promos?|promotions?|sconto|sconti|"
@@ -87,9 +89,9 @@ _MULTILINGUAL_CUES = frozenset(_OTHER_LANGUAGES)
 CUES: tuple[Cue, ...] = (
     # -- selling and convincing ------------------------------------------------------------------
     _cue("price", "promotional", "a price",
-         r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds|bucks)\b|\b\d+(?:\.\d\d)?\s?/\s?(?:mo|month|yr|year)\b)"),
+         r"(?:[$€£¥]\s?\d[\d,.]{0,24}|\b\d[\d,.]{0,24}\s?(?:usd|eur|gbp|dollars|euros|pounds|bucks)\b|\b\d{1,12}(?:\.\d\d)?\s?/\s?(?:mo|month|yr|year)\b)"),
     _cue("discount", "promotional", "a discount",
-         r"(?:\b\d{1,2}\s?%\s?off\b|\b(?:half|\d+\s?%)\s?price\b|\bsave\s+(?:up\s+to\s+)?(?:\d|[$€£])|\b(?:discount|coupon|voucher|bogo|clearance|markdown)s?\b|\bbuy\s+(?:one|\d+),?\s+get\b)"),
+         r"(?:\b\d{1,2}\s?%\s?off\b|\b(?:half|\d{1,3}\s?%)\s?price\b|\bsave\s+(?:up\s+to\s+)?(?:\d|[$€£])|\b(?:discount|coupon|voucher|bogo|clearance|markdown)s?\b|\bbuy\s+(?:one|\d{1,6}),?\s+get\b)"),
     _cue("code", "promotional", "a discount code",
          r"\b(?:use|with|enter|apply)?\s*(?:promo|discount|coupon)?\s*code\s*:?\s*[A-Z][A-Z0-9]{2,}\b|\bcode\s+[A-Za-z]*\d+[A-Za-z0-9]*\b",
          re.UNICODE),
