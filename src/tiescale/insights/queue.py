@@ -27,8 +27,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, UTC
 from typing import Any
 
+import hashlib
+
 from tiescale.records import UsageError
 from tiescale.store.db import Store
+from tiescale.text.needs import COMPLAINT_RE, QUESTION_RE
 from .actions import ACTIVE_ACTIONS_SQL
 from .queue_items import DEFAULT_QUEUE, QueueConfig, QueueItem
 from .queue_reasons import fill_names, relationship_reasons
@@ -57,6 +60,10 @@ PRIORITY_SQL = """((CASE WHEN w.need IS NOT NULL THEN 300 ELSE 200 END)
                    + least(epoch($t_tz - w.waiting_since) / 86400.0, $max_wait))"""
 WITH_ACTIONS = """m.cache_key = $key AND m.person_id IN (SELECT person_id FROM q_actions)
     AND (a.done_at IS NULL OR m.ts > a.done_at) AND (a.snoozed_until IS NULL OR m.ts > a.snoozed_at)"""
+
+
+#: The question / complaint patterns the queue's cache was built with: a change rebuilds it.
+NEEDS_VERSION = hashlib.sha256(f"{QUESTION_RE}\n{COMPLAINT_RE}".encode()).hexdigest()[:8]
 
 
 def _ago(days: float) -> str:
@@ -89,7 +96,8 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
     if t_now is None:
         return []
     state = store.row("SELECT watermark, total, merges FROM answer_index_state") or {}
-    key = f"{state.get('watermark')}|{state.get('total')}|{state.get('merges')}|{t_now.isoformat()}|{account or ''}|{config!r}"
+    key = (f"{state.get('watermark')}|{state.get('total')}|{state.get('merges')}|{t_now.isoformat()}|{account or ''}"
+           f"|{config!r}|needs {NEEDS_VERSION}")
     if not store.scalar("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]):
         if not _build_cache(store, key, t_now, account, config, default_date=now is None):
             return []
@@ -120,12 +128,18 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
             con.execute(f"DELETE FROM {table}")
         account_filter = "AND account = $account" if account is not None else ""
         query_params: dict[str, Any] = {"key": key, "t_tz": t_tz, "min_wait": config.min_wait_hours,
+                                        "complaint": COMPLAINT_RE, "question": QUESTION_RE,
                                         "max_wait": config.max_wait_days}
         if account is not None:
             query_params["account"] = account
         con.execute(f"""
             INSERT INTO nurture_queue_messages (cache_key, person_id, platform, account, person, ts, kind, text, need)
-            SELECT $key, person_id, platform, account, person, ts, kind, text, need FROM answer_messages
+            SELECT $key, person_id, platform, account, person, ts, kind, text,
+                   -- question or complaint in eleven languages (text.needs): read here, for the messages
+                   -- the queue lists only (the patterns cost ~17 us a message: millions in the index)
+                   CASE WHEN regexp_matches(lower(coalesce(text, '')), $complaint) THEN 'complaint'
+                        WHEN regexp_matches(lower(coalesce(text, '')), $question) THEN 'question' END AS need
+            FROM answer_messages
             WHERE (answered_at IS NULL OR answered_at > $t_tz)
               AND ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
               AND ts >= $t_tz - to_microseconds(($max_wait * 86400e6)::BIGINT) {account_filter}""", query_params)

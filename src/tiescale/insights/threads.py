@@ -12,7 +12,9 @@ accounts (``interactions`` with direction ``in`` and one of those kinds). It cou
   answering a public message or the reverse (``by DM`` / ``in public``), or another platform
   when identities are merged into one person (``on <platform>``).
 
-Likes and reposts are not answers. The index lives in ``answer_messages`` (one row per inbound
+Likes and reposts are not answers. (Whether a message is a question or a complaint is read by the
+queue for the messages it lists, not here: the patterns of eleven languages are too costly for
+millions of messages.) The index lives in ``answer_messages`` (one row per inbound
 message) and ``answer_people`` (last contact each way and the usual rhythm, per person). It is
 brought up to date after each write: for the people touched by imports since the last refresh, the
 messages whose verdict a new row can change are recomputed (those unanswered, or answered after the
@@ -22,12 +24,10 @@ unmerge of people, or interactions deleted (``forget``), rebuilds it whole.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 
 from tiescale.store.db import Store
-from tiescale.text.needs import COMPLAINT_RE, QUESTION_RE
 from .shadow import writable_tables
 
 INBOUND_KINDS = ("reply", "mention", "comment", "dm")
@@ -50,15 +50,11 @@ class RefreshResult:
     seconds: float
 
 
-#: What decided each message's ``need``: a change of the patterns rebuilds the index once.
-NEEDS_VERSION = hashlib.sha256(f"{QUESTION_RE}\n{COMPLAINT_RE}".encode()).hexdigest()[:8]
-
-
 def _merges_signature(store: Store) -> str:
-    """The merges the index reflects, and the question / complaint patterns that set its ``need``."""
+    """The merges the index reflects."""
     row = store.row("SELECT count(*) AS n, max(greatest(created_at, coalesce(undone_at, created_at))) AS newest "
                     "FROM merges") or {}
-    return f"{row.get('n')}:{row.get('newest')}:needs {NEEDS_VERSION}"
+    return f"{row.get('n')}:{row.get('newest')}"
 
 
 def _counted(store: Store, watermark: int) -> int:
@@ -196,10 +192,9 @@ def _index_people(store: Store, full: bool) -> int:
                     WHEN kind = 'dm' AND later_kind <> 'dm' THEN 'in public'
                     WHEN kind <> 'dm' AND later_kind = 'dm' THEN 'by DM'
                     ELSE 'a later message to them' END AS answer_how,
-               CASE WHEN regexp_matches(lower(coalesce(text, '')), $complaint) THEN 'complaint'
-                    WHEN regexp_matches(lower(coalesce(text, '')), $question) THEN 'question' END AS need,
+               NULL AS need,  -- set by the queue for the few messages it lists (insights/queue.py)
                import_id
-        FROM joined""", {"complaint": COMPLAINT_RE, "question": QUESTION_RE})
+        FROM joined""")
     # per person: last contact each way, and the median gap between their active days (any direction)
     con.execute(f"""
         INSERT INTO answer_people (person_id, last_in, last_out, last_contact, active_days, median_gap_days)
