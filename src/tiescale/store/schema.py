@@ -567,5 +567,23 @@ MIGRATIONS.append((
         ALTER TABLE imports ADD COLUMN IF NOT EXISTS account VARCHAR;
     """,
 ))
+MIGRATIONS.append((
+    19,
+    "the dashboard's saved views and settings; undo of a queue action (nurture_actions.undoes)",
+    """
+        -- A saved view: a named filter set of one dashboard page (its query string), opened by a URL.
+        CREATE TABLE IF NOT EXISTS saved_views (
+            name       VARCHAR PRIMARY KEY,
+            page       VARCHAR NOT NULL,          -- people | queue
+            query      VARCHAR NOT NULL,          -- the page's query string, without the leading '?'
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        -- Settings changed from the dashboard (the daily queue size): one value per key.
+        CREATE TABLE IF NOT EXISTS dashboard_settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        -- An 'undo' action names the action it takes back; the queue ignores undone actions. Undo adds
+        -- a row (never deletes one), so the count of actions, part of the pages' cache key, only grows.
+        ALTER TABLE nurture_actions ADD COLUMN IF NOT EXISTS undoes BIGINT;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
