@@ -21,6 +21,7 @@ from ..scoring.history import scores_over_sql, scores_sql
 from ..scoring.run import DIMENSION_FIELDS, resolve_as_of, score_store
 from ..scoring.top import top_answers
 from ..store.db import Store
+from .links import add_identity_links, add_profile_links, add_timeline_links
 
 
 def current_as_of(store: Store, score_if_needed: bool = True) -> datetime | None:
@@ -115,7 +116,7 @@ def list_connections(
         # the small per-account table, names included (it is only used when no merge happened since)
         sql = f"""SELECT s.account, s.person, s.score, s.tier, s.platform, s.name, s.display_name, s.person_id, {dims}
                   FROM connection_top s WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}"""
-        return Records(store.rows(sql, params))
+        return Records(add_profile_links(store, store.rows(sql, params)))
     # the top N first, then names for those N only (a join before the limit costs a full hash join)
     sql = f"""
         SELECT s.account, s.person, s.score, s.tier, s.platform, coalesce(i.username, p.label) AS name,
@@ -126,7 +127,7 @@ def list_connections(
         LEFT JOIN people p ON p.person_id = i.person_id
         ORDER BY {order}
     """
-    return Records(store.rows(sql, params))
+    return Records(add_profile_links(store, store.rows(sql, params)))
 
 
 @dataclass(frozen=True)
@@ -311,8 +312,10 @@ def person_profile(store: Store, ref: str, timeline_limit: int = 50, score_if_ne
     # every scored date, composed from the person's history rows
     every_run = scores_over_sql("SELECT DISTINCT as_of AS at FROM score_runs", only=person_id)
     history = store.rows(f"SELECT as_of, score, tier FROM ({every_run}) ORDER BY as_of")
-    timeline = store.rows("SELECT ts, platform, account, direction, kind, text FROM touchpoints WHERE person_id = ? "
-                          "ORDER BY ts DESC NULLS LAST LIMIT ?", [person_id, timeline_limit])
+    timeline = add_timeline_links(store, store.rows(
+        "SELECT ts, platform, account, direction, kind, text, handle, item_id, thread, in_reply_to FROM touchpoints "
+        "WHERE person_id = ? ORDER BY ts DESC NULLS LAST LIMIT ?", [person_id, timeline_limit]))
+    add_identity_links(identities)
     return PersonProfile(person_id, names["label"], names["display_name"], identities, as_of, score, tier, connections,
                          reasons, history, timeline)
 

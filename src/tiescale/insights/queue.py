@@ -33,6 +33,7 @@ from tiescale.records import UsageError
 from tiescale.store.db import Store
 from tiescale.text.needs import COMPLAINT_RE, QUESTION_RE
 from .actions import ACTIVE_ACTIONS_SQL
+from .links import add_queue_links
 from .queue_items import DEFAULT_QUEUE, QueueConfig, QueueItem
 from .queue_reasons import fill_names, relationship_reasons
 from .shadow import writable_tables
@@ -103,7 +104,7 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
             return []
     clock = now or datetime.now(UTC)
     clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
-    return _read(store, key, t_now, clock, limit, config)
+    return add_queue_links(store, _read(store, key, t_now, clock, limit, config))
 
 
 def _naive(value: datetime) -> datetime:
@@ -232,4 +233,4 @@ def _unanswered_item(t_tz: datetime, person_id: int, since: datetime, n: int, pl
         evidence += f" ({n - 1} more message{'s' if n > 2 else ''} waiting since {_ago(waited_days)})"
     return QueueItem(person_id, handle, name, platform, account, "unanswered", round(priority, 2), evidence,
                      "reply by DM" if kind == "dm" else "reply", None if score is None else round(score, 1), tier,
-                     since, round(waited_days * 24, 1), need, {"messages_waiting": n})
+                     since, round(waited_days * 24, 1), need, {"messages_waiting": n, "message_ts": ts})

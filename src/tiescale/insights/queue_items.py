@@ -52,6 +52,13 @@ class QueueItem:
     waited_hours: float | None = None
     need: str | None = None  # unanswered: question | complaint | None
     details: dict[str, Any] = field(default_factory=dict)
+    # links and names (insights.links.add_queue_links): https only, None when the data allows none
+    url: str | None = None  # the message waiting for an answer, else the person's profile
+    message_url: str | None = None
+    profile_url: str | None = None
+    item_id: str | None = None  # the platform's id of that message: what `tiescale reply` answers
+    person_shown: str | None = None  # @name (Display), never a bare id unless nothing else is known
+    account_shown: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -306,14 +306,15 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
             out.print(f"  - {reason}", markup=False)
     for ident in profile.identities:
         handle = ident["handle"] + (f" (@{ident['username']})" if ident.get("username") else "")
-        out.print(f"  on {ident['platform']}: {handle}", markup=False)
+        out.print(f"  on {ident['platform']}: {handle}" + (f"  {ident['profile']}" if ident.get("profile") else ""),
+                  markup=False)
     if len(profile.history) > 1:
         out.print("  history: " + "  ".join(f"{h['as_of']:%Y-%m-%d} {h['score']:.1f}" for h in profile.history[-8:]))
     if profile.timeline:
         rows = [{"when": f"{t['ts']:%Y-%m-%d %H:%M}" if t["ts"] else "undated", "platform": t["platform"],
                  "direction": "them -> you" if t["direction"] == "in" else "you -> them", "kind": t["kind"],
-                 "text": (t["text"] or "")[:80]} for t in profile.timeline]
-        render_rows(rows, ["when", "platform", "direction", "kind", "text"], "table", title="Touchpoints")
+                 "text": (t["text"] or "")[:80], "link": t.get("url") or ""} for t in profile.timeline]
+        render_rows(rows, ["when", "platform", "direction", "kind", "text", "link"], "table", title="Touchpoints")
 
 
 @main.command()

@@ -4,8 +4,10 @@ from __future__ import annotations
 import click
 
 QUEUE_COLUMNS = ["person", "reason", "priority", "name", "platform", "account", "evidence", "action",
-                 "waited_hours", "score", "tier"]
+                 "waited_hours", "score", "tier", "url", "need"]
 TABLE_COLUMNS = ["person", "name", "platform", "reason", "evidence", "action", "score"]
+#: Platforms `tiescale reply` answers in place (a connected account writes there).
+ANSWERABLE = ("bluesky", "mastodon")
 RESPONSIVENESS_COLUMNS = ["period", "platform", "account", "messages", "answered", "response_rate",
                           "median_hours", "p90_hours", "within_1h", "within_24h"]
 
@@ -33,12 +35,21 @@ def register(main: click.Group) -> None:
                 out.print("Nobody is waiting and no relationship needs you today.")
                 return
             for n, item in enumerate(items, 1):
-                where = f"{item.platform}" + (f" @ {item.account}" if item.account else "")
+                account = item.account_shown or item.account
+                where = f"{item.platform}" + (f" @ {account}" if account else "")
                 score = f"score {item.score:.1f} {item.tier}" if item.score is not None else "not scored"
-                who = item.person + (f" ({item.name})" if item.name and item.name != item.person else "")
+                who = item.person_shown or item.person
+                if item.name and item.name not in who and item.name != item.person:
+                    who += f" ({item.name})"
                 out.print(f"[bold]{n:>3}. {item.reason:<10}[/] {escape(who)}  [dim]{escape(where)}; {score}[/]")
                 out.print(f"     {escape(item.evidence)}", highlight=False)
-                out.print(f"     [green]-> {item.action}[/]  [dim](tiescale done '{escape(item.person)}')[/]")
+                if item.url:
+                    out.print(f"     open: {item.url}", markup=False, highlight=False)
+                ref = f"{item.platform}:{item.person}" if item.platform else f"#{item.person_id}"
+                hint = f"tiescale done '{item.person}'"
+                if item.platform in ANSWERABLE:
+                    hint = f"tiescale reply '{ref}' \"...\"; {hint}"
+                out.print(f"     [green]-> {item.action}[/]  [dim]({escape(hint)})[/]")
             return
         columns = QUEUE_COLUMNS + [c for c in (rows[0] if rows else {}) if c not in QUEUE_COLUMNS]
         render_rows(rows, columns, fmt)
