@@ -24,13 +24,16 @@ KIND_WEIGHTS: dict[str, float] = {
 }
 GENERIC_WEIGHT = 1.0
 
-#: Tiers by score: [low, high) on the 0-10 scale, with what each means.
+#: Tiers by score: [low, high) on the 0-10 scale, with what each means. The score is the strength of
+#: the relationship the history shows (it fades over months of silence); whether it is active now is
+#: a separate reading (insights.activity). So no meaning claims recency, frequency now or a duration
+#: the reasons printed under it could contradict: a long relationship gone quiet is not a stranger.
 TIERS: tuple[tuple[str, float, float, str], ...] = (
-    ("stranger", 0.0, 3.0, "little or no two-way contact"),
-    ("acquaintance", 3.0, 5.0, "some contact, not yet a habit"),
-    ("regular", 5.0, 7.0, "talks with you regularly, both ways"),
-    ("close", 7.0, 9.0, "a real two-way relationship: frequent, recent, lasting"),
-    ("champion", 9.0, 10.01, "your inner circle: weekly two-way contact for months"),
+    ("stranger", 0.0, 3.0, "hardly any relationship: little contact, or only long ago"),
+    ("acquaintance", 3.0, 5.0, "a light relationship: some contact, one-way, occasional or long quiet"),
+    ("regular", 5.0, 7.0, "a real relationship: repeated contact both ways"),
+    ("close", 7.0, 9.0, "a strong relationship: frequent two-way contact over time"),
+    ("champion", 9.0, 10.01, "your inner circle: frequent, lasting two-way contact, still going"),
 )
 TIER_NAMES = tuple(t[0] for t in TIERS)
 
@@ -55,48 +58,72 @@ DIMENSION_COLUMNS: tuple[str, ...] = (
 SCORED_COLUMNS: tuple[str, ...] = ("score", "tier", *DIMENSION_COLUMNS)
 
 
+#: The version of the scale's formula (scale.py): part of the scale's fingerprint (run.scale_fingerprint),
+#: through ``ScaleConfig.formula_version``, so snapshots scored with another formula are recomputed. 2: the scale remembers (issue 16).
+SCALE_VERSION = 2
+
+
 @dataclass(frozen=True)
 class ScaleConfig:
-    """Time constants and the points each dimension can give (they add up to 10).
+    """Time constants and the points each part can give (they add up to 10).
 
-    score = freshness x (recency + reciprocity x two-way share + two-way factor x (intensity +
-    regularity + duration + intimacy + warmth points)), where
-    - freshness is 1 while the last contact is at most ``grace_days`` old, then
-      1 / (1 + extra days of silence / ``freshness_days``): a half after 3 + 21 days of silence,
-      a quarter after 3 + 63. A strong history that went quiet fades as a whole;
-    - the two-way share (0-1) is half the mutual weight, half the two-way days, both saturating;
-    - the two-way factor is ``one_way_share`` + (1 - ``one_way_share``) x the two-way share: contact
-      that only goes one way counts half, so one-way attention alone stays below 6.3 (regular).
+    The score is the strength of the relationship the history shows, with a memory of months to
+    years; whether it is active now is read apart (insights.activity). Two kinds of points:
+
+    - **now** (recency, intensity, the recent part of regularity): what the last weeks show. Recency
+      is ``points["recency"]`` x 1 / (1 + extra days of silence after ``recency_grace_days`` /
+      ``recency_days``); intensity and recent regularity are decayed sums (dimensions.HALF_LIVES);
+    - **history** (reciprocity, the volume part of regularity, duration, intimacy, warmth): lifetime
+      counts (two-way days, touchpoints each way, active days, private messages, words), the time
+      from first to last contact. They do not decay; the memory below fades them.
+
+    Every point is multiplied by the **memory** of the days since the last contact: 1 within
+    ``grace_days``, then 1 / (1 + extra days / ``freshness_days``): a month of silence changes
+    nothing, a year after that halves the relationship. (The names are the ones
+    history.silence_bound reads: every point is at most 10 x this factor.) Recency's own factor
+    falls faster and never above the memory.
+
+    Intensity, regularity, duration, intimacy and warmth count in full for two-way contact and by
+    ``one_way_share`` for one-way contact, so one-way attention alone stays below 5 (regular).
     """
 
     half_life_days: float = 30.0  # intensity: a touchpoint counts half after a month
-    long_half_life_days: float = 60.0  # reciprocity (mutual weight, two-way days) looks two months back
-    #: Freshness: contact in the last ``grace_days`` counts as current; after that the whole score is
-    #: multiplied by 1 / (1 + (days since the last contact - grace_days) / freshness_days).
-    grace_days: float = 3.0
-    freshness_days: float = 21.0
+    long_half_life_days: float = 60.0  # recent reciprocity (mutual weight, two-way days) looks two months back
+    #: Memory: every point x 1 / (1 + max(days since the last contact - grace_days, 0) / freshness_days).
+    grace_days: float = 30.0
+    freshness_days: float = 730.0
+    #: Recency: points["recency"] x 1 / (1 + max(days since - recency_grace_days, 0) / recency_days).
+    recency_grace_days: float = 3.0
+    recency_days: float = 21.0
     intensity_scale: float = 15.0  # decayed weight at which intensity gives ~63% of its points
-    regularity_half_life_days: float = 90.0  # an active day counts half for regularity after 3 months
-    regular_days_scale: float = 10.0  # decayed active days at ~63% of regularity points
-    turns_scale: float = 6.0  # two-way days at ~63% of reciprocity points
+    regularity_half_life_days: float = 90.0  # an active day counts half for recent regularity after 3 months
+    regular_days_scale: float = 10.0  # decayed active days at ~63% of recent regularity points
+    turns_scale: float = 6.0  # recent (decayed) two-way days at ~63% of half the recent two-way share
+    mutual_scale: float = 5.0  # recent weight both ways (the smaller side) at ~63% of half the recent share
+    #: History: lifetime two-way days, and touchpoints of the smaller direction, at ~63% of half the
+    #: lifetime two-way share (which gives the reciprocity points).
+    history_turns_scale: float = 3.0
+    history_mutual_scale: float = 3.0
+    volume_days_scale: float = 25.0  # lifetime active days at ~63% of the volume points
+    duration_full_days: float = 730.0  # duration gives all its points after two years (log curve)
     words_scale: float = 300.0  # words exchanged at ~63% of intimacy's word points
-    #: Points before freshness. "recency" is what any contact is worth while fresh: a single
-    #: touchpoint today scores a bit over 3, a single exchange of messages about 4 (acquaintance).
-    points: dict[str, float] = field(default_factory=lambda: {
-        "recency": 3.0,
-        "intensity": 2.5,
-        "reciprocity": 1.0,
-        "regularity": 2.5,
-        "duration": 0.5,
-        "intimacy": 0.5,
-    })
-    #: Share of the intensity, regularity, duration, intimacy and warmth points that one-way contact gets.
-    one_way_share: float = 0.5
-    mutual_scale: float = 5.0  # weight both ways (the smaller side) at ~63% of half the reciprocity points
     dms_scale: float = 5.0  # private messages at ~63% of half the intimacy points
     warm_scale: float = 3.0  # warm messages at ~63% of the warmth points
+    points: dict[str, float] = field(default_factory=lambda: {
+        "recency": 1.5,  # now: a single touchpoint today is worth 1.5
+        "intensity": 1.0,  # now: decayed weight of the last weeks
+        "regularity": 1.0,  # now: decayed active days of the last months
+        "volume": 2.0,  # history: lifetime active days (reported with regularity)
+        "reciprocity": 2.0,  # history: lifetime two-way share
+        "duration": 1.0,  # history: first to last contact
+        "intimacy": 1.0,  # history: private messages and words
+    })
     #: Warm messages from them add at most this much (cold ones never subtract: a complaint is contact).
     warmth_points: float = 0.5
+    #: Share of the intensity, regularity, volume, duration, intimacy and warmth points that one-way contact gets.
+    one_way_share: float = 0.4
+    #: The formula's version, in the fingerprint (run.scale_fingerprint hashes every field).
+    formula_version: int = SCALE_VERSION
 
 
 DEFAULT = ScaleConfig()
