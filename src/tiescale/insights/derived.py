@@ -20,6 +20,7 @@ from .content import refresh_content_labels
 from .people import current_as_of
 from .queue import build_queue
 from .queue_items import DEFAULT_QUEUE
+from .revenue_cache import refresh_revenue
 from .snapshots import ensure_snapshots
 from .threads import refresh_threads
 
@@ -34,4 +35,4 @@ def refresh_derived(store: Store) -> None:
     refresh_threads(store)
     build_queue(store, limit=1)  # the default queue's cache (every account, today's date)
     refresh_content_labels(store)
-
+    refresh_revenue(store)  # the default revenue report's person-time (insights/revenue_cache.py)

@@ -1,21 +1,21 @@
-"""Revenue by relationship strength: who buys, at which tier, and what it is worth.
+"""Revenue by relationship strength: who buys, at which tier, and what it is worth, per person-time.
 
-The design, in the terms the report uses:
+The design, in the terms the report uses (insights/person_time.py has the details):
 
 - **The window**: the last ``window_days`` days of data (ending at the midnight after the newest
   order or touchpoint). Orders before it are ignored.
-- **Tier before the conversion**: a buyer is counted in the tier they had the day before their
-  first order in the window (their score *as of* that order's midnight: only touchpoints before
-  the order's day count; nothing from the day of the purchase or after leaks in).
-- **Everyone else** is counted in the tier they had on one day of the window, the same for every
-  run (a fixed spread of days across the window: person-time sampling, so non-buyers are observed
-  across the window as buyers are, not all at its end).
-- **none**: people who never talked with the brand before that day (at most followed it): the
-  baseline of every lift.
-- Conversion rate: buyers / people, with a 95% Wilson interval; revenue per person (zeros for
-  non-buyers) with a 95% bootstrap interval (2,000 resamples, fixed seed); the lift of a tier over
-  ``none`` is the ratio of conversion rates with a 95% log (Katz) interval (the ratio of the Wilson
-  bounds, wider, when a side has fewer than 5 buyers or non-buyers).
+- **Person-time**: everyone is at risk on every day of the window from the day tiescale first knows
+  them (a touchpoint, a follow, a follower list, an order); each of those days counts in the tier the
+  person had that day (as of the first of the month, or the midnight after their first conversation,
+  whichever is later: nothing from the day itself or after), and so does every order placed that day.
+- **Rates**: orders per 1,000 person-days per tier (every order; people stay at risk after buying),
+  first orders per 1,000 person-days (at risk until the first order ever), revenue per person-month;
+  95% intervals exact (Poisson) spanned with a cluster-robust one (people are the clusters).
+- **Lift**: the rate of orders of a tier over that of ``none`` (people who had never talked with the
+  brand on that day), with its 95% interval; the same for first orders.
+- **people / converted / conversion_rate**: people who spent at least one day of the window at the
+  tier, those who ordered on such a day, and their share (95% Wilson): a description, not the rate
+  (a person who moved counts in every tier they spent days at).
 
 This is association, not proof of cause: people who already like a brand both talk with it and
 buy from it. The report says so.
@@ -31,15 +31,22 @@ import numpy as np
 
 from tiescale.records import UsageError
 from tiescale.scoring.config import TIER_NAMES
+from .meaningful import MEANINGFUL_MIN
 from .orders import MATCH_SQL, MatchReport, match_report
 from tiescale.store.db import Store
-from .snapshots import composable
-from .tiers_before import NO_RELATIONSHIP, midnight, tiers_at
+from .person_time import MEANINGFUL, GroupTime
+from .rate_stats import Sums, cross_term, exact_ratio_interval, garwood, rate_interval, ratio_interval
+from .revenue_cache import person_time_for, revenue_window_end as revenue_window_end
+from .tiers_before import NO_RELATIONSHIP, midnight
 
 GROUPS = (NO_RELATIONSHIP, *TIER_NAMES)
 Z95 = 1.959963984540054
 BOOTSTRAP_RESAMPLES = 2000
 SEED = 20261125
+PER = 1000.0  # rates are per 1,000 person-days
+MONTH_DAYS = 30.4375  # a person-month
+#: Fewer people or person-days than this: the tier is too small for a rate worth drawing
+MIN_PEOPLE, MIN_PERSON_DAYS = 10, 365.0
 CAUTION = ("Association, not proof of cause: people who already like the brand both talk with it and buy from "
            "it. These figures show where the money comes from, not that more talk alone would bring more.")
 
@@ -98,9 +105,9 @@ def bootstrap_mean_interval(values: list[float], n: int, seed: int = SEED,
 @dataclass
 class TierRevenue:
     tier: str
-    people: int
-    converted: int
-    conversion_rate: float
+    people: int  # people who spent at least one day of the window at the tier
+    converted: int  # of them, people who ordered on such a day
+    conversion_rate: float  # converted / people (a description; the rate is orders_per_1000_person_days)
     conversion_low: float
     conversion_high: float
     orders: int
@@ -109,9 +116,26 @@ class TierRevenue:
     revenue_per_person_low: float
     revenue_per_person_high: float
     revenue_per_buyer: float
-    lift: float | None = None  # conversion rate over that of "none"
+    lift: float | None = None  # orders per person-day over those of "none"
     lift_low: float | None = None
     lift_high: float | None = None
+    person_days: float = 0.0
+    orders_per_1000_person_days: float = 0.0
+    rate_low: float = 0.0
+    rate_high: float = 0.0
+    first_orders: int = 0  # people whose first order ever fell on a day at this tier
+    first_order_person_days: float = 0.0  # days before (and of) each person's first order
+    first_orders_per_1000_person_days: float = 0.0
+    first_rate_low: float = 0.0
+    first_rate_high: float = 0.0
+    first_order_lift: float | None = None
+    first_order_lift_low: float | None = None
+    first_order_lift_high: float | None = None
+    revenue_per_person_month: float = 0.0
+    revenue_per_person_month_low: float = 0.0
+    revenue_per_person_month_high: float = 0.0
+    people_now: int = 0  # at this tier on the last day of the window
+    too_small: bool = False  # fewer than 10 people or a person-year: no rate worth drawing
 
 
 @dataclass
@@ -143,6 +167,11 @@ class RevenueReport:
     matching: MatchReport
     caution: str = CAUTION
     notes: list[str] = field(default_factory=list)
+    method: str = ("person-time: every day of the window counts in the tier the person had that day (as of the first "
+                   "of the month, or the midnight after their first conversation), and so does every order")
+    revenue_people: float = 0.0  # revenue of orders tied to a person of the report (the tiers add up to it)
+    revenue_unplaced: float = 0.0  # tied to a person but on a day before tiescale knew them (an account's view)
+    meaningful_label: str = ""
 
     def tier(self, name: str) -> TierRevenue:
         return next(t for t in self.tiers if t.tier == name)
@@ -153,150 +182,142 @@ class RevenueReport:
         return data
 
 
-def revenue_window_end(store: Store) -> datetime | None:
-    """The end of the revenue window (and of goals): the midnight after the newest order *or*
-    touchpoint, never after tomorrow's midnight.
-
-    Not ``Store.data_end()`` (the midnight after the newest touchpoint, never after now): orders
-    often run ahead of the social data (a shop export taken today, or orders with no social data
-    at all), and an order placed today must fall inside the window, so the end may be tomorrow's
-    midnight.
-    """
-    # the newest instant first, converted once (not every row)
-    newest = store.scalar("""
-        SELECT max(t) AT TIME ZONE 'UTC' FROM (SELECT max(ts) AS t FROM interactions
-                                               UNION ALL SELECT max(ts) FROM conversions)""")
-    if newest is None:
-        return None
-    now = datetime.now(UTC).replace(tzinfo=None)
-    return min(midnight(newest) + timedelta(days=1), midnight(now) + timedelta(days=1))
-
-
-def _population(store: Store, account: str | None) -> list[int]:
+def check_account(store: Store, account: str | None) -> None:
     if account is None:
-        sql = "SELECT person_id FROM people WHERE merged_into IS NULL ORDER BY 1"
-        return [r["person_id"] for r in store.rows(sql)]
+        return
     known = store.scalar("SELECT (SELECT count(*) FROM interactions WHERE account = ?) + "
                          "(SELECT count(*) FROM follower_snapshots WHERE account = ?)", [account, account])
     if not known:
         raise UsageError(f"no interactions with account {account!r} in the store")
-    # everyone who touched the account or appears in its follower lists
-    return [r["person_id"] for r in store.rows("""
-        SELECT DISTINCT t.person_id FROM (
-            SELECT person_id FROM touchpoints WHERE account = ?
-            UNION SELECT id.person_id FROM follower_snapshots f
-            JOIN identities id ON id.platform = f.platform AND id.handle = f.person
-            WHERE f.account = ? AND f.relation = 'follower') t
-        JOIN people p ON p.person_id = t.person_id AND p.merged_into IS NULL
-        ORDER BY 1""", [account, account])]
-
-
-def sampled_day(person_id: int, start: datetime, days: int) -> datetime:
-    """The fixed day of the window on which a non-buyer's tier is read (a deterministic spread)."""
-    return start + timedelta(days=(person_id * 2654435761 % 4294967296) % max(days, 1))
 
 
 def revenue_report(store: Store, account: str | None = None, window_days: int = 365,
-                   meaningful_min: float = 7.0) -> RevenueReport:
+                   meaningful_min: float = MEANINGFUL_MIN) -> RevenueReport:
     if window_days < 1:
         raise UsageError("--window must be at least 1 day")
     if not 0 <= meaningful_min <= 10:
         raise UsageError("the meaningful threshold must be between 0 and 10")
-    con = store.con
+    check_account(store, account)
     matching = match_report(store)
     end = revenue_window_end(store) or midnight(datetime.now(UTC))
     start = end - timedelta(days=window_days)
-    orders = con.execute(f"""
+    pt = person_time_for(store, start, end, meaningful_min, account)
+    currency = pt.currency
+    orders = store.con.execute(f"""
         SELECT order_id, ts AT TIME ZONE 'UTC', value, currency, person_id, matched_by, utm_platform, utm_source
         FROM ({MATCH_SQL}) WHERE ts >= ?::TIMESTAMP AT TIME ZONE 'UTC' AND ts < ?::TIMESTAMP AT TIME ZONE 'UTC'
         ORDER BY ts, order_id""", [start, end]).fetchall()
-    by_currency: dict[str, float] = {}
-    for _, _, value, currency, *_ in orders:
-        by_currency[currency] = by_currency.get(currency, 0.0) + value
-    currency = max(by_currency, key=lambda c: by_currency[c]) if by_currency else "USD"
     others: dict[str, int] = {}
     for o in orders:
         if o[3] != currency:
             others[o[3]] = others.get(o[3], 0) + 1
     orders = [o for o in orders if o[3] == currency]
-    population = _population(store, account)
-    members = set(population)
-    first_order: dict[int, datetime] = {}
-    person_orders: dict[int, list[tuple[datetime, float]]] = {}
-    for _, ts, value, _, person_id, *_ in orders:
-        if person_id is not None and person_id in members:
-            first_order.setdefault(person_id, ts)
-            person_orders.setdefault(person_id, []).append((ts, value))
-    if orders:
-        reference = {p: midnight(first_order[p]) if p in first_order else sampled_day(p, start, window_days)
-                     for p in population}
-    else:  # nobody bought: each person's tier at the end of the window (a date the history holds)
-        reference = {p: end for p in population}
-    order_days = {(p, midnight(ts)) for p, items in person_orders.items() for ts, _ in items}
-    scores = tiers_at(store, set(reference.items()) | order_days, account=account,
-                      composable=lambda day: composable(store, day))
-    # per group: people, buyers, orders, revenue of each buyer
-    groups: dict[str, dict[str, Any]] = {g: {"people": 0, "orders": 0, "revenues": []} for g in GROUPS}
-    meaningful: dict[str, Any] = {"people": 0, "orders": 0, "revenues": []}
-    for person_id, day in reference.items():
-        scored = scores[(person_id, day)]
-        bucket = groups[scored.tier]
-        bucket["people"] += 1
-        strong = scored.talked and scored.score >= meaningful_min
-        meaningful["people"] += strong
-        if person_id in person_orders:
-            items = person_orders[person_id]
-            bucket["orders"] += len(items)
-            bucket["revenues"].append(sum(v for _, v in items))
-            if strong:
-                meaningful["orders"] += len(items)
-                meaningful["revenues"].append(sum(v for _, v in items))
-    none = groups[NO_RELATIONSHIP]
-    tiers = [_tier_row(name, g, none) for name, g in groups.items()]
-    strong_row = _tier_row(f"{meaningful_min:g}+", meaningful, none)
-    # each order's own tier the day before it: the share of revenue from meaningful connections
+    none = pt.groups[NO_RELATIONSHIP]
+    tiers = [_tier_row(name, pt.groups[name], none) for name in GROUPS]
+    strong_row = _tier_row(f"{meaningful_min:g}+", pt.groups[MEANINGFUL], none)
     total = sum(o[2] for o in orders)
-    matched_total = sum(o[2] for o in orders if o[4] is not None and o[4] in members)
-    strong_total = sum(value for p, items in person_orders.items() for ts, value in items
-                       if scores[(p, midnight(ts))].talked and scores[(p, midnight(ts))].score >= meaningful_min)
+    placed = sum(t.revenue for t in tiers)
+    members = _members(store, account)
+    matched_total = sum(o[2] for o in orders if o[4] is not None and (members is None or o[4] in members))
     utm, other, unattributed = _unmatched_sources(orders, members)
     report = RevenueReport(
         account=account, window_days=window_days, start=start, end=end, currency=currency,
         meaningful_min=meaningful_min, tiers=tiers, meaningful=strong_row,
         lift_statement=lift_in_words(strong_row, tiers[0], meaningful_min),
-        share_meaningful=strong_total / total if total else 0.0,
-        share_meaningful_matched=strong_total / matched_total if matched_total else 0.0,
+        share_meaningful=strong_row.revenue / total if total else 0.0,
+        share_meaningful_matched=strong_row.revenue / matched_total if matched_total else 0.0,
         revenue_total=round(total, 2), revenue_matched=round(matched_total, 2), utm_platforms=utm,
         other_sources=other, unattributed=unattributed, other_currencies=others, matching=matching,
+        revenue_people=round(placed, 2), revenue_unplaced=round(matched_total - placed, 2),
+        meaningful_label=f"score {meaningful_min:g}+",
     )
     if others:
         report.notes.append("left out (other currencies): " + ", ".join(f"{n} orders in {c}" for c, n in others.items()))
+    if pt.orders_outside:
+        report.notes.append(f"{pt.orders_outside:,} orders tied to a person fell on a day before tiescale knew them "
+                            f"through this account: left out of the tiers ({currency} {report.revenue_unplaced:,.2f})")
     if not orders:
         report.notes.append("no orders in the window: import them with tiescale ingest FILE --format conversions")
     return report
 
 
-def _tier_row(name: str, group: dict[str, Any], none: dict[str, Any]) -> TierRevenue:
-    people, revenues = group["people"], group["revenues"]
-    buyers = len(revenues)
-    revenue = float(sum(revenues))
+def _members(store: Store, account: str | None) -> set[int] | None:
+    """The people of an account's view (None: everyone)."""
+    if account is None:
+        return None
+    return {r["person_id"] for r in store.rows("""
+        SELECT DISTINCT person_id FROM touchpoints WHERE account = ?
+        UNION SELECT id.person_id FROM follower_snapshots f
+        JOIN identities id ON id.platform = f.platform AND id.handle = f.person
+        WHERE f.account = ? AND f.relation = 'follower'""", [account, account])}
+
+
+def _sums(g: GroupTime, revenue: bool = False) -> Sums:
+    if revenue:
+        return Sums(g.revenue, g.person_days, g.v2, g.vt, g.t2)
+    return Sums(float(g.orders), g.person_days, g.o2, g.ot, g.t2)
+
+
+def _tier_row(name: str, g: GroupTime, none: GroupTime) -> TierRevenue:
+    people, revenues = g.people, g.buyer_revenues
+    buyers = g.converted
+    revenue = float(g.revenue)
     low, high = wilson_interval(buyers, people)
     rlow, rhigh = bootstrap_mean_interval(revenues, people)
+    rate_low, rate_high = rate_interval(_sums(g))
+    first_low, first_high = garwood(g.first_orders, g.first_person_days)  # one first order a person: Poisson
+    money_low, money_high = rate_interval(_sums(g, revenue=True), count=False)
+    days = g.person_days
     row = TierRevenue(
         tier=name, people=people, converted=buyers, conversion_rate=buyers / people if people else 0.0,
-        conversion_low=low, conversion_high=high, orders=group["orders"], revenue=round(revenue, 2),
+        conversion_low=low, conversion_high=high, orders=g.orders, revenue=round(revenue, 2),
         revenue_per_person=revenue / people if people else 0.0, revenue_per_person_low=rlow,
         revenue_per_person_high=rhigh, revenue_per_buyer=revenue / buyers if buyers else 0.0,
+        person_days=days, orders_per_1000_person_days=PER * g.orders / days if days else 0.0,
+        rate_low=PER * rate_low, rate_high=PER * rate_high, first_orders=g.first_orders,
+        first_order_person_days=g.first_person_days,
+        first_orders_per_1000_person_days=PER * g.first_orders / g.first_person_days if g.first_person_days else 0.0,
+        first_rate_low=PER * first_low, first_rate_high=PER * first_high,
+        revenue_per_person_month=MONTH_DAYS * revenue / days if days else 0.0,
+        revenue_per_person_month_low=MONTH_DAYS * money_low, revenue_per_person_month_high=MONTH_DAYS * money_high,
+        people_now=g.people_now, too_small=people < MIN_PEOPLE or days < MIN_PERSON_DAYS,
     )
     if name != NO_RELATIONSHIP:
-        lift = rate_ratio_interval(buyers, people, len(none["revenues"]), none["people"])
+        base = _sums(none)
+        mine = _sums(g)
+        cross = cross_term(g.oo_none, g.ot_none, g.to_none, g.tt_none, _rate(mine), _rate(base))
+        lift = ratio_interval(mine, base, cross)
         if lift is not None:
             row.lift, row.lift_low, row.lift_high = lift
+        # a person's first order is one event: the exact Poisson interval of the ratio
+        if g.first_orders and none.first_orders and g.first_person_days and none.first_person_days:
+            ratio = (g.first_orders / g.first_person_days) / (none.first_orders / none.first_person_days)
+            first_lift_low, first_lift_high = exact_ratio_interval(g.first_orders, g.first_person_days,
+                                                                   none.first_orders, none.first_person_days)
+            row.first_order_lift, row.first_order_lift_low, row.first_order_lift_high = (
+                ratio, first_lift_low, first_lift_high)
     return row
 
 
-def _times(x: float) -> str:
+def _rate(s: Sums) -> float:
+    return s.events / s.exposure if s.exposure else 0.0
+
+
+def times(x: float) -> str:
+    """A ratio with enough digits to tell two apart: 0.72x, 1.3x, 13x."""
+    if x == math.inf:
+        return "no upper bound"
+    if x < 1:
+        return f"{x:.2f}x"
     return f"{x:.1f}x" if x < 10 else f"{x:.0f}x"
+
+
+_times = times
+
+
+def per_1000(x: float) -> str:
+    """A rate per 1,000 person-days with three significant digits."""
+    return f"{x:.3g}"
 
 
 def lift_in_words(strong: TierRevenue, none: TierRevenue, meaningful_min: float) -> str:
@@ -305,25 +326,25 @@ def lift_in_words(strong: TierRevenue, none: TierRevenue, meaningful_min: float)
         return f"nobody was at {meaningful_min:g}+ in the window, so there is no lift to show"
     if none.people == 0:
         return "everyone had talked with you, so there is no group of silent followers to compare with"
-    if none.converted == 0:
-        return (f"{who} bought at a rate of {strong.conversion_rate:.1%}; none of the {none.people:,} followers who "
-                "never talked with you bought, so the lift has no finite estimate")
-    if strong.converted == 0:
-        return f"none of the {strong.people:,} {who} bought in the window"
+    if none.orders == 0:
+        return (f"{who} ordered {per_1000(strong.orders_per_1000_person_days)} times per 1,000 person-days; nobody "
+                "bought on a day they had never talked with you, so the lift has no finite estimate")
+    if strong.orders == 0:
+        return f"none of the {strong.people:,} {who} bought on a day they were at {meaningful_min:g}+"
     assert strong.lift is not None and strong.lift_low is not None and strong.lift_high is not None
-    return (f"{who} bought {_times(strong.lift)} as often as followers who never talked with you "
-            f"({strong.conversion_rate:.1%} vs {none.conversion_rate:.1%}; 95% interval "
-            f"{_times(strong.lift_low)}-{_times(strong.lift_high)})")
+    return (f"{who} bought {times(strong.lift)} as often as followers who never talked with you "
+            f"({per_1000(strong.orders_per_1000_person_days)} vs {per_1000(none.orders_per_1000_person_days)} "
+            f"orders per 1,000 person-days; 95% interval {times(strong.lift_low)}-{times(strong.lift_high)})")
 
 
-def _unmatched_sources(orders: list[tuple[Any, ...]], members: set[int]
+def _unmatched_sources(orders: list[tuple[Any, ...]], members: set[int] | None
                        ) -> tuple[list[PlatformRevenue], list[PlatformRevenue], PlatformRevenue]:
     """Orders not tied to a person: by the social platform their UTM names, other sources, the rest."""
     utm: dict[str, list[float]] = {}
     other: dict[str, list[float]] = {}
     rest: list[float] = []
     for _, _, value, _, person_id, _, platform, source in orders:
-        if person_id is not None and person_id in members:
+        if person_id is not None and (members is None or person_id in members):
             continue
         if platform:
             utm.setdefault(platform, []).append(value)
@@ -344,7 +365,7 @@ def _unmatched_sources(orders: list[tuple[Any, ...]], members: set[int]
 class TierForecast:
     tier: str
     people_now: int
-    buyers: float
+    buyers: float  # expected orders over the horizon (people now x the tier's rate x the horizon)
     buyers_low: float
     buyers_high: float
     revenue: float
@@ -371,43 +392,27 @@ class Forecast:
         return data
 
 
-def _over(rate: float, window: int, horizon: int) -> float:
-    """A rate over ``window`` days as a rate over ``horizon`` days (constant hazard)."""
-    return 1.0 - float((1 - min(rate, 0.999999)) ** (horizon / window))
-
-
 def forecast(store: Store, account: str | None = None, horizon_days: int = 30, window_days: int = 365,
-             meaningful_min: float = 7.0, report: RevenueReport | None = None) -> Forecast:
-    """Next ``horizon_days``: expected buyers and revenue per tier, from the rates observed in the window.
-
-    Intervals combine the Wilson bounds of the rate with the range of revenue per buyer seen; the
-    people per tier are those at the end of the data.
-    """
+             meaningful_min: float = MEANINGFUL_MIN, report: RevenueReport | None = None) -> Forecast:
+    """Next ``horizon_days``: expected orders and revenue per tier, from the rates per person-day seen
+    in the window, times the people at each tier on its last day (a constant rate; the range uses
+    the rate's 95% interval)."""
     report = report or revenue_report(store, account, window_days, meaningful_min)
-    people = _population(store, account)
-    now = tiers_at(store, [(p, report.end) for p in people], account=account,
-                   composable=lambda day: composable(store, day))
-    counts = {g: 0 for g in GROUPS}
-    strong_now = 0
-    for scored in now.values():
-        counts[scored.tier] += 1
-        strong_now += scored.talked and scored.score >= meaningful_min
     rows: list[TierForecast] = []
-    w = report.window_days
+    h = horizon_days
     for tier in report.tiers:
-        n = counts[tier.tier]
-        per_buyer = tier.revenue_per_buyer
-        buyers = n * _over(tier.conversion_rate, w, horizon_days)
-        low = n * _over(tier.conversion_low, w, horizon_days)
-        high = n * _over(tier.conversion_high, w, horizon_days)
-        rows.append(TierForecast(tier.tier, n, buyers, low, high, buyers * per_buyer, low * per_buyer,
-                                 high * per_buyer))
+        n = tier.people_now
+        per_order = tier.revenue / tier.orders if tier.orders else 0.0
+        expected = n * tier.orders_per_1000_person_days / PER * h
+        low, high = n * tier.rate_low / PER * h, n * tier.rate_high / PER * h
+        rows.append(TierForecast(tier.tier, n, expected, low, high, expected * per_order, low * per_order,
+                                 high * per_order))
     strong, none = report.meaningful, report.tier(NO_RELATIONSHIP)
-    worth = (_over(strong.conversion_rate, w, horizon_days) * strong.revenue_per_buyer
-             - _over(none.conversion_rate, w, horizon_days) * none.revenue_per_buyer)
+    worth = (strong.revenue_per_person_month - none.revenue_per_person_month) / MONTH_DAYS * h
     total = sum(r.revenue for r in rows)
-    statement = (f"next {horizon_days} days: about {report.currency} {total:,.0f} from the {len(people):,} people "
-                 f"you know ({strong_now:,} at {meaningful_min:g}+ now); each follower who becomes a meaningful "
-                 f"connection is worth about {report.currency} {worth:,.2f} per {horizon_days} days at the rates seen")
-    return Forecast(horizon_days, report.end, report.currency, rows, total, sum(r.revenue_low for r in rows),
+    people = sum(r.people_now for r in rows)
+    statement = (f"next {h} days: about {report.currency} {total:,.0f} from the {people:,} people "
+                 f"you know ({strong.people_now:,} at {report.meaningful_min:g}+ now); each follower who becomes a "
+                 f"meaningful connection is worth about {report.currency} {worth:,.2f} per {h} days at the rates seen")
+    return Forecast(h, report.end, report.currency, rows, total, sum(r.revenue_low for r in rows),
                     sum(r.revenue_high for r in rows), worth, statement)

@@ -585,5 +585,20 @@ MIGRATIONS.append((
         ALTER TABLE nurture_actions ADD COLUMN IF NOT EXISTS undoes BIGINT;
     """,
 ))
+MIGRATIONS.append((
+    20,
+    "revenue_person_time: the person-time by tier a refresh computes for the default revenue window",
+    """
+        -- A few numbers per tier (no person column): days at each tier, orders placed on them, sums for
+        -- the intervals, as JSON; ``state`` names the store state they were computed from (a reader
+        -- recomputes when it differs). insights/revenue_cache.py writes and reads it.
+        CREATE TABLE IF NOT EXISTS revenue_person_time (
+            params      VARCHAR PRIMARY KEY,       -- window start, end and the meaningful threshold
+            state       VARCHAR NOT NULL,
+            payload     VARCHAR NOT NULL,
+            computed_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

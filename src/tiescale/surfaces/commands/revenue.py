@@ -25,22 +25,58 @@ def _money(x: float, currency: str) -> str:
 
 TIER_COLUMNS = ["tier", "people", "converted", "conversion_rate", "conversion_low", "conversion_high", "orders",
                 "revenue", "revenue_per_person", "revenue_per_person_low", "revenue_per_person_high",
-                "revenue_per_buyer", "lift", "lift_low", "lift_high"]
+                "revenue_per_buyer", "lift", "lift_low", "lift_high", "person_days", "orders_per_1000_person_days",
+                "rate_low", "rate_high", "first_orders", "first_order_person_days",
+                "first_orders_per_1000_person_days", "first_rate_low", "first_rate_high", "first_order_lift",
+                "first_order_lift_low", "first_order_lift_high", "revenue_per_person_month",
+                "revenue_per_person_month_low", "revenue_per_person_month_high", "people_now", "too_small"]
+#: The meaningful threshold every command defaults to (insights/meaningful.py; TIESCALE_MEANINGFUL_MIN)
+MEANINGFUL_HELP = "Score from which a connection counts as meaningful (default: the setting, 7)."
+
+
+def _meaningful_default() -> float:
+    from ...insights.meaningful import MEANINGFUL_MIN
+
+    return MEANINGFUL_MIN
+
+
+def _rate(t: dict[str, Any]) -> str:
+    from ...insights.revenue import per_1000
+
+    if t["too_small"]:
+        return f"too few ({t['people']:,} people)" if t["person_days"] else "-"
+    return f"{per_1000(t['orders_per_1000_person_days'])} ({per_1000(t['rate_low'])}-{per_1000(t['rate_high'])})"
+
+
+def _lift(t: dict[str, Any]) -> str:
+    from ...insights.revenue import times
+
+    if t["lift"] is None:
+        return ""
+    return f"{times(t['lift'])} ({times(t['lift_low'])}-{times(t['lift_high'])})"
+
+
+def times_words(strong: Any) -> str:
+    from ...insights.revenue import per_1000, times
+
+    return (f"{per_1000(strong.first_orders_per_1000_person_days)} first orders per 1,000 person-days before "
+            f"buying, {times(strong.first_order_lift)} the rate of people who never talked (95% interval "
+            f"{times(strong.first_order_lift_low)}-{times(strong.first_order_lift_high)})")
 
 
 @click.command()
 @click.option("--account", default=None, help="Only this own account's relationships.")
 @click.option("--window", "window_days", type=click.IntRange(min=1), default=365, show_default=True,
               help="Days of orders (ending at the end of the data).")
-@click.option("--meaningful", "meaningful_min", type=click.FloatRange(0, 10), default=7.0, show_default=True,
-              help="Score from which a connection counts as meaningful.")
+@click.option("--meaningful", "meaningful_min", type=click.FloatRange(0, 10), default=_meaningful_default,
+              help=MEANINGFUL_HELP)
 @click.option("--horizon", type=click.IntRange(min=1), default=30, show_default=True, help="Days to forecast.")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True, help="Tiers shown; 0 means all.")
 @click.pass_context
 def revenue(ctx: click.Context, account: str | None, window_days: int, meaningful_min: float, horizon: int,
             fmt: str, limit: int) -> None:
-    """Conversion rate and revenue by the tier people had the day before they bought."""
+    """Orders and revenue per person-time by the tier people had each day, and the lift over people who never talked."""
     from ...insights.revenue import forecast, revenue_report
     from ..terminal import open_store, out
     from ..render import render_rows
@@ -62,21 +98,26 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
         return
     c = report.currency
     rows = [{
-        "tier": t["tier"], "people": f"{t['people']:,}", "bought": f"{t['converted']:,}",
-        "conversion": f"{_pct(t['conversion_rate'])} ({_pct(t['conversion_low'])}-{_pct(t['conversion_high'])})",
+        "tier": t["tier"], "people": f"{t['people']:,}", "person-days": f"{t['person_days']:,.0f}",
+        "orders": f"{t['orders']:,}", "per 1,000 person-days": _rate(t),
         "revenue": f"{t['revenue']:,.2f}",
-        "per person": f"{t['revenue_per_person']:,.2f} ({t['revenue_per_person_low']:,.2f}-"
-                      f"{t['revenue_per_person_high']:,.2f})",
-        "lift vs none": "" if t["lift"] is None else f"{t['lift']:.1f}x ({t['lift_low']:.1f}-{t['lift_high']:.1f})",
+        "per person-month": "" if t["too_small"] else
+        f"{t['revenue_per_person_month']:,.3g} ({t['revenue_per_person_month_low']:,.3g}-"
+        f"{t['revenue_per_person_month_high']:,.3g})",
+        "lift vs none": _lift(t),
     } for t in tiers]
     out.print(f"[bold]Revenue by relationship tier[/] {report.start:%Y-%m-%d} .. {report.end:%Y-%m-%d} "
-              f"({report.window_days} days, {c}{', account ' + account if account else ''}); tier = the score "
-              "the day before the first order (non-buyers: a fixed day of the window)")
+              f"({report.window_days} days, {c}{', account ' + account if account else ''}); {report.method}")
     render_rows(rows, list(rows[0]) if rows else ["tier"], "table", console=out)
     out.print(f"[bold]Lift[/] {report.lift_statement}")
-    out.print(f"[bold]Meaningful[/] {_pct(report.share_meaningful)} of all revenue ({_money(report.revenue_total, c)}) "
-              f"came from orders by people at {meaningful_min:g}+ the day before; "
-              f"{_pct(report.share_meaningful_matched)} of the revenue tied to a person")
+    strong = report.meaningful
+    if strong.first_order_lift is not None:
+        out.print(f"[bold]First orders[/] {times_words(strong)}")
+    out.print(f"[bold]Meaningful[/] ({report.meaningful_label}) {_pct(report.share_meaningful)} of all revenue "
+              f"({_money(report.revenue_total, c)}) came from orders placed on a day the buyer was at "
+              f"{meaningful_min:g}+; {_pct(report.share_meaningful_matched)} of the revenue tied to a person; "
+              f"{strong.people_now:,} people are at {meaningful_min:g}+ on the last day of the window "
+              f"({strong.people:,} spent at least a day there)")
     if report.utm_platforms:
         platforms = ", ".join(f"{p.platform} {_money(p.revenue, c)} ({p.orders})" for p in report.utm_platforms)
         out.print(f"[bold]UTM only[/] (orders tied to a platform, not a person): {platforms}")
@@ -84,6 +125,12 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
         others = ", ".join(f"{p.platform} {_money(p.revenue, c)} ({p.orders})" for p in report.other_sources)
         out.print(f"[bold]Other sources[/] {others}{'; ' if others else ''}no source: "
                   f"{_money(report.unattributed.revenue, c)} ({report.unattributed.orders})")
+    out.print(f"[bold]Adds up[/] tiers {_money(report.revenue_people, c)} + UTM only "
+              f"{_money(sum(p.revenue for p in report.utm_platforms), c)} + other sources "
+              f"{_money(sum(p.revenue for p in report.other_sources), c)} + no source "
+              f"{_money(report.unattributed.revenue, c)}"
+              + (f" + tied to a person before tiescale knew them {_money(report.revenue_unplaced, c)}"
+                 if report.revenue_unplaced else "") + f" = {_money(report.revenue_total, c)}")
     out.print(f"[bold]Matching[/] {report.matching.in_words()}")
     out.print(f"[bold]Forecast[/] {outlook.statement} (range {_money(outlook.total_low, c)}-"
               f"{_money(outlook.total_high, c)})")
@@ -117,7 +164,8 @@ def conversions(ctx: click.Context, show_all: bool, fmt: str, limit: int) -> Non
 
 @click.command()
 @click.option("--account", default=None)
-@click.option("--meaningful", "min_score", type=click.FloatRange(0, 10), default=7.0, show_default=True)
+@click.option("--meaningful", "min_score", type=click.FloatRange(0, 10), default=_meaningful_default,
+              help=MEANINGFUL_HELP)
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True, help="Latest months; 0 means all")
 @click.pass_context
@@ -152,7 +200,8 @@ def vanity(ctx: click.Context, account: str | None, min_score: float, fmt: str, 
 @click.argument("target", required=False, type=click.FloatRange(min=0, min_open=True))
 @click.option("--by", "by_date", default=None, help="The date to reach the target by (YYYY-MM-DD).")
 @click.option("--account", default=None)
-@click.option("--meaningful", "min_score", type=click.FloatRange(0, 10), default=7.0, show_default=True)
+@click.option("--meaningful", "min_score", type=click.FloatRange(0, 10), default=_meaningful_default,
+              help=MEANINGFUL_HELP)
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True, help="0 means all")
 @click.pass_context

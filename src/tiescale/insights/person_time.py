@@ -1,0 +1,328 @@
+"""Person-time by tier: how many days people spent at each tier, and the orders placed on those days.
+
+Why person-time: a buyer judged on the day before the order and a non-buyer judged on some other
+day are observed at different times, so orders that cluster (a sale, recent data) put people into
+tiers they did not have when they could have bought. Here everyone is observed every day:
+
+- **At risk**: a person is at risk on every day of the window from the day tiescale first knows them
+  (their first touchpoint, follow, appearance in a follower list or matched order) to the end: for
+  repeat orders every day; for the first order, until the day of their first order ever (inclusive).
+- **The tier of a day**: the tier as of the first of that day's month (the latest date the refresh
+  scores, composed from the score history: scoring/history.py), except that a person who starts
+  talking mid-month counts from the midnight after their first conversation with the score they had
+  then (not as "never talked" until the next month). Nothing from the day itself or later is used.
+  A day before the person's first conversation is "none" (never talked).
+- Every order counts in the tier of its day, with the same rule, so the orders and the days they are
+  divided by always agree.
+
+Everything is one pass of DuckDB SQL over TEMP tables (no Python loop over people); the result is a
+few numbers per tier (:class:`GroupTime`), small enough to keep in the store after a refresh.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from tiescale.scoring.config import TIER_NAMES, TIERS
+from tiescale.store.db import Store
+from .orders import MATCH_SQL
+from .tiers_before import NO_RELATIONSHIP, SILENT_KINDS
+
+GROUPS = (NO_RELATIONSHIP, *TIER_NAMES)
+MEANINGFUL = "meaningful"
+#: People whose silence keeps them under this score are left out of the composition (their score
+#: counts as 0: the lowest tier, where they are anyway); it must not be above the meaningful threshold.
+LOWEST_TIER_ABOVE_ZERO = min(low for _name, low, _high, _ in TIERS if low > 0)
+
+
+@dataclass
+class GroupTime:
+    """A tier's (or the meaningful group's) person-time, orders and the sums robust intervals need.
+
+    ``t``: days, ``o``: orders, ``v``: revenue, per person in the group; ``*_none``: the same person's
+    figures in "none" (people who moved from never talked to the group are correlated with it)."""
+
+    people: int = 0
+    converted: int = 0  # people with an order on a day in the group
+    person_days: float = 0.0
+    orders: int = 0
+    revenue: float = 0.0
+    buyer_revenues: list[float] = field(default_factory=list)  # per person who bought in the group
+    first_orders: int = 0
+    first_person_days: float = 0.0
+    t2: float = 0.0
+    ot: float = 0.0
+    o2: float = 0.0
+    vt: float = 0.0
+    v2: float = 0.0
+    oo_none: float = 0.0
+    ot_none: float = 0.0
+    to_none: float = 0.0
+    tt_none: float = 0.0
+    vv_none: float = 0.0
+    vt_none: float = 0.0
+    tv_none: float = 0.0
+    people_now: int = 0  # people in the group at the end of the window (their score as of its end)
+
+
+@dataclass
+class PersonTime:
+    start: datetime
+    end: datetime
+    currency: str
+    meaningful_min: float
+    groups: dict[str, GroupTime]
+    orders_outside: int = 0  # matched orders on a day the person was not yet known (an account's view)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PersonTime:
+        groups = {k: GroupTime(**v) for k, v in data["groups"].items()}
+        return cls(datetime.fromisoformat(data["start"]), datetime.fromisoformat(data["end"]), data["currency"],
+                   float(data["meaningful_min"]), groups, int(data.get("orders_outside", 0)))
+
+
+def tier_sql(score: str) -> str:
+    """SQL of tier_of(score): the first tier whose upper bound is above it."""
+    cases = " ".join(f"WHEN {score} < {high!r} THEN '{name}'" for name, _low, high, _ in TIERS)
+    return f"CASE {cases} ELSE '{TIER_NAMES[-1]}' END"
+
+
+def month_grid(start: datetime, end: datetime) -> list[datetime]:
+    """The first of the month at or before ``start``, then every first of a month before ``end``."""
+    grid = [datetime(start.year, start.month, 1)]
+    while True:
+        last = grid[-1]
+        following = datetime(last.year + 1, 1, 1) if last.month == 12 else datetime(last.year, last.month + 1, 1)
+        if following >= end:
+            return grid
+        grid.append(following)
+
+
+def _ts(value: datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+def _register(store: Store, name: str, table: pa.Table) -> None:
+    con = store.con
+    con.execute("SELECT 1").fetchall()  # closes a caller's half-read result: register() refuses to run after one
+    con.register(f"{name}_arrow", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    finally:
+        con.unregister(f"{name}_arrow")
+
+
+def _people(store: Store, account: str | None, end: datetime) -> None:
+    """TEMP pt_people(person_id, known, talk): the midnight tiescale first knows each person, and the
+    midnight after their first conversation (NULL: never talked before ``end``)."""
+    acc = "AND account = ?" if account else ""
+    facc = "AND f.account = ?" if account else ""
+    params: list[Any] = [account] if account else []
+    orders_sql = "" if account else f"""
+        UNION ALL SELECT person_id, min(ts) AT TIME ZONE 'UTC', NULL FROM ({MATCH_SQL})
+        WHERE person_id IS NOT NULL GROUP BY 1"""
+    store.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_people AS
+        WITH seen AS (
+            SELECT person_id, min(ts) AT TIME ZONE 'UTC' AS first_any,
+                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AT TIME ZONE 'UTC' AS first_talk
+            FROM touchpoints WHERE ts IS NOT NULL {acc} GROUP BY 1
+            UNION ALL SELECT id.person_id, min(f.snapshot_at) AT TIME ZONE 'UTC', NULL
+            FROM follower_snapshots f JOIN identities id ON id.platform = f.platform AND id.handle = f.person
+            WHERE f.relation = 'follower' {facc} GROUP BY 1
+            {orders_sql})
+        SELECT s.person_id, date_trunc('day', min(s.first_any)) AS known,
+               date_trunc('day', min(s.first_talk)) + INTERVAL 1 DAY AS talk
+        FROM seen s JOIN people p ON p.person_id = s.person_id AND p.merged_into IS NULL
+        GROUP BY 1 HAVING min(s.first_any) < {_ts(end)}""", params + params)
+
+
+def _scores(store: Store, grid: list[datetime], end: datetime, account: str | None, fresh: set[datetime],
+            meaningful_min: float) -> None:
+    """TEMP pt_grid(person_id, g, score) for everyone who had talked before each grid date, and
+    pt_first(person_id, score): the score at the midnight after a first conversation inside the
+    grid's span (not itself a grid date). Fresh dates are composed from the history in SQL; the
+    rest are scored from the touchpoints (tiers_before.score_pairs)."""
+    from .tiers_before import score_pairs
+
+    con = store.con
+    composed = [g for g in grid if g in fresh] if account is None else []
+    prune = min(LOWEST_TIER_ABOVE_ZERO, meaningful_min) if meaningful_min > 0 else None
+    con.execute("CREATE OR REPLACE TEMP TABLE pt_grid (person_id BIGINT, g TIMESTAMP, score DOUBLE)")
+    if composed:
+        from tiescale.scoring.history import scores_over_sql
+
+        dates_sql = " UNION ALL ".join(f"SELECT {_ts(d)} AS at" for d in composed)
+        con.execute(f"""
+            INSERT INTO pt_grid SELECT s.person_id, s.as_of, s.score
+            FROM ({scores_over_sql(dates_sql, 'person', min_score=prune)}) s
+            SEMI JOIN pt_people p ON p.person_id = s.person_id AND p.talk <= s.as_of""")
+    others = [g for g in grid if g not in composed]
+    if others:
+        pairs = [(int(p), g) for g in others for (p,) in con.execute(
+            "SELECT person_id FROM pt_people WHERE talk <= ?", [g]).fetchall()]
+        _insert_scores(store, "pt_grid", score_pairs(store, pairs, account=account), with_date=True)
+    # everyone's score at the end of the window: the people in each tier now (the forecast's base)
+    con.execute("CREATE OR REPLACE TEMP TABLE pt_now (person_id BIGINT, score DOUBLE)")
+    if account is None and end in fresh:
+        from tiescale.scoring.history import scores_over_sql
+
+        con.execute(f"""
+            INSERT INTO pt_now SELECT s.person_id, s.score
+            FROM ({scores_over_sql(f'SELECT {_ts(end)} AS at', 'person', min_score=prune)}) s
+            SEMI JOIN pt_people p ON p.person_id = s.person_id AND p.talk <= {_ts(end)}""")
+    else:
+        pairs = [(int(p), end) for (p,) in con.execute(
+            "SELECT person_id FROM pt_people WHERE talk <= ?", [end]).fetchall()]
+        _insert_scores(store, "pt_now", score_pairs(store, pairs, account=account), with_date=False)
+    con.execute("CREATE OR REPLACE TEMP TABLE pt_first (person_id BIGINT, score DOUBLE)")
+    grid_sql = ", ".join(_ts(g) for g in grid)
+    firsts = [(int(p), t) for p, t in con.execute(f"""
+        SELECT person_id, talk FROM pt_people
+        WHERE talk > {_ts(grid[0])} AND talk < {_ts(end)} AND talk NOT IN ({grid_sql})""").fetchall()]
+    if firsts:
+        _insert_scores(store, "pt_first", score_pairs(store, firsts, account=account), with_date=False)
+
+
+def _insert_scores(store: Store, table: str, scores: dict[tuple[int, datetime], Any], with_date: bool) -> None:
+    keys = list(scores)
+    columns: dict[str, pa.Array] = {"person_id": pa.array([p for p, _ in keys], pa.int64())}
+    if with_date:
+        columns["g"] = pa.array([d for _, d in keys], pa.timestamp("us"))
+    columns["score"] = pa.array([scores[k].score for k in keys], pa.float64())
+    _register(store, "pt_scores_in", pa.table(columns))
+    try:
+        store.con.execute(f"INSERT INTO {table} SELECT * FROM pt_scores_in")
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS pt_scores_in")
+
+
+def _segments(store: Store, grid: list[datetime], start: datetime, end: datetime, meaningful_min: float) -> None:
+    """TEMP pt_seg(person_id, lo, hi, grp, strong): each person's days in the window cut at the
+    grid dates and at the midnight after their first conversation, with the tier of those days."""
+    bounds = " UNION ALL ".join(f"SELECT {_ts(g)} AS g" for g in grid)
+    talked_score = "CASE WHEN s.talk <= s.g THEN coalesce(gs.score, 0.0) ELSE coalesce(fs.score, 0.0) END"
+    store.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_seg AS
+        WITH grid AS (SELECT g, lead(g, 1, {_ts(end)}) OVER (ORDER BY g) AS g_next FROM ({bounds})),
+        p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a, talk FROM pt_people),
+        s AS (SELECT p.person_id, g.g, greatest(p.a, g.g) AS lo, g.g_next AS hi, p.talk
+              FROM p JOIN grid g ON g.g_next > p.a WHERE p.talk < {_ts(end)}),
+        talked AS (SELECT s.person_id, greatest(s.lo, s.talk) AS lo, s.hi, {talked_score} AS score
+                   FROM s LEFT JOIN pt_grid gs ON gs.person_id = s.person_id AND gs.g = s.g
+                   LEFT JOIN pt_first fs ON fs.person_id = s.person_id
+                   WHERE s.talk < s.hi)
+        SELECT person_id, a AS lo, {_ts(end)} AS hi, '{NO_RELATIONSHIP}' AS grp, false AS strong
+        FROM p WHERE talk IS NULL OR talk >= {_ts(end)}
+        UNION ALL SELECT person_id, lo, least(hi, talk), '{NO_RELATIONSHIP}', false FROM s WHERE talk > lo
+        UNION ALL SELECT person_id, lo, hi, {tier_sql('score')}, score >= {float(meaningful_min)!r} FROM talked""")
+
+
+def _orders(store: Store, start: datetime, end: datetime, account: str | None) -> str:
+    """TEMP pt_orders(person_id, day, value, currency) of matched orders in the window, and
+    pt_first_order(person_id, day): each person's first order ever. Returns the main currency."""
+    con = store.con
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_orders AS
+        SELECT m.person_id, date_trunc('day', m.ts AT TIME ZONE 'UTC') AS day, m.value, m.currency
+        FROM ({MATCH_SQL}) m SEMI JOIN pt_people p ON p.person_id = m.person_id
+        WHERE m.ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC' AND m.ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_first_order AS
+        SELECT person_id, date_trunc('day', min(ts AT TIME ZONE 'UTC')) AS day FROM ({MATCH_SQL})
+        WHERE person_id IS NOT NULL GROUP BY 1""")
+    found = con.execute(f"""
+        SELECT currency FROM ({MATCH_SQL}) WHERE ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC'
+        AND ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY sum(value) DESC, 1 LIMIT 1""").fetchone()
+    return str(found[0]) if found else "USD"
+
+
+def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
+               ) -> tuple[dict[str, GroupTime], int]:
+    """Per group: the sums of :class:`GroupTime`, from pt_seg, pt_orders and pt_first_order."""
+    con = store.con
+    day = "INTERVAL 1 DAY"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_pg AS
+        WITH segs AS (
+            SELECT person_id, lo, hi, grp FROM pt_seg
+            UNION ALL SELECT person_id, lo, hi, '{MEANINGFUL}' FROM pt_seg WHERE strong),
+        days AS (
+            SELECT s.person_id, s.grp, sum(date_diff('day', s.lo, s.hi))::DOUBLE AS t,
+                   sum(CASE WHEN f.day IS NULL OR f.day >= s.hi THEN date_diff('day', s.lo, s.hi)
+                            WHEN f.day < s.lo THEN 0 ELSE date_diff('day', s.lo, f.day + {day}) END)::DOUBLE AS t1,
+                   count(*) FILTER (WHERE f.day >= s.lo AND f.day < s.hi) AS o1
+            FROM segs s LEFT JOIN pt_first_order f ON f.person_id = s.person_id GROUP BY 1, 2),
+        bought AS (
+            SELECT s.person_id, s.grp, count(*) AS o, sum(o.value) AS v FROM segs s
+            JOIN pt_orders o ON o.person_id = s.person_id AND o.day >= s.lo AND o.day < s.hi
+            WHERE o.currency = ? GROUP BY 1, 2)
+        SELECT d.person_id, d.grp, d.t, d.t1, d.o1, coalesce(b.o, 0)::DOUBLE AS o, coalesce(b.v, 0.0) AS v
+        FROM days d LEFT JOIN bought b USING (person_id, grp)""", [currency])
+    groups = {g: GroupTime() for g in (*GROUPS, MEANINGFUL)}
+    for row in store.rows("""
+        SELECT x.grp, count(*) FILTER (WHERE x.t > 0) AS people, count(*) FILTER (WHERE x.o > 0) AS converted,
+               sum(x.t) AS person_days, sum(x.o) AS orders, sum(x.v) AS revenue, sum(x.o1) AS first_orders,
+               sum(x.t1) AS first_person_days, sum(x.t * x.t) AS t2, sum(x.o * x.t) AS ot, sum(x.o * x.o) AS o2,
+               sum(x.v * x.t) AS vt, sum(x.v * x.v) AS v2,
+               coalesce(sum(x.o * n.o), 0) AS oo_none, coalesce(sum(x.o * n.t), 0) AS ot_none,
+               coalesce(sum(x.t * n.o), 0) AS to_none, coalesce(sum(x.t * n.t), 0) AS tt_none,
+               coalesce(sum(x.v * n.v), 0) AS vv_none, coalesce(sum(x.v * n.t), 0) AS vt_none,
+               coalesce(sum(x.t * n.v), 0) AS tv_none,
+               list(x.v) FILTER (WHERE x.o > 0) AS buyer_revenues
+        FROM pt_pg x LEFT JOIN pt_pg n ON n.person_id = x.person_id AND n.grp = 'none' AND x.grp <> 'none'
+        GROUP BY 1"""):
+        name = row.pop("grp")
+        revenues = row.pop("buyer_revenues") or []
+        counts = ("people", "converted", "orders", "first_orders")
+        group = GroupTime()
+        for key, value in row.items():
+            setattr(group, key, int(value or 0) if key in counts else float(value or 0))
+        group.buyer_revenues = sorted(float(v) for v in revenues)
+        groups[name] = group
+    # people in each group at the end of the window (their score as of its last midnight)
+    for row in store.rows(f"""
+        WITH now AS (SELECT p.person_id, CASE WHEN p.talk <= ? THEN {tier_sql('coalesce(n.score, 0.0)')}
+                                              ELSE '{NO_RELATIONSHIP}' END AS grp,
+                            p.talk <= ? AND coalesce(n.score, 0.0) >= ? AS strong
+                     FROM pt_people p LEFT JOIN pt_now n USING (person_id))
+        SELECT grp, count(*) AS n FROM now GROUP BY 1
+        UNION ALL SELECT '{MEANINGFUL}', count(*) FROM now WHERE strong""", [end, end, meaningful_min]):
+        groups[row["grp"]].people_now = int(row["n"])
+    outside = int(store.scalar("""
+        SELECT count(*) FROM pt_orders o ANTI JOIN pt_seg s ON s.person_id = o.person_id AND o.day >= s.lo
+        AND o.day < s.hi WHERE o.currency = ?""", [currency]) or 0)
+    return groups, outside
+
+
+TEMP_TABLES = ("pt_people", "pt_grid", "pt_now", "pt_first", "pt_seg", "pt_orders", "pt_first_order", "pt_pg")
+
+
+def person_time(store: Store, start: datetime, end: datetime, meaningful_min: float, account: str | None = None,
+                fresh: set[datetime] | None = None) -> PersonTime:
+    """Person-time and orders by tier in [start, end) (naive UTC midnights). ``fresh``: the grid
+    dates the score history composes exactly (insights.snapshots.fresh_dates); the others are
+    scored from the touchpoints."""
+    grid = month_grid(start, end)
+    if fresh is None:
+        from .snapshots import fresh_dates
+
+        fresh = fresh_dates(store, grid)
+    try:
+        _people(store, account, end)
+        _scores(store, grid, end, account, fresh, meaningful_min)
+        _segments(store, grid, start, end, meaningful_min)
+        currency = _orders(store, start, end, account)
+        groups, outside = _aggregate(store, currency, end, meaningful_min)
+    finally:
+        for name in TEMP_TABLES:
+            store.con.execute(f"DROP TABLE IF EXISTS {name}")
+    return PersonTime(start, end, currency, meaningful_min, groups, outside)

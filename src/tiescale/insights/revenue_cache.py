@@ -1,0 +1,106 @@
+"""The person-time of the default revenue window, computed by the refresh and read back.
+
+``tiescale revenue`` must answer in about a second on a 10M-event store, and person-time needs a
+pass over every person (their first day, their first conversation, their tier at each month start).
+So :func:`refresh_revenue` (called by ``insights.derived.refresh_derived`` after every write) computes
+the default report's person-time once and keeps its few numbers per tier in ``revenue_person_time``
+(migration 20); a read whose window, threshold and store state match reads them; any other read
+(another window, an account, a threshold, a store changed since) computes them, which on a big
+store takes seconds, never writes, and gives the same numbers.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, UTC
+
+from tiescale.store.db import Store
+from .meaningful import MEANINGFUL_MIN
+from .person_time import PersonTime, month_grid, person_time
+from .snapshots import fresh_dates, snapshot_is_fresh
+from .tiers_before import midnight
+
+DEFAULT_WINDOW_DAYS = 365
+
+
+def revenue_window_end(store: Store) -> datetime | None:
+    """The end of the revenue window (and of goals): the midnight after the newest order *or*
+    touchpoint, never after tomorrow's midnight.
+
+    Not ``Store.data_end()`` (the midnight after the newest touchpoint, never after now): orders
+    often run ahead of the social data (a shop export taken today, or orders with no social data
+    at all), and an order placed today must fall inside the window, so the end may be tomorrow's
+    midnight.
+    """
+    # the newest instant first, converted once (not every row)
+    newest = store.scalar("""
+        SELECT max(t) AT TIME ZONE 'UTC' FROM (SELECT max(ts) AS t FROM interactions
+                                               UNION ALL SELECT max(ts) FROM conversions)""")
+    if newest is None:
+        return None
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return min(midnight(newest) + timedelta(days=1), midnight(now) + timedelta(days=1))
+
+
+def _state(store: Store) -> str:
+    """What the person-time depends on: imports, orders and coupons, people, merges, score runs."""
+    row = store.row("""
+        SELECT (SELECT coalesce(max(import_id), 0) FROM imports) AS watermark,
+               (SELECT count(*) FROM conversions) AS orders, (SELECT count(*) FROM coupon_mappings) AS coupons,
+               (SELECT count(*) FROM people WHERE merged_into IS NULL) AS people,
+               (SELECT count(*) FROM merges) AS merges, (SELECT max(undone_at) FROM merges) AS undone,
+               (SELECT max(computed_at) FROM score_runs) AS scored""")
+    return json.dumps(row, default=str, sort_keys=True)
+
+
+def _params(start: datetime, end: datetime, meaningful_min: float) -> str:
+    return f"{start.isoformat()}|{end.isoformat()}|{meaningful_min:g}"
+
+
+def _has_table(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'revenue_person_time' "
+                             "AND NOT temporary"))
+
+
+def composed_dates(store: Store, grid: list[datetime]) -> set[datetime]:
+    """The grid dates the score history composes exactly: fresh scored dates, and dates at or after
+    the end of the data when the snapshot there is fresh (nothing happened in between)."""
+    fresh = fresh_dates(store, grid)
+    data_end = store.data_end()
+    if data_end is not None and any(g >= data_end for g in grid) and snapshot_is_fresh(store, data_end):
+        fresh |= {g for g in grid if g >= data_end}
+    return fresh
+
+
+def compute(store: Store, start: datetime, end: datetime, meaningful_min: float,
+            account: str | None = None) -> PersonTime:
+    return person_time(store, start, end, meaningful_min, account,
+                       fresh=composed_dates(store, [*month_grid(start, end), end]) if account is None else set())
+
+
+def person_time_for(store: Store, start: datetime, end: datetime, meaningful_min: float,
+                    account: str | None = None) -> PersonTime:
+    """The stored person-time when it was computed for this window, threshold and store state;
+    computed now otherwise (nothing written)."""
+    if account is None and _has_table(store):
+        found = store.row("SELECT state, payload FROM revenue_person_time WHERE params = ?",
+                          [_params(start, end, meaningful_min)])
+        if found is not None and found["state"] == _state(store):
+            return PersonTime.from_json(json.loads(found["payload"]))
+    return compute(store, start, end, meaningful_min, account)
+
+
+def refresh_revenue(store: Store) -> None:
+    """Compute and keep the default revenue report's person-time (the last 365 days, the meaningful
+    setting); a no-op when it is current. Older windows' rows are replaced."""
+    if not _has_table(store):
+        return
+    end = revenue_window_end(store) or midnight(datetime.now(UTC))
+    start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
+    params, state = _params(start, end, MEANINGFUL_MIN), _state(store)
+    if store.scalar("SELECT count(*) FROM revenue_person_time WHERE params = ? AND state = ?", [params, state]):
+        return
+    payload = json.dumps(compute(store, start, end, MEANINGFUL_MIN).to_json())
+    with store.transaction() as con:
+        con.execute("DELETE FROM revenue_person_time")
+        con.execute("INSERT INTO revenue_person_time (params, state, payload) VALUES (?, ?, ?)",
+                    [params, state, payload])
