@@ -14,8 +14,9 @@ Reasons, each with evidence in words and a suggested action (never a sales pitch
 - ``reengage``: a former champion (``reengage_peak`` in a snapshot of the last ``history_months``
   months) silent for ``dormant_days`` days or more; action ``check in``.
 
-Ranking (``priority``, higher first): unanswered questions and complaints (300 + days waited), then
-other unanswered messages (200 + days waited), then the relationship reasons by expected gain in
+Ranking (``priority``, higher first): unanswered complaints (301 + days waited: above a question of
+the same age, and of up to a day older), questions (300 + days waited), then other unanswered
+messages (200 + days waited), then the relationship reasons by expected gain in
 score points: cooling = points lost in the window, reengage = points below their champion peak,
 rising = points gained in the window, thank = weeks since you last engaged them (at most 10).
 A person appears once: unanswered first, else reengage, cooling, thank, rising (the first that
@@ -44,21 +45,26 @@ from .threads import refresh_threads
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
 #: The queue's cache: every candidate for one state of the data (``cache_key``), built once.
 CACHE_TABLES = ("nurture_queue_cache", "nurture_queue_messages", "nurture_queue_people", "nurture_queue_waiting")
-#: One row per person with messages waiting: the most urgent message (questions and complaints
-#: first, then the oldest), how many, since when. ``{join}`` / ``{where}`` act on nurture_queue_messages m.
+#: One row per person with messages waiting: the most urgent message (complaints, then questions,
+#: then the oldest), how many, since when. ``{join}`` / ``{where}`` act on nurture_queue_messages m.
 WAITING_SQL = """
     SELECT m.person_id, min(m.ts) AS waiting_since, count(*) AS n,
-           arg_min(m.platform, (m.need IS NULL, m.ts)) AS platform,
-           arg_min(m.account, (m.need IS NULL, m.ts)) AS account,
-           arg_min(m.person, (m.need IS NULL, m.ts)) AS person, arg_min(m.kind, (m.need IS NULL, m.ts)) AS kind,
-           arg_min(m.text, (m.need IS NULL, m.ts)) AS text, arg_min(m.ts, (m.need IS NULL, m.ts)) AS ts,
-           arg_min(m.need, (m.need IS NULL, m.ts)) AS need
+           arg_min(m.platform, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS platform,
+           arg_min(m.account, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS account,
+           arg_min(m.person, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS person,
+           arg_min(m.kind, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS kind,
+           arg_min(m.text, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS text,
+           arg_min(m.ts, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS ts,
+           arg_min(m.need, (m.need IS NULL, m.need <> 'complaint', m.ts)) AS need
     FROM nurture_queue_messages m {join}
     WHERE {where}
     GROUP BY m.person_id"""
-#: Questions and complaints 300 + days waited, other messages 200 + days waited.
-PRIORITY_SQL = """((CASE WHEN w.need IS NOT NULL THEN 300 ELSE 200 END)
+#: Complaints 301 + days waited (a complaint comes before a question of the same age), questions
+#: 300 + days waited, other messages 200 + days waited.
+PRIORITY_SQL = """((CASE WHEN w.need = 'complaint' THEN 301 WHEN w.need IS NOT NULL THEN 300 ELSE 200 END)
                    + least(epoch($t_tz - w.waiting_since) / 86400.0, $max_wait))"""
+#: Part of the cache key: a change of the ranking above rebuilds the cache.
+RANKING_VERSION = "complaints first 1"
 WITH_ACTIONS = """m.cache_key = $key AND m.person_id IN (SELECT person_id FROM q_actions)
     AND (a.done_at IS NULL OR m.ts > a.done_at) AND (a.snoozed_until IS NULL OR m.ts > a.snoozed_at)"""
 
@@ -98,7 +104,7 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
         return []
     state = store.row("SELECT watermark, total, merges FROM answer_index_state") or {}
     key = (f"{state.get('watermark')}|{state.get('total')}|{state.get('merges')}|{t_now.isoformat()}|{account or ''}"
-           f"|{config!r}|needs {NEEDS_VERSION}")
+           f"|{config!r}|needs {NEEDS_VERSION}|{RANKING_VERSION}")
     if not store.scalar("SELECT count(*) FROM nurture_queue_cache WHERE cache_key = ?", [key]):
         if not _build_cache(store, key, t_now, account, config, default_date=now is None):
             return []

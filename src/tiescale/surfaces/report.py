@@ -42,10 +42,11 @@ def report_data(store: Store, top: int = 25, queue_size: int = 15) -> dict[str, 
     data["revenue"] = views.attempt("revenue", "revenue_report", store)
     data["vanity"] = views.attempt("goals", "vanity_vs_meaningful", store)
     data["goals"] = views.attempt("goals", "goal_progress", store)
-    data["queue_items"] = views.queue_items(data["queue"], stop=queue_size)
+    # ages count from today (the report's day), as on the dashboard, whatever the end of the data
+    data["queue_items"] = views.queue_items(data["queue"], stop=queue_size, lag_days=views.freshness(snap)["offset"])
     data["queue_total"] = len(data["queue"].data or []) if data["queue"].available else 0
     data["responsiveness_summary"] = views.responsiveness_summary(data["responsiveness"], data["responsiveness_all"])
-    data["responsiveness_chart"] = views.responsiveness_chart(data["responsiveness_summary"])
+    data["responsiveness_chart"] = views.responsiveness_chart(data["responsiveness_summary"], snap.as_of)
     data["rv"] = views.revenue_view(data)
     data["headline"] = views.headline(data)
     data["cv"] = views.content_view(data["content"])

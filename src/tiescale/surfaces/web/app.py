@@ -47,7 +47,8 @@ def create_app(db_path: str | Path, token: str | None = None, csp: bool = True, 
     @app.exception_handler(TiescaleError)
     async def tiescale_error(request: Request, exc: TiescaleError) -> Any:
         status = 404 if type(exc).__name__ in ("PersonNotFound",) else 400
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith("/api/") or request.headers.get("hx-request"):
+            # a button's request (merge with an unknown handle): the page's toast shows this message
             return JSONResponse({"detail": str(exc)}, status_code=status)
         return HTMLResponse(pages.message_html(request, str(exc)), status_code=status)
 

@@ -28,13 +28,15 @@ class Capability:
 CAPABILITIES: dict[str, Capability] = {
     "queue": Capability("the nurture queue", {"build_queue": queue.build_queue}),
     "actions": Capability("queue actions and notes", {"mark_done": actions.mark_done, "snooze": actions.snooze,
-                                                      "action_history": actions.action_history}),
+                                                      "action_history": actions.action_history,
+                                                      "add_note": actions.add_note, "undo": actions.undo}),
     "responsiveness": Capability("responsiveness", {"responsiveness": responsiveness.responsiveness}),
     "classify": Capability("the post classifier", {"classify_texts": classify_texts}),
     "content": Capability("the content report", {"content_report": content.content_report}),
     "revenue": Capability("revenue attribution", {"revenue_report": revenue.revenue_report}),
     "goals": Capability("vanity vs meaningful and goals", {"vanity_vs_meaningful": goals.vanity_vs_meaningful,
-                                                           "goal_progress": goals.goal_progress}),
+                                                           "goal_progress": goals.goal_progress,
+                                                           "set_goal": goals.set_goal}),
 }
 
 

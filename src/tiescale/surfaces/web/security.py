@@ -5,8 +5,9 @@
   cookie set by opening any page once with ``?token=T`` (the token is then removed from the URL).
 - Without a token, only the Host names of this machine are accepted (127.0.0.1, localhost, ::1),
   so a web page using DNS rebinding cannot read the dashboard.
-- State changes (POST, PUT, PATCH, DELETE) need a CSRF token in the ``X-CSRF-Token`` header: an HMAC,
-  under a per-process secret, of a random SameSite=Strict cookie. A cross-site page can neither
+- State changes (POST, PUT, PATCH, DELETE) need a CSRF token in the ``X-CSRF-Token`` header (or, for
+  a form posted without JavaScript, its ``csrf_token`` field): an HMAC, under a per-process secret,
+  of a random SameSite=Strict cookie. A cross-site page can neither
   read the token nor set the header; requests from another Origin are refused outright. API
   clients authenticated by a Bearer token need no CSRF token (a browser never adds that header
   by itself); on loopback without a token they get one from ``GET /api/session``.
@@ -28,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 CSRF_COOKIE = "tiescale_csrf"
 TOKEN_COOKIE = "tiescale_token"
 CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"  # the same token in a form posted without JavaScript
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -108,7 +110,7 @@ class Security:
             if not self.origin_ok(request):
                 return _refuse(request, 403, "Cross-site request refused.")
             if how != "bearer":
-                sent = request.headers.get(CSRF_HEADER, "")
+                sent = request.headers.get(CSRF_HEADER, "") or await _form_token(request)
                 if new_cookie or not hmac.compare_digest(sent.encode(), request.state.csrf_token.encode()):
                     return _refuse(request, 403, "Missing or wrong CSRF token: reload the page and try again "
                                                  "(API clients: GET /api/session, then send X-CSRF-Token).")
@@ -125,6 +127,17 @@ class Security:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+async def _form_token(request: Request) -> str:
+    """The CSRF token of a form posted without JavaScript (a hidden ``csrf_token`` field): the same
+    token as the header, in the body of a same-origin form; the body is read once and kept for the
+    route (Starlette caches it)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return ""
+    form = await request.form()
+    value = form.get(CSRF_FIELD, "")
+    return value if isinstance(value, str) else ""
 
 
 def _refuse(request: Request, status: int, message: str, login: bool = False) -> Response:

@@ -1,32 +1,110 @@
-/* tiescale dashboard: toasts, auto-submitting filters, live counts. No inline scripts (strict CSP). */
+/* tiescale dashboard: toasts with Undo, auto-submitting filters, live counts, focus after Done,
+   filters kept in step with the address bar. No inline scripts (strict CSP). Every form also works
+   without this file (plain POST or GET). */
 (function () {
   "use strict";
-  function toast(message, isError) {
+  var pendingFocus = null;
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (_) { return ""; }
+  }
+
+  function toast(message, isError, undoId) {
     var el = document.getElementById("toast");
     if (!el) return;
-    el.textContent = message;
-    el.className = "toast show" + (isError ? " error" : "");
+    el.textContent = "";
+    var text = document.createElement("span");
+    text.textContent = message;
+    el.appendChild(text);
+    if (undoId !== undefined && undoId !== null) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn small toast-undo";
+      button.textContent = "Undo";
+      button.addEventListener("click", function () { undo(undoId); });
+      el.appendChild(button);
+    }
+    el.className = "toast show" + (isError ? " error" : "") + (undoId ? " actionable" : "");
     clearTimeout(el._timer);
-    el._timer = setTimeout(function () { el.className = "toast"; }, 3200);
+    el._timer = setTimeout(function () { el.className = "toast"; }, undoId ? 10000 : 3200);
   }
+
+  function undo(actionId) {
+    fetch("/ui/actions/" + encodeURIComponent(actionId) + "/undo", {
+      method: "POST", headers: {"X-CSRF-Token": csrfToken(), "HX-Request": "true"}, credentials: "same-origin"
+    }).then(function (r) {
+      if (!r.ok) {
+        return r.json().then(function (b) { toast(b.detail || "Undo failed", true); },
+                             function () { toast("Undo failed", true); });
+      }
+      location.reload();
+    }, function () { toast("The dashboard server is not answering", true); });
+  }
+
   document.addEventListener("toast", function (e) {
-    var detail = e.detail && (e.detail.value || e.detail);
-    toast(typeof detail === "string" ? detail : "Done");
+    var detail = e.detail && (e.detail.value !== undefined ? e.detail.value : e.detail);
+    if (detail && typeof detail === "object" && detail.message) {
+      toast(detail.message, false, detail.undo);
+    } else {
+      toast(typeof detail === "string" ? detail : "Done");
+    }
   });
   document.addEventListener("htmx:responseError", function (e) {
-    var text = "Something went wrong";
-    try { text = JSON.parse(e.detail.xhr.responseText).detail || text; } catch (_) {
-      if (e.detail.xhr.status === 403) text = "Refused (CSRF): reload the page and try again";
+    var xhr = e.detail.xhr, text = "Something went wrong (" + xhr.status + ")";
+    try { text = JSON.parse(xhr.responseText).detail || text; } catch (_) {
+      if (xhr.status === 403) text = "Refused (CSRF): reload the page and try again";
+    }
+    if (typeof text !== "string") {  // a validation error: the first message
+      try { text = text[0].msg; } catch (_) { text = "Something went wrong"; }
     }
     toast(text, true);
   });
   document.addEventListener("htmx:sendError", function () { toast("The dashboard server is not answering", true); });
-  document.addEventListener("queueRemoved", function () {
-    var count = document.getElementById("queue-count");
-    if (count) count.textContent = Math.max(0, parseInt(count.textContent, 10) - 1);
+
+  function bump(el, by) {
+    if (!el) return;
+    var n = parseInt(el.textContent.replace(/[^0-9]/g, ""), 10);
+    if (!isNaN(n)) el.textContent = Math.max(0, n + by);
+  }
+  document.addEventListener("queueRemoved", function (e) {
+    var detail = e.detail && (e.detail.value !== undefined ? e.detail.value : e.detail) || {};
+    var person = typeof detail === "string" ? detail : detail.person;
+    var reason = typeof detail === "object" ? detail.reason : "";
+    bump(document.getElementById("queue-count"), -1);
+    bump(document.querySelector('.tabs a[data-reason="all"] b'), -1);
+    if (reason) bump(document.querySelector('.tabs a[data-reason="' + CSS.escape(reason) + '"] b'), -1);
+    // focus goes to the next person's Done (the previous one at the end), not to <body>
+    var items = Array.prototype.slice.call(document.querySelectorAll("li.q-item"));
+    var index = items.findIndex(function (li) { return li.dataset.person === person; });
+    var next = index >= 0 ? (items[index + 1] || items[index - 1]) : null;
+    pendingFocus = next ? next.dataset.person : "";
   });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (pendingFocus === null) return;
+    var target = pendingFocus ? document.querySelector('li.q-item[data-person="' + CSS.escape(pendingFocus) + '"] .q-done') : null;
+    pendingFocus = null;
+    (target || document.getElementById("queue-heading") || document.getElementById("content")).focus();
+  });
+
   document.addEventListener("change", function (e) {
     var form = e.target && e.target.form;
     if (form && form.hasAttribute("data-autosubmit")) form.submit();
   });
+
+  // the filters say what the address says: after Back (htmx restores the list, not what was typed)
+  function syncFilters() {
+    var params = new URLSearchParams(location.search);
+    document.querySelectorAll("form.filters [name]").forEach(function (field) {
+      var value = params.get(field.name) || "";
+      if (field.tagName === "SELECT" && !Array.prototype.some.call(field.options, function (o) { return o.value === value; })) return;
+      if (field.value !== value) field.value = value;
+    });
+    document.querySelectorAll('form input[name="query"][type="hidden"]').forEach(function (field) {
+      field.value = location.search.replace(/^\?/, "");
+    });
+  }
+  document.addEventListener("htmx:historyRestore", syncFilters);
+  document.addEventListener("htmx:pushedIntoHistory", syncFilters);
+  window.addEventListener("popstate", function () { setTimeout(syncFilters, 0); });
+  window.addEventListener("pageshow", syncFilters);
 })();
