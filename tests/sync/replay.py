@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -43,6 +44,10 @@ class Exchange:
     used: int = 0
     origin: str | None = None  # the recorded origin, rewritten to the server's
     rewrite_body: bool = False  # also in the body (a session's didDoc PDS endpoint); headers always
+    #: A stateful answer (a fake platform's write endpoints): called with the request, returns
+    #: (status, headers, body). With ``drop=True`` it runs first (the server did the work) and then the
+    #: connection is closed without an answer: a write that happened but whose answer was lost.
+    respond: Callable[[Seen], tuple[int, dict[str, str], Any]] | None = None
 
     def matches(self, method: str, path: str, query: dict[str, str]) -> bool:
         if self.times and self.used >= self.times:
@@ -80,6 +85,9 @@ class ReplayServer:
                 server._handle(self)
 
             def do_POST(self) -> None:
+                server._handle(self)
+
+            def do_DELETE(self) -> None:
                 server._handle(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -129,6 +137,9 @@ class ReplayServer:
             return
         if exchange.delay:
             time.sleep(exchange.delay)
+        status, headers, answer = exchange.status, exchange.headers, exchange.body
+        if exchange.respond is not None:
+            status, headers, answer = exchange.respond(seen)
         if exchange.drop:
             handler.close_connection = True
             try:
@@ -136,8 +147,8 @@ class ReplayServer:
             except OSError:
                 pass
             return
-        seen.answered = exchange.status
-        self._send(handler, exchange.status, exchange.headers, exchange.body, exchange.rewrite_body)
+        seen.answered = status
+        self._send(handler, status, headers, answer, exchange.rewrite_body)
 
     def _send(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any,
               rewrite_body: bool = False) -> None:

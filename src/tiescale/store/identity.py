@@ -76,6 +76,8 @@ PERSON_DATA: tuple[PersonData, ...] = (
     PersonData("follower_snapshots", ("identity",), handle_column="person", names=("person",)),
     PersonData("answer_messages", ("identity", "person"), handle_column="person", person_column="person_id",
                names=("person", "person_id")),
+    PersonData("engage_sends", ("identity", "person"), handle_column="person", person_column="person_id",
+               names=("person", "person_id")),
     PersonData("conversions", ("orders",), names=("email", "handle", "person_ref")),
     PersonData("coupon_mappings", ("orders",), names=("email", "handle", "person_ref")),
     PersonData("person_scores", ("person",), person_column="person_id", names=("person_id",)),

@@ -586,6 +586,38 @@ MIGRATIONS.append((
     """,
 ))
 MIGRATIONS.append((
+    18,
+    "engage: answers sent from tiescale (an idempotency key stored before sending), saved replies",
+    """
+        -- One row per answer or like sent from tiescale. The row (status 'pending') is written before
+        -- the platform is asked, so a retry finds it and checks the platform instead of posting twice;
+        -- 'sent' lands in the same transaction as the outbound touchpoint. Person data (text, handle).
+        CREATE TABLE IF NOT EXISTS engage_sends (
+            send_key   VARCHAR PRIMARY KEY,     -- hash of platform, account, target, kind and text
+            platform   VARCHAR NOT NULL,
+            account    VARCHAR NOT NULL,
+            person     VARCHAR NOT NULL,        -- the identity's handle (with platform)
+            person_id  BIGINT,
+            kind       VARCHAR NOT NULL,        -- reply | dm | like
+            target     VARCHAR,                 -- the platform id of what is answered or liked
+            text       VARCHAR,
+            record_key VARCHAR,                 -- the key the platform is given (Bluesky rkey, Idempotency-Key)
+            status     VARCHAR NOT NULL,        -- pending | sent | failed
+            sent_id    VARCHAR,                 -- the platform's id of what was posted (the touchpoint's id)
+            sent_url   VARCHAR,
+            error      VARCHAR,                 -- one line, never a secret
+            created_at TIMESTAMPTZ NOT NULL,
+            sent_at    TIMESTAMPTZ
+        );
+        -- Saved replies: named texts with {name}-style placeholders, filled when used.
+        CREATE TABLE IF NOT EXISTS snippets (
+            snippet    VARCHAR PRIMARY KEY,
+            body       VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+    """,
+))
+MIGRATIONS.append((
     20,
     "revenue_person_time: the person-time by tier a refresh computes for the default revenue window",
     """

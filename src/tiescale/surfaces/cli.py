@@ -21,6 +21,7 @@ from ..store.import_formats import IMPORT_FORMATS
 from ..store import identity
 from ..store.ingest import ImportSummary, ingest_path
 from .commands import content as content_commands
+from .commands import engage as engage_commands
 from .commands import nurture as nurture_commands
 from .commands import revenue as revenue_commands
 from .commands import sync as sync_commands
@@ -364,7 +365,8 @@ def demo(ctx: click.Context, seed: int, n_people: int) -> None:
 
 
 # -- the commands of the other capabilities, one module each in surfaces/commands/ ------------------
-for _commands in (nurture_commands, content_commands, revenue_commands, web_commands, sync_commands):
+for _commands in (nurture_commands, content_commands, revenue_commands, web_commands, sync_commands,
+                  engage_commands):
     _commands.register(main)
 
 
