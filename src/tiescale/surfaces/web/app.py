@@ -19,7 +19,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def create_app(db_path: str | Path, token: str | None = None, csp: bool = True, wait: float = 2.0,
                extra_hosts: tuple[str, ...] = ()) -> FastAPI:
     """The dashboard over the store at ``db_path``; ``token`` guards every route when given."""
-    from . import api, pages, views
+    from . import api, engage_routes, pages, views
 
     app = FastAPI(
         title="tiescale", version=_version(),
@@ -37,6 +37,7 @@ def create_app(db_path: str | Path, token: str | None = None, csp: bool = True, 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(engage_routes.router)
 
     @app.exception_handler(StoreBusy)
     async def busy(request: Request, exc: StoreBusy) -> Any:
