@@ -7,6 +7,8 @@ tiers they did not have when they could have bought. Here everyone is observed e
 - **At risk**: a person is at risk on every day of the window from the day tiescale first knows them
   (their first touchpoint, follow, appearance in a follower list or matched order) to the end: for
   repeat orders every day; for the first order, until the day of their first order ever (inclusive).
+  Someone first seen through an order enters the day after it: that order is how tiescale learnt of
+  them, not an event it was watching for (counted apart, never in a tier).
 - **The tier of a day**: the tier as of the first of that day's month (the latest date the refresh
   scores, composed from the score history: scoring/history.py), except that a person who starts
   talking mid-month counts from the midnight after their first conversation with the score they had
@@ -75,7 +77,7 @@ class PersonTime:
     currency: str
     meaningful_min: float
     groups: dict[str, GroupTime]
-    orders_outside: int = 0  # matched orders on a day the person was not yet known (an account's view)
+    orders_outside: int = 0  # matched orders not on a day at risk: the order that introduced its buyer
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -121,28 +123,37 @@ def _register(store: Store, name: str, table: pa.Table) -> None:
 
 
 def _people(store: Store, account: str | None, end: datetime) -> None:
-    """TEMP pt_people(person_id, known, talk): the midnight tiescale first knows each person, and the
-    midnight after their first conversation (NULL: never talked before ``end``)."""
+    """TEMP pt_people(person_id, known, talk): the first midnight at which each person is at risk,
+    and the midnight after their first conversation (NULL: never talked before ``end``).
+
+    A person tiescale first hears of through an order (no touchpoint or follow on or before that
+    order's day) enters the day after it: nobody was watching them before, so the order that
+    introduced them is not an event of the rates (left truncation; the report counts it apart)."""
     acc = "AND account = ?" if account else ""
     facc = "AND f.account = ?" if account else ""
     params: list[Any] = [account] if account else []
     orders_sql = "" if account else f"""
-        UNION ALL SELECT person_id, min(ts) AT TIME ZONE 'UTC', NULL FROM ({MATCH_SQL})
+        UNION ALL SELECT person_id, NULL, NULL, min(ts) AT TIME ZONE 'UTC' FROM ({MATCH_SQL})
         WHERE person_id IS NOT NULL GROUP BY 1"""
     store.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_people AS
         WITH seen AS (
             SELECT person_id, min(ts) AT TIME ZONE 'UTC' AS first_any,
-                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AT TIME ZONE 'UTC' AS first_talk
+                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AT TIME ZONE 'UTC' AS first_talk,
+                   NULL::TIMESTAMP AS first_order
             FROM touchpoints WHERE ts IS NOT NULL {acc} GROUP BY 1
-            UNION ALL SELECT id.person_id, min(f.snapshot_at) AT TIME ZONE 'UTC', NULL
+            UNION ALL SELECT id.person_id, min(f.snapshot_at) AT TIME ZONE 'UTC', NULL, NULL
             FROM follower_snapshots f JOIN identities id ON id.platform = f.platform AND id.handle = f.person
             WHERE f.relation = 'follower' {facc} GROUP BY 1
-            {orders_sql})
-        SELECT s.person_id, date_trunc('day', min(s.first_any)) AS known,
-               date_trunc('day', min(s.first_talk)) + INTERVAL 1 DAY AS talk
-        FROM seen s JOIN people p ON p.person_id = s.person_id AND p.merged_into IS NULL
-        GROUP BY 1 HAVING min(s.first_any) < {_ts(end)}""", params + params)
+            {orders_sql}),
+        firsts AS (SELECT s.person_id, date_trunc('day', min(s.first_any)) AS other,
+                          date_trunc('day', min(s.first_order)) AS ordered,
+                          date_trunc('day', min(s.first_talk)) + INTERVAL 1 DAY AS talk
+                   FROM seen s JOIN people p ON p.person_id = s.person_id AND p.merged_into IS NULL GROUP BY 1)
+        SELECT person_id, CASE WHEN other IS NULL OR ordered < other THEN ordered + INTERVAL 1 DAY
+                               ELSE other END AS known, talk
+        FROM firsts WHERE (CASE WHEN other IS NULL OR ordered < other THEN ordered + INTERVAL 1 DAY
+                                ELSE other END) < {_ts(end)}""", params + params)
 
 
 def _scores(store: Store, grid: list[datetime], end: datetime, account: str | None, fresh: set[datetime],
@@ -326,3 +337,23 @@ def person_time(store: Store, start: datetime, end: datetime, meaningful_min: fl
         for name in TEMP_TABLES:
             store.con.execute(f"DROP TABLE IF EXISTS {name}")
     return PersonTime(start, end, currency, meaningful_min, groups, outside)
+
+
+def exposure_segments(store: Store, start: datetime, end: datetime, meaningful_min: float,
+                      fresh: set[datetime] | None = None) -> list[tuple[int, datetime, datetime, str, bool]]:
+    """Every person's days in [start, end) as (person_id, from, to, tier, meaningful) runs: what each
+    person-day counts as. The simulation harness plants orders on them (tests/revenue)."""
+    grid = month_grid(start, end)
+    if fresh is None:
+        from .snapshots import fresh_dates
+
+        fresh = fresh_dates(store, [*grid, end])
+    try:
+        _people(store, None, end)
+        _scores(store, grid, end, None, fresh, meaningful_min)
+        _segments(store, grid, start, end, meaningful_min)
+        return [(int(r[0]), r[1], r[2], str(r[3]), bool(r[4])) for r in store.con.execute(
+            "SELECT person_id, lo, hi, grp, strong FROM pt_seg ORDER BY person_id, lo").fetchall()]
+    finally:
+        for name in TEMP_TABLES:
+            store.con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -170,7 +170,7 @@ class RevenueReport:
     method: str = ("person-time: every day of the window counts in the tier the person had that day (as of the first "
                    "of the month, or the midnight after their first conversation), and so does every order")
     revenue_people: float = 0.0  # revenue of orders tied to a person of the report (the tiers add up to it)
-    revenue_unplaced: float = 0.0  # tied to a person but on a day before tiescale knew them (an account's view)
+    revenue_unplaced: float = 0.0  # tied to a person, on the day that introduced them or before (not in the tiers)
     meaningful_label: str = ""
 
     def tier(self, name: str) -> TierRevenue:
@@ -234,8 +234,9 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
     if others:
         report.notes.append("left out (other currencies): " + ", ".join(f"{n} orders in {c}" for c, n in others.items()))
     if pt.orders_outside:
-        report.notes.append(f"{pt.orders_outside:,} orders tied to a person fell on a day before tiescale knew them "
-                            f"through this account: left out of the tiers ({currency} {report.revenue_unplaced:,.2f})")
+        report.notes.append(f"{pt.orders_outside:,} orders ({currency} {report.revenue_unplaced:,.2f}) introduced their "
+                            "buyer: tiescale had not seen the person before that day (or, for an account, not through "
+                            "it), so nobody was watching them and those orders are not in the tiers or the rates")
     if not orders:
         report.notes.append("no orders in the window: import them with tiescale ingest FILE --format conversions")
     return report
