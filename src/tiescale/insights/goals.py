@@ -3,7 +3,8 @@
 Per month end (the midnight that starts the next month, or the end of the data for the last
 month): followers = people in each account's latest follower list taken before then (summed over
 accounts); talked = people who ever replied, messaged, mentioned, commented, liked or reposted
-before then; meaningful = people whose score as of then is at least ``min_score`` (7 by default).
+before then; meaningful = people whose score as of then is at least ``min_score`` (the one setting,
+insights/meaningful.py: 7 by default, the same threshold as the overview, Revenue and the report).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from tiescale.records import UsageError
 from tiescale.store.db import Store
 from tiescale.timeparse import BadTimestamp, parse_ts
+from .meaningful import MEANINGFUL_MIN
 from .revenue import revenue_window_end
 from .snapshots import composable, fresh_dates
 from tiescale.scoring.history import scores_over_sql
@@ -31,10 +33,12 @@ class VanityPoint:
     meaningful: int
     ratio: float  # meaningful / followers (0 when no follower list)
 
-    def in_words(self) -> str:
+    def in_words(self, min_score: float = MEANINGFUL_MIN) -> str:
         if self.followers:
-            return f"of {self.followers:,} followers, {self.meaningful:,} are meaningful connections"
-        return f"{self.meaningful:,} meaningful connections among {self.talked:,} people who talked with you"
+            return (f"of {self.followers:,} followers, {self.meaningful:,} are meaningful connections "
+                    f"(score {min_score:g}+)")
+        return (f"{self.meaningful:,} meaningful connections (score {min_score:g}+) among {self.talked:,} people "
+                "who talked with you")
 
 
 @dataclass
@@ -64,7 +68,7 @@ def _month_ends(first: datetime, end: datetime) -> list[datetime]:
 
 
 def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None = None,
-                      min_score: float = 7.0) -> dict[datetime, int]:
+                      min_score: float = MEANINGFUL_MIN) -> dict[datetime, int]:
     """How many people scored at least ``min_score`` as of each date.
 
     Dates the history covers (:func:`composable`: the first of every month and the newest date,
@@ -96,7 +100,7 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
 
 
 def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "month",
-                         min_score: float = 7.0) -> VanityReport:
+                         min_score: float = MEANINGFUL_MIN) -> VanityReport:
     if by != "month":
         raise UsageError("vanity vs meaningful is reported by month")
     end = revenue_window_end(store)
@@ -134,7 +138,7 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
     if len(points) > 1:
         before = points[-2] if len(points) < 4 else points[-4]
         trend = f" ({last.meaningful - before.meaningful:+,} since {before.month})"
-    return VanityReport(account, min_score, points, last.in_words() + trend)
+    return VanityReport(account, min_score, points, last.in_words(min_score) + trend)
 
 
 # -- goals -----------------------------------------------------------------------------------------
@@ -179,7 +183,7 @@ def _current(store: Store, account: str | None, min_score: float) -> tuple[float
 
 
 def set_goal(store: Store, metric: str, target: float, by: str | date, account: str | None = None,
-             min_score: float = 7.0) -> Goal:
+             min_score: float = MEANINGFUL_MIN) -> Goal:
     """Set (or replace) the target for ``metric`` by a date; the value now becomes the baseline."""
     if metric not in METRICS:
         raise UsageError(f"unknown goal {metric!r}; choose one of: {', '.join(METRICS)}")

@@ -10,16 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from ..results import Records
-from ..scoring.config import TIER_NAMES, TIERS, tier_of
+from ..scoring.config import TIER_NAMES, tier_of
 from ..scoring.history import scores_over_sql, scores_sql
 from ..store.db import Store
 from .accounts import Account, accounts
+from .meaningful import MEANINGFUL_MIN, meaningful_tiers, words
 from .people import PersonRow, Snapshot, people_page, snapshot
 
-#: the tiers that count as a meaningful connection on the overview's growth chart
-MEANINGFUL_TIERS = ("regular", "close", "champion")
-#: the lowest score of those tiers: composing each date's scores skips people freshness keeps below it
-MEANINGFUL_FROM = min(low for name, low, _high, _ in TIERS if name in MEANINGFUL_TIERS)
+#: the one meaning of a meaningful connection (insights/meaningful.py): a score of 7 or more, the
+#: tiers close and champion; the overview, its chart, Revenue, the report, vanity and goals agree
+MEANINGFUL_TIERS = meaningful_tiers(MEANINGFUL_MIN)
+#: composing each date's scores skips people freshness keeps below it
+MEANINGFUL_FROM = MEANINGFUL_MIN
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class MonthFollowers:
 
 @dataclass(frozen=True)
 class MeaningfulAt:
-    """People at regular or closer in the snapshot at ``as_of``."""
+    """People at the meaningful threshold (score 7+) in the snapshot at ``as_of``."""
 
     as_of: datetime
     meaningful: int
@@ -72,6 +74,8 @@ class Overview:
     meaningful: Records[MeaningfulAt]
     activity: Records[MonthActivity]  # the last 24 months with touchpoints
     top_people: Records[PersonRow]
+    meaningful_now: int = 0  # people at the meaningful threshold in the snapshot (the KPI)
+    meaningful_label: str = words(MEANINGFUL_MIN)  # "score 7+ (close or champion)", beside every figure using it
 
 
 def active_people(store: Store) -> int:
@@ -86,6 +90,7 @@ def overview(store: Store, snap: Snapshot | None = None, top: int = 10) -> Overv
     tiers = {t: 0 for t in TIER_NAMES}
     distribution: Records[ScoreBucket] = Records(columns=ScoreBucket.__dataclass_fields__)
     meaningful: Records[MeaningfulAt] = Records(columns=MeaningfulAt.__dataclass_fields__)
+    meaningful_now = 0
     top_people: Records[PersonRow] = Records(columns=PersonRow.__dataclass_fields__)
     if as_of is not None:
         current = scores_sql(store, as_of)
@@ -98,12 +103,14 @@ def overview(store: Store, snap: Snapshot | None = None, top: int = 10) -> Overv
                             [as_of]):
             tiers[r["tier"]] = r["people"]
         meaningful = Records((MeaningfulAt(**r) for r in store.rows(f"""
-            SELECT r.as_of, count(ps.person_id) FILTER (WHERE ps.tier IN {MEANINGFUL_TIERS}) AS meaningful
+            SELECT r.as_of, count(ps.person_id) FILTER (WHERE ps.score >= {float(MEANINGFUL_MIN)!r}) AS meaningful
             FROM (SELECT DISTINCT as_of FROM score_runs) r
             LEFT JOIN ({scores_over_sql("SELECT DISTINCT as_of AS at FROM score_runs", min_score=MEANINGFUL_FROM)}) ps
             ON ps.as_of = r.as_of
             GROUP BY r.as_of ORDER BY r.as_of""")), MeaningfulAt.__dataclass_fields__)
         top_people = people_page(store, snap, limit=top).rows
+        meaningful_now = int(store.scalar(f"SELECT count(*) FROM ({current}) WHERE as_of = ? AND score >= ?",
+                                          [as_of, MEANINGFUL_MIN]) or 0)
     followers = Records((MonthFollowers(**r) for r in store.rows("""
         WITH snaps AS (SELECT platform, account, snapshot_at, count(*) AS n FROM follower_snapshots
                        WHERE relation = 'follower' GROUP BY ALL),
@@ -118,7 +125,7 @@ def overview(store: Store, snap: Snapshot | None = None, top: int = 10) -> Overv
     return Overview(snap, active_people(store), sum(tiers.values()), interactions, accounts(store), tiers,
                     distribution, followers, meaningful,
                     Records((MonthActivity(**r) for r in activity[-24:]), MonthActivity.__dataclass_fields__),
-                    top_people)
+                    top_people, meaningful_now)
 
 
 def store_version(store: Store) -> tuple[Any, ...]:

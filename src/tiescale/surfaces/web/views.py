@@ -296,7 +296,7 @@ def overview_charts(ov: Overview) -> dict[str, Any]:
         "people by relationship score", log=True)
     series = []
     if ov.meaningful:
-        series.append({"name": "meaningful connections (regular or closer)", "color": "#7c3aed",
+        series.append({"name": f"meaningful connections ({ov.meaningful_label})", "color": "#7c3aed",
                        "points": [(m.as_of.date().replace(day=1), m.meaningful) for m in ov.meaningful]})
     if ov.followers:
         series.append({"name": "followers", "color": "#94a3b8", "axis": "right" if series else None, "dashed": True,
@@ -334,6 +334,15 @@ def history_chart(profile: Any) -> Any:
 def _reason(item: Any) -> str:
     value = item.get("reason") if isinstance(item, dict) else getattr(item, "reason", None)
     return value or "other"
+
+
+def queue_reason(item: Any) -> str:
+    return _reason(item)
+
+
+def queue_need(item: Any) -> str | None:
+    value = item.get("need") if isinstance(item, dict) else getattr(item, "need", None)
+    return value if isinstance(value, str) else None
 
 
 def queue_counts(section: Section) -> dict[str, int]:
@@ -452,16 +461,11 @@ def responsiveness_chart(summary: dict[str, Any] | None, data_end: datetime | No
 
 
 def revenue_tier_chart(section: Section, money: bool = True) -> Any:
-    from . import charts
-
     if not section.available or section.data is None:
         return None
-    data = plain(section.data)
-    bars = [{"label": _tier_label(t["tier"]), "value": t["revenue"], "color": charts.TIER_COLORS.get(t["tier"], "#94a3b8")}
-            for t in data.get("tiers", [])]
-    if not any(b["value"] for b in bars):
-        return None
-    return charts.hbar_chart(bars, "revenue by tier", money=money)
+    from .revenue_chart import rate_chart  # a rate and its interval per tier, never the total (issue 17)
+
+    return rate_chart(plain(section.data))
 
 
 def headline(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -475,8 +479,10 @@ def headline(data: dict[str, Any]) -> list[dict[str, str]]:
     if revenue is not None and revenue.available and revenue.data is not None:
         r = plain(revenue.data)
         if r.get("revenue_total"):
-            cards.append({"label": "Revenue from meaningful", "value": f"{100 * (r.get('share_meaningful') or 0):.0f}%",
-                          "note": f"of {r['revenue_total']:,.0f} {r.get('currency', '')} in {r.get('window_days')} days",
+            cards.append({"label": "Revenue from meaningful",
+                          "value": f"{100 * (r.get('share_meaningful_matched') or 0):.0f}%",
+                          "note": f"of {r.get('revenue_matched', 0):,.0f} {r.get('currency', '')} tied to a person in "
+                                  f"{r.get('window_days')} days ({r.get('meaningful_label', '')})",
                           "href": "/revenue"})
     return cards
 
@@ -500,6 +506,9 @@ def revenue_view(data: dict[str, Any]) -> dict[str, Any]:
         sources = list(r.get("utm_platforms", [])) + list(r.get("other_sources", []))
         if r.get("unattributed"):
             sources.append(r["unattributed"])
+        from .revenue_chart import rate_chart
+
+        out["rate_chart"] = rate_chart(r)
         out["sources_chart"] = charts.hbar_chart(
             [{"label": s["platform"], "value": s["revenue"], "color": "#0ea5e9" if s in r.get("utm_platforms", [])
               else "#94a3b8"} for s in sources], "revenue by source", money=True)
@@ -526,7 +535,7 @@ def vanity_chart(section: Section, height: int = 240) -> Any:
     # meaningful people are few beside everyone who talked (50 beside 5,000): they get the left axis
     # to themselves, the big counts share the right one, so the line that matters is not flat
     series: list[dict[str, Any]] = [
-        {"name": "meaningful (score 7+)", "color": "#7c3aed", "points": [(month(p), p["meaningful"]) for p in points]},
+        {"name": f"meaningful (score {plain(section.data).get('min_score', 7):g}+)", "color": "#7c3aed", "points": [(month(p), p["meaningful"]) for p in points]},
         {"name": "talked with you", "color": "#2563eb", "axis": "right",
          "points": [(month(p), p["talked"]) for p in points]}]
     if any(p["followers"] for p in points):
