@@ -91,6 +91,8 @@ def add_queue_links(store: Store, items: list[QueueItem]) -> list[QueueItem]:
         account = accounts.get((item.platform or "", item.account or ""))
         message = messages.get(item.person_id)
         item.person_shown = person.label if person else shown_name(item.person, None, None)
+        if not item.name or item.name == item.person:  # a bare handle or id: the name the data knows instead
+            item.name = item.person_shown
         item.account_shown = account.label if account else (item.account and shown_name(item.account, None, None))
         item.profile_url = person.url if person else None
         if message is not None:
