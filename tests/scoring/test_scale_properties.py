@@ -1,4 +1,5 @@
-"""Properties of the scale (Hypothesis): bounded, monotone in contact, decays with silence, deterministic."""
+"""Properties of the scale (Hypothesis): bounded, monotone in contact, decays with silence, deterministic,
+and a longer shared history never scores lower than a shorter one with the same recent contact."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -71,6 +72,17 @@ def test_time_passing_without_contact_never_raises_it(history: list[dict], wait:
     later = AS_OF + timedelta(days=wait)
     assert raw_total(history, later) <= raw_total(history) + 1e-9
     assert score_of(history, later) <= score_of(history)
+
+
+@SETTINGS
+@given(histories, st.lists(touch, min_size=1, max_size=15), st.floats(0.5, 900))
+def test_a_longer_shared_history_never_scores_lower(recent: list[dict], earlier: list[dict], gap: float) -> None:
+    """The same recent contact, with more history before it (every earlier touchpoint older than the
+    oldest recent one): the score is at least as high, unrounded and rounded."""
+    oldest = max(t["days_before"] for t in recent)
+    before = [dict(t, days_before=oldest + gap + t["days_before"]) for t in earlier]
+    assert raw_total(recent + before) >= raw_total(recent) - 1e-9
+    assert score_of(recent + before) >= score_of(recent)
 
 
 @SETTINGS

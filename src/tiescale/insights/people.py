@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..store.identity import find_person
+from .activity import activity_from_row, activity_sql, rescore_if_scale_changed
 from ..records import UsageError
 from ..results import Records
 from ..scoring.config import TIER_NAMES
@@ -30,6 +31,8 @@ def current_as_of(store: Store, score_if_needed: bool = True) -> datetime | None
     ``score_if_needed=False`` never writes: without a snapshot at the store's watermark it answers
     the newest snapshot there is (None when nothing was ever scored).
     """
+    if score_if_needed:  # a store scored with an older scale is rescored once, with one message
+        rescore_if_scale_changed(store)
     found: datetime | None = store.scalar(
         "SELECT as_of FROM score_runs WHERE watermark = ? ORDER BY as_of DESC, computed_at DESC LIMIT 1",
         [store.watermark()])
@@ -114,13 +117,14 @@ def list_connections(
     order = "s.score DESC, s.last_contact DESC, s.account, s.platform, s.person"
     if tier is None and min_score is None and platform is None and top_answers(store.con, as_of, account, limit):
         # the small per-account table, names included (it is only used when no merge happened since)
-        sql = f"""SELECT s.account, s.person, s.score, s.tier, s.platform, s.name, s.display_name, s.person_id, {dims}
+        sql = f"""SELECT s.account, s.person, s.score, s.tier, s.platform, s.name, s.display_name, s.person_id, {dims},
+                         {activity_sql("s")} AS activity
                   FROM connection_top s WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}"""
         return Records(add_profile_links(store, store.rows(sql, params)))
     # the top N first, then names for those N only (a join before the limit costs a full hash join)
     sql = f"""
         SELECT s.account, s.person, s.score, s.tier, s.platform, coalesce(i.username, p.label) AS name,
-               i.display_name, i.person_id, {dims}
+               i.display_name, i.person_id, {dims}, {activity_sql("s")} AS activity
         FROM (SELECT * FROM ({scores_sql(store, as_of, "connection")}) s
               WHERE {' AND '.join(where)} ORDER BY {order} {limit_sql}) s
         LEFT JOIN identities i ON i.platform = s.platform AND i.handle = s.person
@@ -171,6 +175,7 @@ class PersonRow:
     display_name: str | None
     handles: list[str]
     previous_score: float | None
+    activity: str | None = None  # active, cooling or dormant (insights.activity)
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,7 @@ def people_page(
     offset = (max(page, 1) - 1) * limit
     inner = f"""
         SELECT ps.person_id, ps.score, ps.tier, ps.last_contact, ps.touchpoints_in, ps.touchpoints_out,
-               {change_sql} AS change
+               {change_sql} AS change, {activity_sql("ps")} AS activity
         FROM {current} ps {join_prev}
         WHERE {' AND '.join(where)}"""
     inner_params = ([snap.previous] if needs_change else []) + params
@@ -280,7 +285,7 @@ def _named(store: Store, snap: Snapshot, page_rows: list[dict[str, Any]]) -> Rec
         before = previous.get(pid)
         change = r["score"] - (before or 0.0) if snap.previous is not None else r["change"]
         rows.append(PersonRow(pid, r["score"], r["tier"], r["last_contact"], r["touchpoints_in"], r["touchpoints_out"],
-                              change, label, display_name, handles.get(pid, []), before))
+                              change, label, display_name, handles.get(pid, []), before, r.get("activity")))
     return Records(rows, PersonRow.__dataclass_fields__)
 
 
@@ -295,7 +300,7 @@ def person_profile(store: Store, ref: str, timeline_limit: int = 50, score_if_ne
     assert names is not None  # find_person answers active people only
     identities = store.rows("SELECT platform, handle, username, display_name, email, url FROM identities "
                             "WHERE person_id = ? ORDER BY platform, handle", [person_id])
-    score = tier = None
+    score = tier = activity = None
     reasons: list[str] = []
     connections: list[dict[str, Any]] = []
     if as_of is not None:
@@ -304,6 +309,7 @@ def person_profile(store: Store, ref: str, timeline_limit: int = 50, score_if_ne
         if dims is not None:
             score, tier = dims["score"], dims["tier"]
             reasons = reasons_for(store.con, person_id, dims, as_of)
+            activity = activity_from_row(dims)
         connections = store.rows(f"""
             SELECT s.account, s.platform, s.person, s.score, s.tier, s.last_contact
             FROM ({scores_sql(store, as_of, "connection")}) s
@@ -317,7 +323,8 @@ def person_profile(store: Store, ref: str, timeline_limit: int = 50, score_if_ne
         "WHERE person_id = ? ORDER BY ts DESC NULLS LAST LIMIT ?", [person_id, timeline_limit]))
     add_identity_links(identities)
     return PersonProfile(person_id, names["label"], names["display_name"], identities, as_of, score, tier, connections,
-                         reasons, history, timeline)
+                         reasons, history, timeline, activity.state if activity else None,
+                         str(activity) if activity else None)
 
 
 __all__ = ["PeoplePage", "PersonRow", "ScoredTier", "Snapshot", "connection_tiers", "current_as_of", "has_scores",

@@ -110,10 +110,10 @@ class ScaleConfig:
     dms_scale: float = 5.0  # private messages at ~63% of half the intimacy points
     warm_scale: float = 3.0  # warm messages at ~63% of the warmth points
     points: dict[str, float] = field(default_factory=lambda: {
-        "recency": 1.5,  # now: a single touchpoint today is worth 1.5
+        "recency": 2.0,  # now: a single touchpoint today is worth 2
         "intensity": 1.0,  # now: decayed weight of the last weeks
         "regularity": 1.0,  # now: decayed active days of the last months
-        "volume": 2.0,  # history: lifetime active days (reported with regularity)
+        "volume": 1.5,  # history: lifetime active days (reported with regularity)
         "reciprocity": 2.0,  # history: lifetime two-way share
         "duration": 1.0,  # history: first to last contact
         "intimacy": 1.0,  # history: private messages and words

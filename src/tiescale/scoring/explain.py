@@ -23,6 +23,10 @@ class PersonProfile:
     reasons: list[str]
     history: list[dict[str, Any]]
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    #: Activity now, apart from the score (insights.activity): active, cooling or dormant, and in words
+    #: ("dormant since 2023-06-02", the last contact).
+    activity_state: str | None = None
+    activity: str | None = None
 
 
 def _plural(n: int, word: str) -> str:

@@ -270,7 +270,7 @@ def people(ctx: click.Context, account: str | None, platform: str | None, tier: 
     else:
         for row in rows:
             row["last_contact"] = f"{row['last_contact']:%Y-%m-%d}" if row.get("last_contact") else ""
-        columns += ["touchpoints_in", "touchpoints_out", "last_contact"]
+        columns += ["touchpoints_in", "touchpoints_out", "last_contact", "activity"]
     render_rows(rows, columns, fmt, title="Connections by relationship score")
 
 
@@ -303,6 +303,8 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
     else:
         out.print(f"  [bold]{profile.score:.1f}[/] / 10, {profile.tier}: {tier_meaning(profile.tier or '')}"
                   f" (as of {profile.as_of:%Y-%m-%d})")
+        if profile.activity:
+            out.print(f"  now: {profile.activity}", markup=False)
         for reason in profile.reasons:
             out.print(f"  - {reason}", markup=False)
     for ident in profile.identities:
