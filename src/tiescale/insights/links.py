@@ -109,14 +109,15 @@ def _waiting_messages(store: Store, items: list[QueueItem]) -> dict[int, dict[st
     wanted = [i for i in items if i.details.get("message_ts") is not None]
     if not wanted:
         return {}
+    stamps = [i.details["message_ts"] for i in wanted]
     rows = store.rows("""
         SELECT m.person_id, m.item_id, m.kind, m.thread
         FROM answer_messages m
         JOIN (SELECT unnest(?) AS person_id, unnest(?) AS platform, unnest(?) AS handle, unnest(?) AS ts) k
           ON k.person_id = m.person_id AND k.platform = m.platform AND k.handle = m.person AND k.ts = m.ts
-        WHERE m.item_id IS NOT NULL""",
+        WHERE m.item_id IS NOT NULL AND m.ts BETWEEN ? AND ?""",  # constants: row groups outside are skipped
         [[i.person_id for i in wanted], [i.platform for i in wanted], [i.person for i in wanted],
-         [i.details["message_ts"] for i in wanted]])
+         [i.details["message_ts"] for i in wanted], min(stamps), max(stamps)])
     found = {r["person_id"]: r for r in rows}
     threads = [r["thread"] for r in found.values() if r["thread"] and
                next((i.platform for i in wanted if i.person_id == r["person_id"]), None) == "youtube"]
