@@ -567,5 +567,16 @@ MIGRATIONS.append((
         ALTER TABLE imports ADD COLUMN IF NOT EXISTS account VARCHAR;
     """,
 ))
+MIGRATIONS.append((
+    22,
+    "answer_people.days: each person's active days, so a refresh adds a day instead of re-reading them all",
+    """
+        -- The rhythm (active days, the median gap between them) of a person touched by an import was
+        -- recomputed from all their touchpoints; with the days kept, the refresh merges the new ones.
+        ALTER TABLE answer_people ADD COLUMN IF NOT EXISTS days TIMESTAMPTZ[];
+        -- rows written before have no days: the next refresh rebuilds the answer index whole
+        DELETE FROM answer_index_state;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
