@@ -163,3 +163,31 @@ def test_the_demo_tells_the_story(demo_store: Path) -> None:
     assert all(p.label == "promotional" for p in report.most_salesy)
     result = CliRunner().invoke(main, ["--db", str(demo_store), "content", "--by", "week"], catch_exceptions=False)
     assert result.exit_code == 0 and "sell ratio" in result.output and "warning" in result.output
+
+
+def test_the_content_verdicts_refresh_reads_only_new_imports(tmp_path: Path) -> None:
+    """After a refresh, texts of a later import get their verdict, texts already judged are not
+    read again, and a refresh with nothing imported since returns without reading any text."""
+    from tiescale.insights.content import refresh_content_labels
+    from tiescale.insights.derived_state import derived_watermark
+    from tiescale.classify.model import load_model
+    from tests.test_refresh import write_events
+    from .nurture_helpers import at, event
+
+    model = load_model()
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, write_events(tmp_path / "a.csv", [
+            event(at(10), "ann", "out", "mention", "m1", "Big SALE today: 30% off, buy now!")]))
+        refresh_content_labels(store)
+        assert derived_watermark(store, "content_labels", model.model_id) == store.watermark()
+        assert store.scalar("SELECT count(*) FROM content_labels") == 1
+        ingest_path(store, write_events(tmp_path / "b.csv", [
+            event(at(5), "bob", "out", "mention", "m2", "Thank you so much for the kind words, Bob")]))
+        store.con.execute("DELETE FROM content_labels")  # an old verdict gone: only new texts are read
+        refresh_content_labels(store)
+        labelled = {r["text_hash"] for r in store.rows("SELECT text_hash FROM content_labels")}
+        assert len(labelled) == 1  # bob's text only
+        assert derived_watermark(store, "content_labels", model.model_id) == store.watermark()
+        refresh_content_labels(store)  # nothing new
+        assert store.scalar("SELECT count(*) FROM content_labels") == 1
+        assert derived_watermark(store, "content_labels", "another-model") is None

@@ -118,7 +118,7 @@ def test_refresh_without_new_imports_changes_nothing(store: Store, tmp_path: Pat
 # -- the incremental refresh equals a full rebuild ---------------------------------------------------------
 ANSWER_COLUMNS = ("platform, account, person, person_id, ts, kind, item_id, thread, text, answered_at, "
                   "answer_platform, answer_kind, answer_how, need")
-PEOPLE_COLUMNS = "person_id, last_in, last_out, last_contact, active_days, median_gap_days"
+PEOPLE_COLUMNS = "person_id, last_in, last_out, last_contact, active_days, median_gap_days, days"
 
 
 def _random_rows(draw: Any, prefix: str, days: tuple[int, int], n: int) -> list[dict[str, Any]]:
@@ -126,7 +126,7 @@ def _random_rows(draw: Any, prefix: str, days: tuple[int, int], n: int) -> list[
     for i in range(n):
         person = draw(st.sampled_from(["ann", "bob"]))
         direction = draw(st.sampled_from(["in", "in", "out"]))
-        kind = draw(st.sampled_from(["reply", "dm", "mention", "like"]))
+        kind = draw(st.sampled_from(["reply", "dm", "mention", "like", "follow"]))
         hours = draw(st.integers(min_value=days[0] * 24, max_value=days[1] * 24))
         thread = draw(st.sampled_from(["t1", "t2", ""]))
         earlier = [r["id"] for r in rows if r["direction"] == "in"]

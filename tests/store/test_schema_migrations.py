@@ -50,7 +50,8 @@ def test_an_older_store_gets_the_touchpoints_view_and_the_new_table_names(tmp_pa
     path = tmp_path / "old.duckdb"
     with Store(path) as store:
         ingest_path(store, events)
-        store.con.execute("INSERT INTO answer_people VALUES (1, NULL, NULL, NULL, 3, 2.5)")
+        store.con.execute("INSERT INTO answer_people (person_id, last_in, last_out, last_contact, active_days, "
+                          "median_gap_days) VALUES (1, NULL, NULL, NULL, 3, 2.5)")
         version = store.scalar("SELECT version FROM text_features_version")
         as_before_touchpoints(store)
         assert "touchpoints" not in {r["view_name"] for r in store.rows("SELECT view_name FROM duckdb_views()")}
@@ -173,3 +174,24 @@ def test_migrations_are_frozen_sql() -> None:
     for version, description, sql in MIGRATIONS:
         assert isinstance(sql, str) and sql.strip(), (version, description)
     assert [v for v, _, _ in MIGRATIONS] == sorted({v for v, _, _ in MIGRATIONS})
+
+
+def test_a_store_without_the_answer_index_days_rebuilds_the_index_on_its_next_refresh(tmp_path: Path) -> None:
+    """Migration 22 adds ``answer_people.days``; rows written before it have none, so the refresh
+    after the upgrade rebuilds the answer index whole instead of merging into rows without days."""
+    from tiescale.insights.threads import refresh_threads
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=300, seed=11)
+    path = tmp_path / "old.duckdb"
+    with Store(path) as store:
+        ingest_path(store, events)
+        refresh_threads(store, full=True)
+        expected = store.rows("SELECT person_id, active_days, median_gap_days, days FROM answer_people ORDER BY 1")
+        store.con.execute("ALTER TABLE answer_people DROP COLUMN days")
+        store.con.execute("DELETE FROM schema_version WHERE version >= 22")
+    with Store(path) as store:
+        assert store.schema_version >= 22
+        assert store.scalar("SELECT count(*) FROM answer_people WHERE days IS NULL") == len(expected) > 0
+        assert refresh_threads(store).mode == "full"
+        assert store.rows("SELECT person_id, active_days, median_gap_days, days FROM answer_people ORDER BY 1") == expected

@@ -30,6 +30,7 @@ import pyarrow as pa
 from tiescale.classify.model import LABELS, Model, load_model
 from tiescale.records import UsageError
 from tiescale.store.db import Store
+from .derived_state import derived_watermark, set_derived_watermark
 from .shadow import is_read_only
 from .content_data import (
     FEED_SQL, LOOSE_MENTIONS_SQL, MESSAGES_SQL, RESPONSES_SQL, account_filter, relationship_changes,
@@ -172,13 +173,20 @@ def refresh_content_labels(store: Store) -> None:
     model = load_model()
     if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'content_labels'"):
         return
+    # only the texts of imports since the last refresh with this model (every text after a new model)
+    since = derived_watermark(store, "content_labels", model.model_id)
+    watermark = store.watermark()
+    if since == watermark:
+        return
+    newer = "" if since is None else f"AND import_id > {int(since)}"
     texts = [r["text"] for r in store.rows(f"""
-        SELECT DISTINCT text FROM (SELECT text FROM ({FEED_SQL.format(where='')})
-                                   UNION ALL SELECT text FROM ({MESSAGES_SQL.format(where='')}))
+        SELECT DISTINCT text FROM (SELECT text FROM ({FEED_SQL.format(where=newer)})
+                                   UNION ALL SELECT text FROM ({MESSAGES_SQL.format(where=newer)}))
         WHERE left(sha256(text), 32) NOT IN (SELECT text_hash FROM content_labels WHERE model = ?)""",
         [model.model_id])]
     if texts:
         classify_cached(store, texts, model)
+    set_derived_watermark(store, "content_labels", model.model_id, watermark)
 
 
 # -- outbound messages, counted in SQL ------------------------------------------------------------------

@@ -75,11 +75,12 @@ SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_r
                 "person_history")
 
 
-def ensure_snapshot(store: Store, as_of: datetime, materialise: bool = True) -> None:
+def ensure_snapshot(store: Store, as_of: datetime, materialise: bool = True, fresh: bool | None = None) -> None:
     """Score ``as_of`` unless a fresh snapshot is stored; on a read-only store the snapshot is
     written into TEMP copies of the score tables (see ``shadow``) and the file is not touched.
-    ``materialise=False``: history rows only (a date before the newest one of a batch)."""
-    if not snapshot_is_fresh(store, as_of):
+    ``materialise=False``: history rows only (a date before the newest one of a batch); ``fresh``:
+    whether the snapshot is fresh, when the caller already knows (:func:`fresh_dates`)."""
+    if not (snapshot_is_fresh(store, as_of) if fresh is None else fresh):
         from tiescale.scoring.run import score_store  # imported when needed: it loads the scoring engine
 
         writable_tables(store, *SCORE_TABLES)
@@ -127,7 +128,10 @@ def ensure_snapshots(store: Store, now: datetime | None, window_days: int, histo
     history = [d for d in month_starts(t, history_months) if d > first]
     earlier = (set(months_since(first, t)) if every_month else set()) | set(history) | (
         {previous} if previous > first else set())
-    for day in sorted(d for d in earlier if d < t):  # oldest first: each run goes on from the one before
-        ensure_snapshot(store, day, materialise=False)
-    ensure_snapshot(store, t)
+    dates = sorted(d for d in earlier if d < t)
+    # every date's freshness in two queries (scoring one date leaves the others' as they were)
+    fresh = fresh_dates(store, [*dates, t])
+    for day in dates:  # oldest first: each run goes on from the one before
+        ensure_snapshot(store, day, materialise=False, fresh=day in fresh)
+    ensure_snapshot(store, t, fresh=t in fresh)
     return Snapshots(t, previous, history)

@@ -104,23 +104,36 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
     try:
         with store.transaction():
             con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS {touched}")
+            if mode == "incremental":
+                con.execute(f"CREATE OR REPLACE TEMP TABLE nm_since AS SELECT {since} AS since")
             people = int(store.scalar("SELECT count(*) FROM nm_people"))
             if mode == "full":
                 con.execute("DELETE FROM answer_messages")
                 con.execute("DELETE FROM answer_people")
             else:
                 # kept: messages answered before the person's earliest new row (nothing new can answer earlier)
-                con.execute("""DELETE FROM answer_messages m USING nm_people p WHERE m.person_id = p.person_id
-                               AND (m.answered_at IS NULL OR m.answered_at > p.since_ts)""")
+                # they are recomputed from these rows (with the new ones), not re-read from the touchpoints
+                redo = "m.person_id = p.person_id AND (m.answered_at IS NULL OR m.answered_at > p.since_ts)"
+                con.execute(f"""CREATE OR REPLACE TEMP TABLE nm_redo AS SELECT m.platform, m.account, m.person,
+                                m.person_id, m.ts, m.kind, m.item_id, m.thread, m.text, m.import_id
+                                FROM answer_messages m JOIN nm_people p ON {redo}""")
+                con.execute(f"DELETE FROM answer_messages m USING nm_people p WHERE {redo}")
+                con.execute("""CREATE OR REPLACE TEMP TABLE nm_kept_people AS
+                               SELECT * FROM answer_people WHERE person_id IN (SELECT person_id FROM nm_people)""")
                 con.execute("DELETE FROM answer_people WHERE person_id IN (SELECT person_id FROM nm_people)")
+
             messages = _index_people(store, full=mode == "full")
+            # what ``_counted`` gives at the new watermark (nothing was deleted: the old count plus the new rows)
+            counted = (int(state["interactions"]) + int(store.scalar(
+                f"SELECT count(*) FROM interactions WHERE import_id > ? AND import_id <= ? AND kind IN {_in(ANSWER_KINDS)}",
+                [since, watermark])) if mode == "incremental" and state is not None else _counted(store, watermark))
             con.execute("DELETE FROM answer_index_state")
             newest = store.scalar("SELECT max(ts) FROM interactions")
             con.execute("INSERT INTO answer_index_state (watermark, interactions, merges, refreshed_at, total, "
                         "newest_ts) VALUES (?, ?, ?, now(), ?, ?)",
-                        [watermark, _counted(store, watermark), merges, total, newest])
+                        [watermark, counted, merges, total, newest])
     finally:
-        for name in ("nm_people", "nm_in", "nm_out", "nm_direct"):
+        for name in ("nm_people", "nm_in", "nm_out", "nm_direct", "nm_days", "nm_kept_people", "nm_since", "nm_redo"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return RefreshResult(mode, people, messages, time.perf_counter() - started)
 
@@ -131,17 +144,22 @@ def _index_people(store: Store, full: bool) -> int:
     people_filter = "" if full else "AND t.person_id IN (SELECT person_id FROM nm_people)"
     # the messages to (re)compute: every one in a full run; else the touched people's messages that
     # are not kept in answer_messages (see refresh_threads)
-    kept = "" if full else """ANTI JOIN answer_messages a ON a.person_id = t.person_id AND a.platform = t.platform
-        AND a.account = t.account AND a.ts = t.ts AND a.kind = t.kind AND a.item_id IS NOT DISTINCT FROM t.item_id"""
+    # (incremental: the messages taken out of answer_messages, ``nm_redo``, and the new ones; the
+    # touched people's other messages are kept as they were)
+    new_rows = "" if full else "AND t.import_id > (SELECT since FROM nm_since)"
+    redo = "" if full else "SELECT * FROM nm_redo UNION ALL"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE nm_in AS
+        CREATE OR REPLACE TEMP TABLE nm_in AS {redo}
         SELECT t.platform, t.account, t.handle AS person, t.person_id, t.ts, t.kind, t.item_id, t.thread, t.text, t.import_id
-        FROM touchpoints t {kept}
-        WHERE t.direction = 'in' AND t.kind IN {_in(INBOUND_KINDS)} AND t.ts IS NOT NULL {people_filter}""")
+        FROM touchpoints t
+        WHERE t.direction = 'in' AND t.kind IN {_in(INBOUND_KINDS)} AND t.ts IS NOT NULL {people_filter} {new_rows}""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE nm_out AS
         SELECT t.person_id, t.ts, t.platform, t.kind, t.thread
         FROM touchpoints t
+        -- only what can answer a message being computed: after the person's oldest one
+        JOIN (SELECT person_id, min(ts) AS from_ts FROM nm_in GROUP BY 1) f
+          ON f.person_id = t.person_id AND t.ts > f.from_ts
         WHERE t.direction = 'out' AND t.kind IN {_in(ANSWER_KINDS)} AND t.ts IS NOT NULL {people_filter}
         -- one outbound row per person and instant: the ASOF join below would pick among ties at random
         QUALIFY row_number() OVER (PARTITION BY t.person_id, t.ts
@@ -195,21 +213,41 @@ def _index_people(store: Store, full: bool) -> int:
                NULL AS need,  -- set by the queue for the few messages it lists (insights/queue.py)
                import_id
         FROM joined""")
-    # per person: last contact each way, and the median gap between their active days (any direction)
+    _index_rhythm(store, full)
+    return int(store.scalar("SELECT count(*) FROM answer_messages")) - before
+
+
+def _index_rhythm(store: Store, full: bool) -> None:
+    """``answer_people`` of the people in ``nm_people``: last contact each way, their active days and
+    the median gap between them (any direction). A full run reads every touchpoint; an incremental
+    one reads only the rows imported since the index's watermark (``nm_since``) and merges them
+    into the kept row: the days are a set and the last contacts a maximum, so the merge is exact."""
+    con = store.con
+    rows = "" if full else "AND t.import_id > (SELECT since FROM nm_since)"
     con.execute(f"""
-        INSERT INTO answer_people (person_id, last_in, last_out, last_contact, active_days, median_gap_days)
-        WITH days AS (
-            SELECT t.person_id, date_trunc('day', t.ts) AS day,
-                   max(t.ts) FILTER (WHERE t.direction = 'in') AS last_in,
-                   max(t.ts) FILTER (WHERE t.direction = 'out' AND t.kind NOT IN {_in(ENGAGE_EXCLUDED)}) AS last_out,
-                   max(t.ts) AS last_contact
-            FROM touchpoints t
-            WHERE t.ts IS NOT NULL AND t.kind NOT IN {_in(ENGAGE_EXCLUDED)} {people_filter}
-            GROUP BY ALL
+        CREATE OR REPLACE TEMP TABLE nm_days AS
+        SELECT t.person_id, date_trunc('day', t.ts) AS day,
+               max(t.ts) FILTER (WHERE t.direction = 'in') AS last_in,
+               max(t.ts) FILTER (WHERE t.direction = 'out' AND t.kind NOT IN {_in(ENGAGE_EXCLUDED)}) AS last_out,
+               max(t.ts) AS last_contact
+        FROM touchpoints t
+        WHERE t.ts IS NOT NULL AND t.kind NOT IN {_in(ENGAGE_EXCLUDED)} {rows}
+          {"" if full else "AND t.person_id IN (SELECT person_id FROM nm_people)"}
+        GROUP BY ALL""")
+    kept = "" if full else """UNION ALL
+            SELECT person_id, unnest(days) AS day, last_in, last_out, last_contact FROM nm_kept_people"""
+    con.execute(f"""
+        INSERT INTO answer_people (person_id, last_in, last_out, last_contact, active_days, median_gap_days, days)
+        WITH all_days AS (
+            SELECT person_id, day, last_in, last_out, last_contact FROM nm_days {kept}
+        ),
+        days AS (
+            SELECT person_id, day, max(last_in) AS last_in, max(last_out) AS last_out,
+                   max(last_contact) AS last_contact FROM all_days GROUP BY ALL
         ),
         gaps AS (
             SELECT *, epoch(day - lag(day) OVER (PARTITION BY person_id ORDER BY day)) / 86400.0 AS gap FROM days
         )
-        SELECT person_id, max(last_in), max(last_out), max(last_contact), count(*), median(gap)
+        SELECT person_id, max(last_in), max(last_out), max(last_contact), count(*), median(gap),
+               list(day ORDER BY day)
         FROM gaps GROUP BY person_id""")
-    return int(store.scalar("SELECT count(*) FROM answer_messages")) - before

@@ -2,7 +2,7 @@
 
 Compiling an Ibis expression to SQL costs 10-60 ms, and a refresh scores many dates (the first of
 every month, one window back, now), each with a dozen expressions that differ only in their dates.
-So each expression is compiled once with stand-in dates (midnights around 1901 that no data holds),
+So each expression is compiled once (per installation: ``tiescale.sqlcache`` keeps the text on disk) with stand-in dates (midnights around 1901 that no data holds),
 and the SQL of any other date is that text with the stand-ins' literals replaced by the date's.
 A test checks the result is what compiling with the real dates gives, up to the pretty printer's
 line breaks (which follow the literals' lengths). A template whose stand-ins do not all appear
@@ -15,6 +15,8 @@ from datetime import datetime
 
 import ibis
 import ibis.expr.types as ir
+
+from tiescale.sqlcache import SQL_CACHE
 
 _TEMPLATES: dict[tuple[str, tuple[str, ...]], str | None] = {}
 
@@ -39,11 +41,15 @@ def compiled_sql(key: object, build: Callable[..., ir.Expr], **dates: datetime) 
     names = tuple(sorted(dates))
     slot = (repr(key), names)
     if slot not in _TEMPLATES:
-        stand_ins = {name: _stand_in(i) for i, name in enumerate(names)}
-        compiled = str(ibis.to_sql(build(**stand_ins), dialect="duckdb"))
-        whole = all(compiled.count(f"MAKE_TIMESTAMP({d.year},") == compiled.count(timestamp_sql(d))
-                    for d in stand_ins.values())
-        _TEMPLATES[slot] = compiled if whole else None
+        def compile_template() -> str:  # "" when the stand-ins are not all whole
+            stand_ins = {name: _stand_in(i) for i, name in enumerate(names)}
+            compiled = str(ibis.to_sql(build(**stand_ins), dialect="duckdb"))
+            whole = all(compiled.count(f"MAKE_TIMESTAMP({d.year},") == compiled.count(timestamp_sql(d))
+                        for d in stand_ins.values())
+            return compiled if whole else ""
+
+        # kept between processes too (tiescale/sqlcache.py): the text depends only on the code
+        _TEMPLATES[slot] = SQL_CACHE.get_or_compile(f"template {slot!r}", compile_template) or None
     template = _TEMPLATES[slot]
     if template is None:
         return str(ibis.to_sql(build(**dates), dialect="duckdb"))

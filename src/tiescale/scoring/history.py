@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 from tiescale.store.db import Store
 from tiescale.timeparse import parse_ts
 from .compiled import compiled_sql
+from tiescale.sqlcache import SQL_CACHE
 from .config import DEFAULT, RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import DAY_SECONDS, decay_factors
 from .scale import scored
@@ -157,14 +158,18 @@ def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig
     with ``as_of`` the date; ``min_score`` prunes pairs freshness keeps below it (rows below it may
     remain: filter on score too); ``only``: that one key's rows."""
     table, key = HISTORY[level]
-    dates = ibis.table({"at": "timestamp"}, name="score_history_dates")
     bound = silence_bound(min_score, config) if min_score is not None else None
-    history = history_table(level)
-    if only is not None:
-        history = history.filter(history[key] == int(only))
-    expr = compose_dates(history, key, dates, config,
-                         max_silence_days=bound if bound != float("inf") else None)
-    body = ibis.to_sql(expr, dialect="duckdb")
+
+    def compile_body() -> str:
+        dates = ibis.table({"at": "timestamp"}, name="score_history_dates")
+        history = history_table(level)
+        if only is not None:
+            history = history.filter(history[key] == int(only))
+        expr = compose_dates(history, key, dates, config,
+                             max_silence_days=bound if bound != float("inf") else None)
+        return str(ibis.to_sql(expr, dialect="duckdb"))
+
+    body = SQL_CACHE.get_or_compile(f"over {level} {config!r} {bound!r} {only!r}", compile_body)
     columns = ", ".join(f"s.{c}" for c in SCORED_COLUMNS)
     if level == "connection":
         return f"""WITH score_history_dates AS ({dates_sql})

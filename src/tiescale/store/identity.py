@@ -99,6 +99,7 @@ NOT_PERSON_DATA: dict[str, str] = {
     "accounts": "the brand's own accounts (handle, display_name), not the people it talks with",
     "forgotten": "only a keyed hash of each forgotten handle (secret outside the file), so re-imports skip them",
     "content_labels": "the classifier's verdicts on the brand's own texts (label: promotional, relational, value)",
+    "derived_state": "the name of a derived table and the import it was last refreshed at",
 }
 
 

@@ -632,5 +632,21 @@ MIGRATIONS.append((
         );
     """,
 ))
+MIGRATIONS.append((
+    22,
+    "answer_people.days (a refresh merges a day instead of re-reading them all); derived_state (watermarks)",
+    """
+        -- The rhythm (active days, the median gap between them) of a person touched by an import was
+        -- recomputed from all their touchpoints; with the days kept, the refresh merges the new ones.
+        ALTER TABLE answer_people ADD COLUMN IF NOT EXISTS days TIMESTAMPTZ[];
+        -- rows written before have no days: the next refresh rebuilds the answer index whole
+        DELETE FROM answer_index_state;
+        -- the watermark a derived table was last refreshed at, and the version that computed it
+        -- (insights/derived_state.py): the content verdicts' refresh reads only newer imports
+        CREATE TABLE IF NOT EXISTS derived_state (
+            name VARCHAR PRIMARY KEY, watermark BIGINT NOT NULL, version VARCHAR NOT NULL,
+            refreshed_at TIMESTAMP);
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

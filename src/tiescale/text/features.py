@@ -22,6 +22,7 @@ This module sits below the store: an import computes every touchpoint's features
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import cache
 from importlib import resources
@@ -168,7 +169,15 @@ def word_count(text: ir.StringValue) -> ir.IntegerValue:
 
 @cache
 def text_features_sql(column: str = "text") -> tuple[str, str]:
-    """DuckDB SQL of (words, warmth) over a text column named ``column``: the Ibis expressions, compiled."""
+    """DuckDB SQL of (words, warmth) over a text column named ``column``: the Ibis expressions, compiled
+    (once per installation: ``tiescale.sqlcache`` keeps the text between processes)."""
+    from tiescale.sqlcache import SQL_CACHE
+
+    found = json.loads(SQL_CACHE.get_or_compile(f"text_features {column}", lambda: json.dumps(_compile_text_features(column))))
+    return found[0], found[1]
+
+
+def _compile_text_features(column: str) -> list[str]:
     import ibis
     import sqlglot
     from sqlglot import exp
@@ -182,7 +191,7 @@ def text_features_sql(column: str = "text") -> tuple[str, str]:
         for col in body.find_all(exp.Column):
             col.replace(exp.column(column))
         out.append(body.sql(dialect="duckdb"))
-    return out[0], out[1]
+    return out
 
 
 def text_features_version() -> str:
