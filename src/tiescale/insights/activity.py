@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..scoring.run import scale_fingerprint, score_store
+from ..scoring.stamp import scale_fingerprint
 from ..store.db import Store
 from .shadow import writable_tables
 from .snapshots import SCORE_TABLES
@@ -107,6 +107,8 @@ def rescore_if_scale_changed(store: Store) -> str | None:
     if newest is None or newest["scale"] == current:
         return None
     writable_tables(store, *SCORE_TABLES)
+    from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
+
     run = score_store(store, newest["as_of"], force=True)
     message = (f"scores were computed with another version of the relationship scale ({newest['scale']}); "
                f"recomputed {run.connections:,} connections and {run.people:,} people as of "

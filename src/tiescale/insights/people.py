@@ -19,7 +19,8 @@ from ..results import Records
 from ..scoring.config import TIER_NAMES
 from ..scoring.explain import PersonProfile, reasons_for, tier_meaning
 from ..scoring.history import scores_over_sql, scores_sql
-from ..scoring.run import DIMENSION_FIELDS, resolve_as_of, score_store
+from ..scoring.config import DIMENSION_COLUMNS as DIMENSION_FIELDS
+from ..scoring.stamp import resolve_as_of
 from ..scoring.top import top_answers
 from ..store.db import Store
 from .links import add_identity_links, add_profile_links, add_timeline_links
@@ -43,6 +44,8 @@ def current_as_of(store: Store, score_if_needed: bool = True) -> datetime | None
         return newest
     if not store.scalar("SELECT count(*) FROM interactions"):
         return None
+    from ..scoring.run import score_store  # imported when needed: it loads the scoring engine
+
     return score_store(store).as_of
 
 

@@ -13,10 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
+
+from tiescale.lazymodules import lazy_module
 
 from tiescale.sqlcache import SQL_CACHE
+
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+else:
+    ibis = lazy_module("ibis")  # imported on first use: readers get their SQL from the cache
 
 _TEMPLATES: dict[tuple[str, tuple[str, ...]], str | None] = {}
 

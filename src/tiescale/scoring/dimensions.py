@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import ibis
-import ibis.expr.types as ir
+from tiescale.lazymodules import lazy_module
 
 from .config import GENERIC_WEIGHT, KIND_WEIGHTS, ScaleConfig
+
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+else:
+    ibis = lazy_module("ibis")  # imported on first use: readers get their SQL from the cache
 
 DAY_SECONDS = 86_400.0
 
@@ -29,7 +34,7 @@ HALF_LIVES: dict[str, str] = {
     "regularity": "regularity_half_life_days",
 }
 
-_Age = TypeVar("_Age", float, ir.FloatingValue)
+_Age = TypeVar("_Age", float, "ir.FloatingValue")
 
 
 def decay(age_days: _Age, half_life_days: float) -> _Age:

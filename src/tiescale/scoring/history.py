@@ -14,19 +14,24 @@ the listings; readers of any other date use :func:`scores_sql`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
-import ibis
-import ibis.expr.types as ir
 
+from tiescale.lazymodules import lazy_module
+from tiescale.sqlcache import SQL_CACHE
 from tiescale.store.db import Store
 from tiescale.timeparse import parse_ts
 from .compiled import compiled_sql
-from tiescale.sqlcache import SQL_CACHE
 from .config import DEFAULT, RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import DAY_SECONDS, decay_factors
 from .scale import scored
+
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+else:
+    ibis = lazy_module("ibis")  # imported on first use: readers get their SQL from the cache
 
 Level = Literal["connection", "person"]
 

@@ -1,13 +1,11 @@
 """`tiescale score`: compute the scale as of a date and store it as a dated snapshot."""
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,14 +16,13 @@ from ibis.backends.duckdb import Backend
 
 from tiescale.store.db import Store
 from tiescale.store.text_features import refresh_text_features
-from tiescale.text.features import text_features_version
-from tiescale.timeparse import parse_ts
-from .config import DEFAULT, DIMENSION_COLUMNS, KIND_WEIGHTS, RAW_DIMENSIONS, TIERS, ScaleConfig
+from .config import DEFAULT, DIMENSION_COLUMNS, RAW_DIMENSIONS, ScaleConfig
 from .dimensions import across, daily, dimensions
 from .engines import EngineError, check_events_path, duckdb_events, spark_events, spark_message
 from .history import write_history
 from .incremental import is_newest, score_in_store, write_newest
 from .scale import scored
+from .stamp import resolve_as_of as resolve_as_of, scale_fingerprint as scale_fingerprint  # re-exported
 from .top import write_top
 from .warmth import scoring_inputs
 
@@ -43,24 +40,6 @@ class ScoreRun:
     seconds: float
     status: str  # scored | unchanged
     mode: str = "full"  # full | incremental
-
-
-def scale_fingerprint(config: ScaleConfig = DEFAULT) -> str:
-    """What the scores mean: the configuration, the kind weights, the tiers and the text features."""
-    blob = json.dumps([asdict(config), KIND_WEIGHTS, TIERS, text_features_version()], sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
-
-
-def resolve_as_of(value: str | datetime | None, store: Store | None = None) -> datetime:
-    """``YYYY-MM-DD`` (midnight UTC), ISO 8601 or unix seconds, as naive UTC.
-
-    By default: the end of the data, i.e. midnight after the newest touchpoint (never later
-    than now), so an old export is scored as of when it was taken, not decayed to nothing.
-    """
-    if value is not None:
-        return parse_ts(value).astimezone(UTC).replace(tzinfo=None)
-    end = store.data_end() if store is not None else None
-    return end if end is not None else datetime.now(UTC).replace(tzinfo=None)
 
 
 def score_expressions(events: ir.Table, as_of: datetime, config: ScaleConfig = DEFAULT) -> list[ir.Table]:

@@ -22,11 +22,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
+
+from tiescale.lazymodules import lazy_module
 
 from .config import TIERS, ScaleConfig
 from .dimensions import DAY_SECONDS
+
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+else:
+    ibis = lazy_module("ibis")  # imported on first use: readers get their SQL from the cache
 
 
 def _saturate(value: ir.NumericValue, scale: float) -> ir.FloatingValue:
@@ -55,7 +62,9 @@ def scored(dims: ir.Table, as_of: datetime | ir.TimestampValue, config: ScaleCon
     ``as_of`` is one date, or a timestamp column of ``dims`` (each row scored at its own date: the
     history's composition over many dates).
     """
-    cut = as_of if isinstance(as_of, ir.Value) else ibis.literal(as_of, type="timestamp")
+    import ibis.expr.types as types
+
+    cut = as_of if isinstance(as_of, types.Value) else ibis.literal(as_of, type="timestamp")
     p = config.points
     # whole seconds: DuckDB's epoch has microseconds, Spark's unix_timestamp does not
     last, first = dims.last_contact.epoch_seconds().floor(), dims.first_contact.epoch_seconds().floor()
