@@ -22,10 +22,14 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+import pyarrow as pa
+
 from tiescale.records import UsageError
 from tiescale.store.db import Store
 
 from .content_data import account_filter
+from .derived_state import derived_watermark, set_derived_watermark
+from .shadow import is_read_only
 
 MAX_MESSAGES = 2_000  # about 1 s, plus 2.5 s to load the models once (docs/languages.md)
 INBOUND_KINDS = ("reply", "mention", "comment", "quote", "dm")
@@ -151,12 +155,19 @@ def language_mix(store: Store, account: str | None = None, window_days: int | No
     total = int(store.scalar(f"SELECT count(*) {base}", params) or 0)
     if not _available():
         return LanguageMix(account, 0, total, 0, available=False)
-    rows = store.con.execute(f"SELECT person_id, text {base} ORDER BY ts DESC, item_id LIMIT ?",
+    stored = _has_stored(store)
+    known = ("(SELECT l.language FROM text_languages l WHERE l.text_hash = left(sha256(m.text), 32))"
+             if stored else "NULL")
+    rows = store.con.execute(f"""SELECT person_id, text, {known} AS language
+                                 FROM (SELECT person_id, text {base} ORDER BY ts DESC, item_id LIMIT ?) m""",
                              [*params, max_messages]).fetchall()
+    # the refresh stores the newest messages' languages (refresh_languages); any other is detected here
+    missing = [i for i, (_, _, language) in enumerate(rows) if language is None]
+    detected = dict(zip(missing, languages_of([rows[i][1] for i in missing]))) if missing else {}
     messages: Counter[str] = Counter()
     people: dict[str, set[Any]] = {}
-    for (person, _), found in zip(rows, languages_of([text for _, text in rows])):
-        code = found or "und"
+    for i, (person, _, language) in enumerate(rows):
+        code = (language if i not in detected else detected[i]) or "und"
         messages[code] += 1
         people.setdefault(code, set()).add(person)
     read = len(rows)
@@ -165,3 +176,44 @@ def language_mix(store: Store, account: str | None = None, window_days: int | No
               for code, count in sorted(messages.items(), key=lambda kv: (kv[0] == "und", -kv[1], kv[0]))]
     everyone = len({p for group in people.values() for p in group})
     return LanguageMix(account, read, total, everyone, shares, sampled=read < total)
+
+
+def _has_stored(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_languages'"))
+
+
+#: Which detector filled ``text_languages`` (a new one refills it).
+DETECTOR_VERSION = f"lingua {'/'.join(LATIN_LANGUAGES)} 0.1"
+
+
+def refresh_languages(store: Store) -> int:
+    """Store the language of the people's newest messages (up to :data:`MAX_MESSAGES` per account)
+    that have none yet, from the imports since the last refresh: the content report then reads
+    them and loads no detector. Returns how many texts were detected."""
+    if not _has_stored(store) or not _available() or is_read_only(store):
+        return 0
+    since = derived_watermark(store, "text_languages", DETECTOR_VERSION)
+    watermark = store.watermark()
+    if since == watermark:
+        return 0
+    kinds = ", ".join(f"'{k}'" for k in INBOUND_KINDS)
+    newer = "" if since is None else f"AND import_id > {int(since)}"
+    texts = [r["text"] for r in store.rows(f"""
+        SELECT DISTINCT text FROM (
+            SELECT text, left(sha256(text), 32) AS text_hash FROM touchpoints
+            WHERE direction = 'in' AND kind IN ({kinds}) AND text IS NOT NULL AND trim(text) <> '' {newer}
+            QUALIFY row_number() OVER (PARTITION BY account ORDER BY ts DESC NULLS LAST, item_id) <= ?)
+        ANTI JOIN text_languages USING (text_hash)""", [MAX_MESSAGES])]
+    if texts:
+        found = languages_of(texts)
+        detected = pa.table({"text": pa.array(texts, pa.string()),
+                             "language": pa.array([language or "und" for language in found], pa.string())})
+        with store.transaction() as con:
+            con.register("detected_languages", detected)
+            try:
+                con.execute("""INSERT OR IGNORE INTO text_languages
+                               SELECT DISTINCT left(sha256(text), 32), language FROM detected_languages""")
+            finally:
+                con.unregister("detected_languages")
+    set_derived_watermark(store, "text_languages", DETECTOR_VERSION, watermark)
+    return len(texts)

@@ -634,7 +634,7 @@ MIGRATIONS.append((
 ))
 MIGRATIONS.append((
     22,
-    "answer_people.days (a refresh merges a day instead of re-reading them all); derived_state (watermarks)",
+    "answer_people.days (a refresh merges a day, not every day); derived_state (watermarks); text_languages",
     """
         -- The rhythm (active days, the median gap between them) of a person touched by an import was
         -- recomputed from all their touchpoints; with the days kept, the refresh merges the new ones.
@@ -646,6 +646,9 @@ MIGRATIONS.append((
         CREATE TABLE IF NOT EXISTS derived_state (
             name VARCHAR PRIMARY KEY, watermark BIGINT NOT NULL, version VARCHAR NOT NULL,
             refreshed_at TIMESTAMP);
+        -- the language of the people's newest messages (insights/languages.py), by a hash of the text,
+        -- filled by the refresh so the content report loads no detector; emptied by forget
+        CREATE TABLE IF NOT EXISTS text_languages (text_hash VARCHAR PRIMARY KEY, language VARCHAR NOT NULL);
     """,
 ))
 MIGRATIONS.sort(key=lambda m: m[0])
