@@ -191,3 +191,47 @@ def test_the_content_verdicts_refresh_reads_only_new_imports(tmp_path: Path) -> 
         refresh_content_labels(store)  # nothing new
         assert store.scalar("SELECT count(*) FROM content_labels") == 1
         assert derived_watermark(store, "content_labels", "another-model") is None
+
+
+def test_the_stored_message_index_gives_the_report_a_fresh_read_gives(tmp_path: Path) -> None:
+    """The refresh keeps the outbound messages in content_message_index from the imports since its
+    last run; the report read from it equals the report read from every interaction, after a first
+    import, after a later one (with an older copy of a message and a message mentioning two people),
+    for every account and for one, over the whole data and a window; forget empties it."""
+    from tiescale.insights.derived import refresh_derived
+    from tiescale.store.identity import forget_person
+    from .nurture_helpers import at, event, ingest_events
+
+    sale, thanks = "Big SALE today: 30% off everything, buy now!", "Thank you so much for the kind words"
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_events(store, tmp_path, "a", [
+            event(at(40), "ann", "out", "mention", "m1", sale), event(at(30), "bob", "out", "dm", "m2", thanks),
+            event(at(20), "cat", "out", "reply", "m3", sale, account="shop", platform="mastodon"),
+            event(at(25), "ann", "in", "reply", "i1", "love it")])
+        refresh_derived(store)
+
+        def both(account: str | None = None, window: int | None = None) -> tuple[dict, dict]:
+            assert store.scalar("SELECT watermark FROM derived_state WHERE name = 'content_message_index'") \
+                == store.watermark()  # the report reads the index
+            indexed = content_report(store, account=account, window_days=window).to_dict()
+            store.con.execute("DELETE FROM derived_state WHERE name = 'content_message_index'")
+            fresh = content_report(store, account=account, window_days=window).to_dict()
+            refresh_derived(store)  # puts the watermark back (the index is rebuilt whole)
+            return indexed, fresh
+
+        for args in ((None, None), ("shop", None), (None, 25)):
+            indexed, fresh = both(*args)
+            assert indexed == fresh and (indexed["messages"] > 0)
+        ingest_events(store, tmp_path, "b", [
+            event(at(10), "dan", "out", "mention", "m4", sale), event(at(10), "eve", "out", "mention", "m4", sale),
+            event(at(45), "bob", "out", "dm", "m2", thanks)])  # the same message, older: it takes its date
+        refresh_derived(store)
+        assert store.scalar("SELECT count(*) FROM content_message_index WHERE item_id = 'm4'") == 1
+        for args in ((None, None), ("brand", None), (None, 15)):
+            indexed, fresh = both(*args)
+            assert indexed == fresh
+        forget_person(store, "x:ann")
+        assert store.scalar("SELECT count(*) FROM content_message_index") == 0
+        refresh_derived(store)
+        indexed, fresh = both()
+        assert indexed == fresh

@@ -208,8 +208,17 @@ class OutboundMessages:
     from ``content_labels`` (``refresh_content_labels`` keeps them); texts it lacks are classified
     here (kept when the store is writable, held in TEMP ``content_extra_labels`` otherwise)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, view_sql: str | None = None, params: list[Any] | None = None) -> None:
         self.store = store
+        self.view_sql, self.params = view_sql, params or []
+
+    def restrict(self, start: datetime) -> None:
+        """Only the messages from ``start`` on."""
+        if self.view_sql is None:
+            self.store.con.execute("DELETE FROM content_messages WHERE ts < ?", [start])
+        else:
+            self.view_sql += f" AND m.ts >= TIMESTAMPTZ '{start.isoformat()}'"
+            _create_view(self.store, self.view_sql, self.params)
 
     def summary(self, by: str, cap: int | None) -> MessageSummary:
         rows = self.store.rows(f"""SELECT {_PERIOD_SQL[by]} AS period, count(*) AS n,
@@ -228,8 +237,73 @@ class OutboundMessages:
                                                              for r in rows}, salesy)
 
 
+#: What ``content_message_index`` holds: MESSAGES_SQL's rows and the hash of the text (a new
+#: version rebuilds it).
+INDEX_VERSION = "1"
+_INDEX_COLUMNS = "platform, account, item_id, ts, kind, text, url, thread, text_hash"
+
+
+def refresh_message_index(store: Store) -> None:
+    """Keep ``content_message_index`` (the account's outbound messages, one row per message, as
+    MESSAGES_SQL reads them) up to date from the imports since its last refresh, so the content
+    report counts them without re-reading every interaction. ``forget`` empties it (rebuilt here)."""
+    if not _has_table(store, "content_message_index") or is_read_only(store):
+        return
+    since = derived_watermark(store, "content_message_index", INDEX_VERSION)
+    watermark = store.watermark()
+    if since == watermark:
+        return
+    with store.transaction() as con:
+        if since is None:
+            con.execute("DELETE FROM content_message_index")
+            con.execute(f"""INSERT INTO content_message_index SELECT *, left(sha256(text), 32)
+                            FROM ({MESSAGES_SQL.format(where='')})""")
+        else:
+            newer = f"AND import_id > {int(since)}"
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE cm_new AS SELECT *, left(sha256(text), 32) AS text_hash
+                            FROM ({MESSAGES_SQL.format(where=newer)})""")
+            # a new own post stands for the message with its id (MESSAGES_SQL prefers posts)
+            con.execute(f"""DELETE FROM content_message_index c USING posts p
+                            WHERE p.import_id > {int(since)} AND p.platform = c.platform AND p.post_id = c.item_id
+                              AND p.kind IN ('reply', 'comment')""")
+            # one row per message: the earliest (an older copy imported late replaces the stored one)
+            con.execute("""DELETE FROM content_message_index c USING cm_new n
+                           WHERE c.platform = n.platform AND c.account = n.account AND c.item_id = n.item_id
+                             AND n.ts < c.ts""")
+            con.execute(f"""INSERT INTO content_message_index SELECT {_INDEX_COLUMNS} FROM cm_new n
+                            ANTI JOIN content_message_index c USING (platform, account, item_id)""")
+            con.execute("DROP TABLE IF EXISTS temp.main.cm_new")
+    set_derived_watermark(store, "content_message_index", INDEX_VERSION, watermark)
+
+
+def _has_table(store: Store, name: str) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+
+def _create_view(store: Store, sql: str, params: list[Any]) -> None:
+    # a view cannot take parameters: the account handles are written as literals
+    pieces = sql.split("?")
+    literals = ["'" + str(value).replace("'", "''") + "'" for value in params]
+    literal = pieces[0] + "".join(value + piece for value, piece in zip(literals, pieces[1:]))
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW content_messages AS {literal}")
+
+
 def _outbound_messages(store: Store, where: str, params: list[Any], model: Model) -> OutboundMessages:
     con = store.con
+    indexed = (_has_table(store, "content_message_index")
+               and derived_watermark(store, "content_message_index", INDEX_VERSION) == store.watermark())
+    if indexed:  # the refresh keeps them: counted in place, with the stored verdicts
+        missing = [r["text"] for r in store.rows(f"""
+            SELECT DISTINCT m.text FROM content_message_index m
+            ANTI JOIN (SELECT text_hash FROM content_labels WHERE model = ?) l USING (text_hash)
+            WHERE true {where.replace('account', 'm.account')}""", [model.model_id, *params])]
+        if not missing:
+            view = f"""SELECT m.*, l.label, l.confidence, l.p_promotional, l.cues
+                       FROM content_message_index m JOIN content_labels l
+                         ON l.text_hash = m.text_hash AND l.model = '{model.model_id}'
+                       WHERE true {where.replace('account', 'm.account')}"""
+            _create_view(store, view, params)
+            return OutboundMessages(store, view, params)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE content_messages_read AS
                     SELECT *, left(sha256(text), 32) AS text_hash FROM ({MESSAGES_SQL.format(where=where)})""",
                 params * 2)  # {where} appears twice
@@ -329,13 +403,14 @@ def content_report(store: Store, account: str | None = None, by: str = "month",
         if window_days is not None and end is not None:
             start = end - timedelta(days=window_days)
             feed = [r for r in feed if r["ts"] >= start]
-            store.con.execute("DELETE FROM content_messages WHERE ts < ?", [start])
+            messages.restrict(start)
         verdicts = classify_cached(store, [r["text"] for r in feed], model)
         for row, verdict in zip(feed, verdicts):
             row.update(verdict)
         summary = messages.summary(by, cap)
     finally:
-        store.con.execute("DROP TABLE IF EXISTS temp.main.content_messages")
+        store.con.execute("DROP VIEW IF EXISTS temp.main.content_messages" if messages.view_sql is not None
+                          else "DROP TABLE IF EXISTS temp.main.content_messages")
 
     engagement = _engagement(store, feed)
     totals = {label: sum(r["label"] == label for r in feed) for label in LABELS}

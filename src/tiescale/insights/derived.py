@@ -16,7 +16,7 @@ refresh of a current store costs a few lookups.
 from __future__ import annotations
 
 from tiescale.store.db import Store
-from .content import refresh_content_labels
+from .content import refresh_content_labels, refresh_message_index
 from .languages import refresh_languages
 from .people import current_as_of
 from .queue import build_queue
@@ -36,5 +36,6 @@ def refresh_derived(store: Store) -> None:
     refresh_threads(store)
     build_queue(store, limit=1)  # the default queue's cache (every account, today's date)
     refresh_content_labels(store)
+    refresh_message_index(store)  # the outbound messages the content report counts
     refresh_languages(store)  # the content report's language mix, for the newest messages
     refresh_revenue(store)  # the default revenue report's person-time (insights/revenue_cache.py)

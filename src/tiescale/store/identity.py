@@ -101,6 +101,7 @@ NOT_PERSON_DATA: dict[str, str] = {
     "content_labels": "the classifier's verdicts on the brand's own texts (label: promotional, relational, value)",
     "derived_state": "the name of a derived table and the import it was last refreshed at",
     "text_languages": "languages by a hash of message texts, no person; forget empties it whole",
+    "content_message_index": "the brand's own outbound messages (kept by the refresh); forget empties it whole",
 }
 
 
@@ -312,9 +313,10 @@ def forget_person(store: StoreOrConnection, ref: str) -> dict[str, int]:
                 if "person" in data.forget_by:
                     con.execute(f"DELETE FROM {data.table} WHERE {data.person_column} = ?", [person_id])
         # derived from message texts by hash, not by person: emptied whole (the refresh fills it again)
-        if db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_languages'"):
-            con.execute("DELETE FROM text_languages")
-            con.execute("DELETE FROM derived_state WHERE name = 'text_languages'")
+        for table in ("text_languages", "content_message_index"):  # derived from texts: emptied whole
+            if db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]):
+                con.execute(f"DELETE FROM {table}")
+                con.execute("DELETE FROM derived_state WHERE name = ?", [table])
         con.execute("DELETE FROM identities WHERE person_id = ?", [person])
         con.execute("DELETE FROM people WHERE person_id = ? OR merged_into = ?", [person, person])
         con.execute("DELETE FROM merges WHERE into_person = ? OR from_person = ?", [person, person])

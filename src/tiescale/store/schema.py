@@ -649,6 +649,11 @@ MIGRATIONS.append((
         -- the language of the people's newest messages (insights/languages.py), by a hash of the text,
         -- filled by the refresh so the content report loads no detector; emptied by forget
         CREATE TABLE IF NOT EXISTS text_languages (text_hash VARCHAR PRIMARY KEY, language VARCHAR NOT NULL);
+        -- the brand's outbound messages, one row per message (insights/content.py MESSAGES_SQL), kept
+        -- by the refresh from the imports since the last one: the content report counts them in place
+        CREATE TABLE IF NOT EXISTS content_message_index (
+            platform VARCHAR, account VARCHAR, item_id VARCHAR, ts TIMESTAMPTZ, kind VARCHAR, text VARCHAR,
+            url VARCHAR, thread VARCHAR, text_hash VARCHAR);
     """,
 ))
 MIGRATIONS.sort(key=lambda m: m[0])
