@@ -150,7 +150,9 @@ def language_mix(store: Store, account: str | None = None, window_days: int | No
     if window_days is not None and end is not None:
         where += " AND ts >= ?"
         params = [*params, end - timedelta(days=window_days)]
-    base = (f"FROM touchpoints WHERE direction = 'in' AND kind IN ({kinds}) AND text IS NOT NULL "
+    # interactions, not the touchpoints view: its join to identities costs a pass over millions of
+    # rows; only the newest messages are joined to their people below
+    base = (f"FROM interactions WHERE direction = 'in' AND kind IN ({kinds}) AND text IS NOT NULL "
             f"AND trim(text) <> '' {where}")
     total = int(store.scalar(f"SELECT count(*) {base}", params) or 0)
     if not _available():
@@ -158,9 +160,15 @@ def language_mix(store: Store, account: str | None = None, window_days: int | No
     stored = _has_stored(store)
     known = ("(SELECT l.language FROM text_languages l WHERE l.text_hash = left(sha256(m.text), 32))"
              if stored else "NULL")
-    rows = store.con.execute(f"""SELECT person_id, text, {known} AS language
-                                 FROM (SELECT person_id, text {base} ORDER BY ts DESC, item_id LIMIT ?) m""",
-                             [*params, max_messages]).fetchall()
+    rows = store.con.execute(f"""SELECT d.person_id, m.text, {known} AS language
+                                 FROM (SELECT platform, handle, text, ts, item_id {base}
+                                       -- the cut first, on the dates alone (carrying every text through
+                                       -- the sort costs more than reading the newest rows twice)
+                                       AND ts >= (SELECT min(ts) FROM (SELECT ts {base} ORDER BY ts DESC LIMIT ?))
+                                       ORDER BY ts DESC, item_id LIMIT ?) m
+                                 JOIN identities d USING (platform, handle)
+                                 ORDER BY m.ts DESC, m.item_id""",
+                             [*params, *params, max_messages, max_messages]).fetchall()
     # the refresh stores the newest messages' languages (refresh_languages); any other is detected here
     missing = [i for i, (_, _, language) in enumerate(rows) if language is None]
     detected = dict(zip(missing, languages_of([rows[i][1] for i in missing]))) if missing else {}
