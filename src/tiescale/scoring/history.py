@@ -157,6 +157,10 @@ def scores_sql(store: Store, at: datetime | str, level: Level = "person", config
     return composed_sql(at, level, config)
 
 
+#: The key compiled into :func:`scores_over_sql`'s text for ``only`` (no key is this number).
+_ONLY_STAND_IN = -987_654_321_987
+
+
 def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig = DEFAULT,
                     min_score: float | None = None, only: int | None = None) -> str:
     """SQL of score rows at every date of ``dates_sql`` (a SELECT of one timestamp column ``at``),
@@ -168,13 +172,17 @@ def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig
     def compile_body() -> str:
         dates = ibis.table({"at": "timestamp"}, name="score_history_dates")
         history = history_table(level)
-        if only is not None:
-            history = history.filter(history[key] == int(only))
+        if only is not None:  # a stand-in key, replaced below: one compiled text serves every key
+            history = history.filter(history[key] == _ONLY_STAND_IN)
         expr = compose_dates(history, key, dates, config,
                              max_silence_days=bound if bound != float("inf") else None)
         return str(ibis.to_sql(expr, dialect="duckdb"))
 
-    body = SQL_CACHE.get_or_compile(f"over {level} {config!r} {bound!r} {only!r}", compile_body)
+    body = SQL_CACHE.get_or_compile(f"over {level} {config!r} {bound!r} {only is not None}", compile_body)
+    if only is not None:
+        if body.count(str(_ONLY_STAND_IN)) != 1:
+            raise AssertionError("the stand-in key is not in the compiled history filter once")
+        body = body.replace(str(_ONLY_STAND_IN), str(int(only)))
     columns = ", ".join(f"s.{c}" for c in SCORED_COLUMNS)
     if level == "connection":
         return f"""WITH score_history_dates AS ({dates_sql})
