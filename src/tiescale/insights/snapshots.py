@@ -2,7 +2,8 @@
 
 The queue compares now with one window back and with the first of recent months; the person page's
 history, vanity vs meaningful and goals read the first of every month since the first touchpoint.
-A date is reused when it was scored and no interaction dated before it was imported since;
+A date is reused when it was scored with today's scale (a new scale rescores every date, oldest
+first) and no interaction dated before it was imported since;
 otherwise it is scored with ``tiescale.scoring.run.score_store``, oldest first, so each date is an
 incremental run from the one before (only what was touched in between is recomputed) and writes
 history rows for what changed (scoring/history.py); readers compose those dates' scores. Only the
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, UTC
 
+from tiescale.scoring.stamp import scale_fingerprint
 from tiescale.store.db import Store
 from .shadow import writable_tables
 
@@ -30,8 +32,9 @@ def _naive(value: datetime) -> datetime:
 
 
 def snapshot_is_fresh(store: Store, as_of: datetime) -> bool:
-    """A stored snapshot at ``as_of`` that no later import changed."""
-    watermark = store.scalar("SELECT max(watermark) FROM score_runs WHERE as_of = ?", [as_of])
+    """A stored snapshot at ``as_of``, scored with today's scale, that no later import changed."""
+    watermark = store.scalar("SELECT max(watermark) FROM score_runs WHERE as_of = ? AND scale = ?",
+                             [as_of, scale_fingerprint()])
     if watermark is None:
         return False
     changed = store.scalar(
@@ -45,8 +48,8 @@ def fresh_dates(store: Store, dates: list[datetime]) -> set[datetime]:
     if not dates:
         return set()
     runs = {r["as_of"]: r["watermark"] for r in store.rows(
-        "SELECT as_of, max(watermark) AS watermark FROM score_runs WHERE as_of IN (SELECT unnest(?)) GROUP BY 1",
-        [sorted(set(dates))])}
+        "SELECT as_of, max(watermark) AS watermark FROM score_runs WHERE as_of IN (SELECT unnest(?)) AND scale = ? "
+        "GROUP BY 1", [sorted(set(dates)), scale_fingerprint()])}
     if not runs:
         return set()
     # the oldest touchpoint of each import newer than the oldest of those runs
