@@ -5,6 +5,7 @@ tests/sync/replay_write.py through the real atproto and Mastodon.py clients, on 
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from tests.sync.replay_write import FakeBluesky, FakeMastodon, fail_next
 from tiescale.insights.derived import refresh_derived
 from tiescale.insights.queue import QueueConfig, build_queue
 from tiescale.store.db import Store
+from tiescale.store.ingest import ingest_path
 from tiescale.sync.base import SyncError
 from tiescale.sync.engage import DraftWarning, plan_answer, send_answer
 from tiescale.sync.runner import RetryPolicy
@@ -67,7 +69,19 @@ def test_bluesky_reply_lands_in_the_thread_and_is_counted_at_once(tmp_path: Path
         again = send_answer(store, plan_answer(store, f"bluesky:{FAY}", "Yes, everyone is welcome, see you {first_name}!"),
                             connections=[connection])
         assert again.status == "already sent" and len(bsky.posts()) == 1
-        # the next sync brings the post back from the platform: the same dedupe key, no second touchpoint
+        # the next sync brings the post back from the platform (the author feed): the same dedupe key, no
+        # second touchpoint
+        feed = tmp_path / "feed"
+        feed.mkdir()
+        item = {"post": {"uri": outcome.sent.item_id, "cid": "bafy1", "record": post, "indexedAt": post["createdAt"],
+                         "author": {"did": OWN_DID, "handle": "harbor.example.com"}},
+                "reply": {"parent": {"$type": "app.bsky.feed.defs#postView", "uri": FAY_POST, "cid": "bafyfay",
+                                     "author": {"did": FAY, "handle": "fay.example.com"}, "record": {}}}}
+        (feed / "feed.json").write_text(json.dumps({"feed": [item]}), encoding="utf-8")
+        before = store.scalar("SELECT count(*) FROM interactions")
+        summary = ingest_path(store, feed, fmt="bluesky", account=OWN_DID)
+        assert summary.total_new == 0 and summary.duplicates >= 1  # read, and found already there
+        assert store.scalar("SELECT count(*) FROM interactions") == before
         assert store.scalar("SELECT count(*) FROM interactions WHERE dedupe_key = ?", [outcome.sent.item_id]) == 1
 
 
