@@ -95,6 +95,7 @@ def add_queue_links(store: Store, items: list[QueueItem]) -> list[QueueItem]:
             item.name = item.person_shown
         item.account_shown = account.label if account else (item.account and shown_name(item.account, None, None))
         item.profile_url = person.url if person else None
+        item.username = person.username if person else None
         if message is not None:
             item.item_id = message["item_id"]
             author = person.username if person else None
