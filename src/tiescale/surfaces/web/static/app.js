@@ -108,3 +108,37 @@
   window.addEventListener("popstate", function () { setTimeout(syncFilters, 0); });
   window.addEventListener("pageshow", syncFilters);
 })();
+
+/* The API page's "Try it" forms: the request goes to this server, with this page's CSRF token. */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("try-api")) return;
+    e.preventDefault();
+    var path = form.dataset.path, query = new URLSearchParams(), body = null;
+    form.querySelectorAll("input[name]").forEach(function (input) {
+      if (input.dataset.where === "path") {
+        path = path.replace("{" + input.name + "}", encodeURIComponent(input.value));
+      } else if (input.value !== "") {
+        query.append(input.name, input.value);
+      }
+    });
+    var text = form.querySelector("textarea[name=__body]");
+    if (text) body = text.value;
+    var out = form.parentNode.querySelector(".try-out");
+    var token = "";
+    try { token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (_) {}
+    var url = path + (query.toString() ? "?" + query.toString() : "");
+    out.textContent = form.dataset.method + " " + url + " …";
+    fetch(url, {method: form.dataset.method, credentials: "same-origin", body: body,
+                headers: {"X-CSRF-Token": token, "Content-Type": "application/json", "Accept": "application/json"}})
+      .then(function (r) {
+        return r.text().then(function (t) {
+          var shown = t;
+          try { shown = JSON.stringify(JSON.parse(t), null, 2); } catch (_) {}
+          out.textContent = r.status + " " + r.statusText + "\n" + shown.slice(0, 20000);
+        });
+      }, function () { out.textContent = "The dashboard server is not answering"; });
+  });
+})();
