@@ -225,3 +225,31 @@ def test_mastodon_dropped_connection_posts_once(tmp_path: Path, server: ReplaySe
         with pytest.raises(SyncError, match="not authorised") as caught:
             send_answer(store, plan_answer(store, "mastodon:cal@fedi.example", "Ready!"), connections=[connection])
         assert TOKEN not in str(caught.value) and len(masto.statuses) == 1
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ("429", r"rate limited .*try again in 45 s\. Nothing was sent\."),
+    ("deleted", r"the post being answered was deleted"),
+    ("dm refused", r"cannot be sent a direct message"),
+])
+def test_mastodon_faults_are_one_line_and_nothing_is_recorded(tmp_path: Path, server: ReplayServer,
+                                                              masto: FakeMastodon, policy: RetryPolicy, fault: str,
+                                                              message: str) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        connection = sync(store, server, masto, policy)
+        before = store.scalar("SELECT count(*) FROM interactions")
+        ref, text = "mastodon:bea@social.example", "Glad you liked it!"
+        if fault == "429":
+            fail_next(server, "POST", "/api/v1/statuses", status=429, headers={"Retry-After": "45"},
+                      body={"error": "Too many requests"})
+        elif fault == "deleted":
+            masto.deleted.add("https://social.example/users/bea/statuses/112")
+        else:
+            ref, text = "mastodon:cal@fedi.example", "Yes, ready."
+            fail_next(server, "POST", "/api/v1/statuses", status=422,
+                      body={"error": "Validation failed: the recipient does not accept direct messages"})
+        with pytest.raises(SyncError, match=message) as caught:
+            send_answer(store, plan_answer(store, ref, text), connections=[connection])
+        assert "\n" not in str(caught.value) and TOKEN not in str(caught.value)
+        assert not masto.statuses and store.scalar("SELECT count(*) FROM interactions") == before
+        assert [s["status"] for s in sends(store)] == ["failed"]
