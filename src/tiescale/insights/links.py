@@ -139,7 +139,8 @@ def add_timeline_links(store: Store, timeline: list[dict[str, Any]]) -> list[dic
     accounts = accounts_shown(store) if any(t.get("direction") == "out" for t in timeline) else {}
     for row in timeline:
         person = people.get((row["platform"], row.get("handle") or ""))
-        author = (person.username if person else None) if row.get("direction") == "in" else \
+        theirs = row.get("direction") == "in" or row.get("kind") in ("like", "repost")  # a like is of their post
+        author = (person.username if person else None) if theirs else \
             (accounts[(row["platform"], row["account"])].username
              if (row["platform"], row["account"]) in accounts else None)
         row["url"] = message_url(row["platform"], row.get("item_id"), row.get("kind"), row.get("thread"),
