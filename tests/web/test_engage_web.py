@@ -80,6 +80,19 @@ def test_preview_then_send_from_the_dashboard(synced_db: Path, server: ReplaySer
     assert APP_PASSWORD.encode() not in synced_db.read_bytes()
 
 
+def test_a_saved_reply_from_the_reply_box(synced_db: Path, bsky: FakeBluesky) -> None:
+    from tiescale.sync.snippets import add_snippet
+
+    with Store(synced_db) as store:
+        add_snippet(store, "oat", "Hi {first_name}, <yes> we have oat milk!")
+    c = TestClient(create_app(synced_db), base_url="http://127.0.0.1")
+    options = c.get("/ui/engage/snippets").text
+    assert options == '<option value="oat">Hi {first_name}, &lt;yes&gt; we have oat milk!</option>'
+    r = c.post("/ui/engage/reply", data={"person": f"#{fay_person_id(synced_db)}", "snippet": "oat", "answer": ""},
+               headers={"HX-Request": "true", **csrf(c)})
+    assert r.status_code == 200 and [p["text"] for p in bsky.posts()] == ["Hi Fay, <yes> we have oat milk!"]
+
+
 def test_an_error_is_one_line_for_the_toast(synced_db: Path, bsky: FakeBluesky) -> None:
     c = TestClient(create_app(synced_db), base_url="http://127.0.0.1")
     bsky.deleted.add(f"at://{FAY}/app.bsky.feed.post/3kffffffffr2a")
