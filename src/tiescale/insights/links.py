@@ -136,7 +136,7 @@ def _waiting_messages(store: Store, items: list[QueueItem]) -> dict[int, dict[st
 def add_timeline_links(store: Store, timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each touchpoint of a person's timeline with ``url`` (https or None)."""
     people = identities_shown(store, {(t["platform"], t["handle"]) for t in timeline if t.get("handle")})
-    accounts = accounts_shown(store) if any(t.get("direction") == "out" for t in timeline) else {}
+    accounts = accounts_shown(store) if timeline else {}
     for row in timeline:
         person = people.get((row["platform"], row.get("handle") or ""))
         theirs = row.get("direction") == "in" or row.get("kind") in ("like", "repost")  # a like is of their post
@@ -145,6 +145,8 @@ def add_timeline_links(store: Store, timeline: list[dict[str, Any]]) -> list[dic
              if (row["platform"], row["account"]) in accounts else None)
         row["url"] = message_url(row["platform"], row.get("item_id"), row.get("kind"), row.get("thread"),
                                  row.get("in_reply_to"), author)
+        account = accounts.get((row["platform"], row["account"]))
+        row["account_shown"] = account.label if account else row["account"]
     return timeline
 
 
