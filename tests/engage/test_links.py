@@ -94,6 +94,7 @@ def test_x_queue_person_and_people_carry_links_and_names(fixtures: Path, store: 
     urls = [t["url"] for t in profile.timeline]
     assert any(u and "/status/" in u for u in urls) and any(u and "/messages/" in u for u in urls)
     assert all(u is None or u.startswith("https://") for u in urls)
+    assert {t["account_shown"] for t in profile.timeline} == {"@harbourcoffee (Harbour Coffee Co)"}
     rows = list_connections(store, limit=0)
     assert {r["person"]: r["url"] for r in rows}["2100000001"] == "https://x.com/ada_lindqvist"
 
