@@ -98,6 +98,10 @@ def test_bluesky_dm_where_the_message_was_a_dm_and_a_like(tmp_path: Path, server
         assert [m["text"] for m in bsky.messages] == ["Yes! One bag is yours."] and not bsky.posts()
         assert outcome.sent is not None and outcome.sent.url == "https://bsky.app/messages/3kconvoharborbea"
         assert outbound(store, outcome.sent.item_id)[0]["kind"] == "dm"
+        # the same words in answer to another message of theirs are a new message, not a retry
+        other = send_answer(store, plan_answer(store, "3kmmmmmmmmc2a", "Yes! One bag is yours."),
+                            connections=[connection])
+        assert other.status == "sent" and len(bsky.messages) == 2
         liked = send_answer(store, plan_answer(store, EVE_POST, "", kind="like"), connections=[connection])
         [like] = [r for r in bsky.records.values() if r["$type"] == "app.bsky.feed.like"]
         assert (like["subject"]["uri"], like["subject"]["cid"]) == (EVE_POST, "bafyeve") and liked.status == "sent"

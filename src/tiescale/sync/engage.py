@@ -161,8 +161,11 @@ def plan_answer(store: Store, ref: str, text: str, kind: str = "reply", snippet:
     if kind == "dm" and target.message_kind != "dm":
         answered = None  # a DM about a public post starts (or continues) the conversation
     key_text = "" if kind == "like" else text
-    send_key = hashlib.sha256("\x1f".join([target.platform, target.account, target.person, kind,
-                                           answered or "", key_text]).encode()).hexdigest()[:32]
+    # the same text to the same message is the same send (a retry); to a new message, or a new DM on
+    # another day, it is a new one
+    about = target.item_id or f"day:{datetime.now(timezone.utc):%Y-%m-%d}"
+    send_key = hashlib.sha256("\x1f".join([target.platform, target.account, target.person, kind, about,
+                                           key_text]).encode()).hexdigest()[:32]
     earlier = store.row("SELECT record_key, created_at FROM engage_sends WHERE send_key = ?", [send_key])
     created = earlier["created_at"] if earlier else datetime.now(timezone.utc)
     record_key = earlier["record_key"] if earlier else (
