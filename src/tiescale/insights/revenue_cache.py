@@ -20,6 +20,8 @@ from .snapshots import fresh_dates, snapshot_is_fresh
 from .tiers_before import midnight
 
 DEFAULT_WINDOW_DAYS = 365
+#: Bump when what person_time computes changes: stored figures of another version are recomputed
+VERSION = 2
 
 
 def revenue_window_end(store: Store) -> datetime | None:
@@ -53,7 +55,7 @@ def _state(store: Store) -> str:
 
 
 def _params(start: datetime, end: datetime, meaningful_min: float) -> str:
-    return f"{start.isoformat()}|{end.isoformat()}|{meaningful_min:g}"
+    return f"v{VERSION}|{start.isoformat()}|{end.isoformat()}|{meaningful_min:g}"
 
 
 def _has_table(store: Store) -> bool:
