@@ -45,6 +45,7 @@ def test_bluesky_reply_lands_in_the_thread_and_is_counted_at_once(tmp_path: Path
         connection = sync(store, server, bsky, policy)
         refresh_derived(store)
         assert FAY in {i.person for i in build_queue(store, limit=0, config=EVERYONE)}
+        out_before = store.scalar("SELECT touchpoints_out FROM connection_scores WHERE person = ?", [FAY])
         plan = plan_answer(store, f"bluesky:{FAY}", "Yes, everyone is welcome, see you {first_name}!")
         assert plan.draft.kind == "reply" and plan.draft.target == FAY_POST and plan.target.need == "question"
         assert plan.draft.text == "Yes, everyone is welcome, see you Fay!" and not plan.warnings
@@ -61,8 +62,10 @@ def test_bluesky_reply_lands_in_the_thread_and_is_counted_at_once(tmp_path: Path
         assert row == {"platform": "bluesky", "handle": FAY, "kind": "reply", "direction": "out",
                        "text": plan.draft.text, "in_reply_to": FAY_POST}
         assert [s["status"] for s in sends(store)] == ["sent"]
-        refresh_derived(store)
+        refresh_derived(store)  # what `tiescale reply` and the dashboard run after the send
         assert FAY not in {i.person for i in build_queue(store, limit=0, config=EVERYONE)}
+        # the connection is scored again with the answer in it
+        assert store.scalar("SELECT touchpoints_out FROM connection_scores WHERE person = ?", [FAY]) == out_before + 1
         answered = store.scalar("SELECT answered_at FROM answer_messages WHERE item_id = ?", [FAY_POST])
         assert answered is not None
         # the same answer again: not posted twice
