@@ -55,6 +55,8 @@ def test_a_link_from_an_export_is_dropped_unless_https() -> None:
      "https://www.youtube.com/watch?v=kT3mPq9ZxY1&lc=UgxB2tomasTopLevel000AaABAg"),
     (("linkedin", "msg:abc", "comment", None, "https://www.linkedin.com/feed/update/urn:li:activity:1/"),
      "https://www.linkedin.com/feed/update/urn:li:activity:1/"),
+    (("instagram", "like:https://www.instagram.com/p/CxYz123/", "like"), "https://www.instagram.com/p/CxYz123/"),
+    (("instagram", "like:javascript:alert('https://www.instagram.com/')", "like"), None),
     (("mastodon", "javascript:alert(1)"), None),
     (("bluesky", "at://did:plc:abc/app.bsky.feed.post/<script>"), None),
     (("facebook", "inbox/thread:123:Ann"), None),
