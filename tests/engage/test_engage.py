@@ -260,3 +260,19 @@ def test_mastodon_faults_are_one_line_and_nothing_is_recorded(tmp_path: Path, se
         assert "\n" not in str(caught.value) and TOKEN not in str(caught.value)
         assert not masto.statuses and store.scalar("SELECT count(*) FROM interactions") == before
         assert [s["status"] for s in sends(store)] == ["failed"]
+
+
+def test_an_unexpected_failure_is_one_line_and_the_retry_asks_first(tmp_path: Path, server: ReplayServer,
+                                                                    bsky: FakeBluesky, policy: RetryPolicy) -> None:
+    from tiescale.sync.engage import default_writer
+
+    with Store(tmp_path / "s.duckdb") as store:
+        connection = sync(store, server, bsky, policy)
+        fail_next(server, "POST", CREATE, drop_after=bsky.create_record)  # made, answer lost
+        fail_next(server, "GET", "/xrpc/com.atproto.repo.getRecord", status=200, body="not json at all")
+        with pytest.raises(SyncError, match="Nothing was recorded as sent"):
+            send_answer(store, plan_answer(store, f"bluesky:{FAY}", "Welcome!"), connections=[connection])
+        assert [s["status"] for s in sends(store)] == ["pending"]
+        outcome = send_answer(store, plan_answer(store, f"bluesky:{FAY}", "Welcome!"), default_writer,
+                              connections=[connection])
+        assert outcome.status == "sent" and len(bsky.posts()) == 1 and len(server.requests_to(CREATE)) == 1

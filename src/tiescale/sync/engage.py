@@ -236,6 +236,12 @@ def send_answer(store: Store, plan: Plan, writer_factory: WriterFactory = defaul
             _remember(store, key, plan, "pending" if isinstance(exc, TransientError) and
                       not isinstance(exc, RateLimited) else "failed", error=line)
             raise SyncError(line) from None
+        except Exception as exc:  # noqa: BLE001 - an answer no one expected: the outcome is unknown
+            line = redact(f"{target.platform}: unexpected failure while sending ({type(exc).__name__}); whether it "
+                          "was posted is unknown: a retry asks the platform first. Nothing was recorded as sent.",
+                          secrets)
+            _remember(store, key, plan, "pending", error=line)
+            raise SyncError(line) from None
         _record_sent(store, key, plan, sent)
         return Outcome("sent", plan, sent)
     finally:
