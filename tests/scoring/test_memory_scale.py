@@ -73,8 +73,8 @@ def scored(records: list[dict[str, Any]], at: datetime = NOW) -> dict[str, Any]:
 # -- the worked examples ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("silent_days", "score", "tier", "activity"), [
     (0, 8.1, "close", "active"),
-    (30, 6.6, "regular", "cooling"),
-    (90, 5.1, "regular", "dormant"),
+    (30, 6.5, "regular", "cooling"),
+    (90, 5.0, "regular", "dormant"),
     (365, 3.2, "acquaintance", "dormant"),
 ])
 def test_a_weekly_chat_for_six_months_then_silence(silent_days: int, score: float, tier: str, activity: str) -> None:

@@ -94,7 +94,7 @@ class ScaleConfig:
     freshness_days: float = 730.0
     #: Recency: points["recency"] x 1 / (1 + max(days since - recency_grace_days, 0) / recency_days).
     recency_grace_days: float = 3.0
-    recency_days: float = 21.0
+    recency_days: float = 14.0
     intensity_scale: float = 15.0  # decayed weight at which intensity gives ~63% of its points
     regularity_half_life_days: float = 90.0  # an active day counts half for recent regularity after 3 months
     regular_days_scale: float = 10.0  # decayed active days at ~63% of recent regularity points
