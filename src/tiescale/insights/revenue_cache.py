@@ -94,8 +94,9 @@ def person_time_for(store: Store, start: datetime, end: datetime, meaningful_min
 def refresh_revenue(store: Store) -> None:
     """Compute and keep the default revenue report's person-time (the last 365 days, the meaningful
     setting); a no-op when it is current. Older windows' rows are replaced."""
-    if not _has_table(store):
-        return
+    if not _has_table(store) or store.scalar(
+            "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"):
+        return  # a read-only store: a read computes the figures (in TEMP tables), nothing is kept
     end = revenue_window_end(store) or midnight(datetime.now(UTC))
     start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
     params, state = _params(start, end, MEANINGFUL_MIN), _state(store)
