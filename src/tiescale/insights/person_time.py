@@ -233,7 +233,7 @@ def _segments(store: Store, grid: list[datetime], start: datetime, end: datetime
         UNION ALL SELECT person_id, lo, hi, {tier_sql('score')}, score >= {float(meaningful_min)!r} FROM talked""")
 
 
-def _orders(store: Store, start: datetime, end: datetime, account: str | None) -> str:
+def _orders(store: Store, start: datetime, end: datetime, account: str | None, matched: str) -> str:
     """TEMP pt_orders(person_id, day, value, currency) of matched orders in the window (an account's
     view: of its people), and pt_first_order(person_id, day): each person's first order ever.
     Returns the main currency."""
@@ -242,14 +242,14 @@ def _orders(store: Store, start: datetime, end: datetime, account: str | None) -
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_orders AS
         SELECT m.person_id, date_trunc('day', m.ts AT TIME ZONE 'UTC') AS day, m.value, m.currency
-        FROM ({MATCH_SQL}) m {people}
+        FROM {matched} m {people}
         WHERE m.person_id IS NOT NULL AND m.ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC' AND m.ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_first_order AS
-        SELECT person_id, date_trunc('day', min(ts AT TIME ZONE 'UTC')) AS day FROM ({MATCH_SQL})
+        SELECT person_id, date_trunc('day', min(ts AT TIME ZONE 'UTC')) AS day FROM {matched}
         WHERE person_id IS NOT NULL GROUP BY 1""")
     found = con.execute(f"""
-        SELECT currency FROM ({MATCH_SQL}) WHERE ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC'
+        SELECT currency FROM {matched} WHERE ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC'
         AND ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY sum(value) DESC, 1 LIMIT 1""").fetchone()
     return str(found[0]) if found else "USD"
 
@@ -335,10 +335,10 @@ TEMP_TABLES = ("pt_people", "pt_grid", "pt_now", "pt_first", "pt_seg", "pt_order
 
 
 def person_time(store: Store, start: datetime, end: datetime, meaningful_min: float, account: str | None = None,
-                fresh: set[datetime] | None = None) -> PersonTime:
+                fresh: set[datetime] | None = None, matched: str | None = None) -> PersonTime:
     """Person-time and orders by tier in [start, end) (naive UTC midnights). ``fresh``: the grid
     dates the score history composes exactly (insights.snapshots.fresh_dates); the others are
-    scored from the touchpoints."""
+    scored from the touchpoints. ``matched``: a table holding the orders as MATCH_SQL gives them."""
     grid = month_grid(start, end)
     if fresh is None:
         from .snapshots import fresh_dates
@@ -348,7 +348,7 @@ def person_time(store: Store, start: datetime, end: datetime, meaningful_min: fl
         _people(store, account, end)
         _scores(store, grid, end, account, fresh, meaningful_min)
         _segments(store, grid, start, end, meaningful_min)
-        currency = _orders(store, start, end, account)
+        currency = _orders(store, start, end, account, matched or f"({MATCH_SQL})")
         groups, outside = _aggregate(store, currency, end, meaningful_min, grid)
     finally:
         for name in TEMP_TABLES:

@@ -35,7 +35,7 @@ import numpy as np
 from tiescale.records import UsageError
 from tiescale.scoring.config import TIER_NAMES
 from .meaningful import MEANINGFUL_MIN
-from .orders import MATCH_SQL, MatchReport, match_report
+from .orders import MatchReport
 from tiescale.store.db import Store
 from .person_time import MEANINGFUL, GroupTime
 from .rate_stats import Sums, cross_term, garwood, mantel_haenszel, overdispersion, rate_interval
@@ -212,28 +212,22 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
     if not 0 <= meaningful_min <= 10:
         raise UsageError("the meaningful threshold must be between 0 and 10")
     check_account(store, account)
-    matching = match_report(store)
     end = revenue_window_end(store) or midnight(datetime.now(UTC))
     start = end - timedelta(days=window_days)
-    pt = person_time_for(store, start, end, meaningful_min, account)
-    currency = pt.currency
-    orders = store.con.execute(f"""
-        SELECT order_id, ts AT TIME ZONE 'UTC', value, currency, person_id, matched_by, utm_platform, utm_source
-        FROM ({MATCH_SQL}) WHERE ts >= ?::TIMESTAMP AT TIME ZONE 'UTC' AND ts < ?::TIMESTAMP AT TIME ZONE 'UTC'
-        ORDER BY ts, order_id""", [start, end]).fetchall()
+    pt, summary = person_time_for(store, start, end, meaningful_min, account)
+    currency, matching = pt.currency, summary.matching
     others: dict[str, int] = {}
-    for o in orders:
-        if o[3] != currency:
-            others[o[3]] = others.get(o[3], 0) + 1
-    orders = [o for o in orders if o[3] == currency]
+    for row_currency, _tied, _platform, _source, count, _value in summary.rows:
+        if row_currency != currency:
+            others[row_currency] = others.get(row_currency, 0) + int(count)
+    rows = [r for r in summary.rows if r[0] == currency]
     none = pt.groups[NO_RELATIONSHIP]
     tiers = [_tier_row(name, pt.groups[name], none) for name in GROUPS]
     strong_row = _tier_row(f"{meaningful_min:g}+", pt.groups[MEANINGFUL], none)
-    total = sum(o[2] for o in orders)
+    total = sum(float(r[5]) for r in rows)
     placed = sum(t.revenue for t in tiers)
-    members = _members(store, account)
-    matched_total = sum(o[2] for o in orders if o[4] is not None and (members is None or o[4] in members))
-    utm, other, unattributed = _unmatched_sources(orders, members)
+    matched_total = sum(float(r[5]) for r in rows if r[1])
+    utm, other, unattributed = _unmatched_sources(rows)
     report = RevenueReport(
         account=account, window_days=window_days, start=start, end=end, currency=currency,
         meaningful_min=meaningful_min, tiers=tiers, meaningful=strong_row,
@@ -252,20 +246,9 @@ def revenue_report(store: Store, account: str | None = None, window_days: int = 
                             "tiescale saw their buyer on social media (a follow, a touchpoint, a follower list"
                             f"{' of this account' if account else ''}): nobody was watching them then, so those "
                             "orders are in no tier and no rate")
-    if not orders:
+    if not rows:
         report.notes.append("no orders in the window: import them with tiescale ingest FILE --format conversions")
     return report
-
-
-def _members(store: Store, account: str | None) -> set[int] | None:
-    """The people of an account's view (None: everyone)."""
-    if account is None:
-        return None
-    return {r["person_id"] for r in store.rows("""
-        SELECT DISTINCT person_id FROM touchpoints WHERE account = ?
-        UNION SELECT id.person_id FROM follower_snapshots f
-        JOIN identities id ON id.platform = f.platform AND id.handle = f.person
-        WHERE f.account = ? AND f.relation = 'follower'""", [account, account])}
 
 
 def _sums(g: GroupTime, revenue: bool = False) -> Sums:
@@ -353,27 +336,25 @@ def lift_in_words(strong: TierRevenue, none: TierRevenue, meaningful_min: float)
             f"orders per 1,000 person-days; 95% interval {times(strong.lift_low)}-{times(strong.lift_high)})")
 
 
-def _unmatched_sources(orders: list[tuple[Any, ...]], members: set[int] | None
-                       ) -> tuple[list[PlatformRevenue], list[PlatformRevenue], PlatformRevenue]:
-    """Orders not tied to a person: by the social platform their UTM names, other sources, the rest."""
+def _unmatched_sources(rows: list[list[Any]]) -> tuple[list[PlatformRevenue], list[PlatformRevenue], PlatformRevenue]:
+    """Orders not tied to a person of the report: by the social platform their UTM names, other
+    sources, the rest (``rows``: the summary's [currency, tied, utm platform, utm source, orders, revenue])."""
     utm: dict[str, list[float]] = {}
     other: dict[str, list[float]] = {}
-    rest: list[float] = []
-    for _, _, value, _, person_id, _, platform, source in orders:
-        if person_id is not None and (members is None or person_id in members):
+    rest = [0.0, 0.0]
+    for _currency, tied, platform, source, count, value in rows:
+        if tied:
             continue
-        if platform:
-            utm.setdefault(platform, []).append(value)
-        elif source:
-            other.setdefault(source, []).append(value)
-        else:
-            rest.append(value)
+        bucket = utm.setdefault(platform, [0.0, 0.0]) if platform else (
+            other.setdefault(source, [0.0, 0.0]) if source else rest)
+        bucket[0] += count
+        bucket[1] += value
 
-    def rows(d: dict[str, list[float]]) -> list[PlatformRevenue]:
-        return sorted((PlatformRevenue(k, len(v), round(sum(v), 2)) for k, v in d.items()),
+    def listed(d: dict[str, list[float]]) -> list[PlatformRevenue]:
+        return sorted((PlatformRevenue(k, int(v[0]), round(v[1], 2)) for k, v in d.items()),
                       key=lambda r: (-r.revenue, r.platform))
 
-    return rows(utm), rows(other), PlatformRevenue("unattributed", len(rest), round(sum(rest), 2))
+    return listed(utm), listed(other), PlatformRevenue("unattributed", int(rest[0]), round(rest[1], 2))
 
 
 # -- forecast ----------------------------------------------------------------------------------------
