@@ -124,7 +124,10 @@ class Security:
             response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin: a link out of the dashboard tells the other site nothing (as no-referrer did), and
+        # a form posted without JavaScript keeps its Origin (under no-referrer Chromium sends "null",
+        # which origin_ok refuses)
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 

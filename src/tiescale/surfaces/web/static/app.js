@@ -3,7 +3,6 @@
    without this file (plain POST or GET). */
 (function () {
   "use strict";
-  var pendingFocus = null;
 
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (_) { return ""; }
@@ -77,13 +76,15 @@
     var items = Array.prototype.slice.call(document.querySelectorAll("li.q-item"));
     var index = items.findIndex(function (li) { return li.dataset.person === person; });
     var next = index >= 0 ? (items[index + 1] || items[index - 1]) : null;
-    pendingFocus = next ? next.dataset.person : "";
-  });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (pendingFocus === null) return;
-    var target = pendingFocus ? document.querySelector('li.q-item[data-person="' + CSS.escape(pendingFocus) + '"] .q-done') : null;
-    pendingFocus = null;
-    (target || document.getElementById("queue-heading") || document.getElementById("content")).focus();
+    // now, while the item fades out: once it is gone (a detached element's events reach no one)
+    // the browser would put focus on <body>
+    var target = next ? next.querySelector(".q-done") : null;
+    if (target) {
+      target.focus();
+    } else {
+      var heading = document.getElementById("queue-heading");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
   });
 
   document.addEventListener("change", function (e) {
