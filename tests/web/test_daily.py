@@ -293,3 +293,23 @@ def test_the_api_types_every_response_and_pages_the_queue(demo_db: Path) -> None
     docs = c.get("/api").text
     assert 'class="try-api"' in docs and '{"texts": [' in html.unescape(docs)
     assert not re.search(r'(src|href)="https?://', docs)  # local assets only
+
+
+def test_a_persons_orders_are_the_ones_the_full_match_gives_them(demo_db: Path) -> None:
+    """The person page matches only the orders that name this person (fast on a big store); the
+    owners are the same as the full match's (insights.orders) for every buyer and some others."""
+    from tiescale.insights.dashboard import person_orders
+    from tiescale.insights.orders import all_orders
+
+    with Store(demo_db, read_only=True) as store:
+        full: dict[int, set[str]] = {}
+        for order in all_orders(store, limit=0):
+            if order["person_id"] is not None:
+                full.setdefault(order["person_id"], set()).add(order["order_id"])
+        assert full, "the demo ties some orders to people"
+        others = [r["person_id"] for r in store.rows("SELECT person_id FROM people WHERE merged_into IS NULL "
+                                                     "ORDER BY person_id LIMIT 40")]
+        for person in set(full) | set(others):
+            got = person_orders(store, person, limit=10**6)
+            assert {o["order_id"] for o in got["orders"]} == full.get(person, set()), person
+            assert got["count"] == len(full.get(person, ()))
