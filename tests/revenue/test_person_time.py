@@ -45,6 +45,7 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return db, work
 
 
+@pytest.mark.slow
 def test_a_planted_ratio_is_recovered_while_people_move_and_orders_cluster(layout: tuple[Path, Path]) -> None:
     """k = 4 on days at 7+ against "never talked", people moving between tiers inside the window,
     repeat buyers, people first seen through their order; flat, a sale week, and recent orders only.
