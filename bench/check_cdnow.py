@@ -102,12 +102,20 @@ def main() -> int:
         "seconds": {"import_people": round(t1 - t0, 2), "import_conversions": round(t2 - t1, 2),
                     "reimport_conversions": round(t3 - t2, 2), "per_person_revenue_query": round(t4 - t3, 2),
                     "revenue_report": round(t5 - t4, 2), "direct_duckdb_on_raw_file": round(t7 - t6, 2)},
-        "report_none_tier": {"people": none.people, "converted": none.converted, "revenue": none.revenue},
+        "report_none_tier": {"people": none.people, "converted": none.converted, "revenue": none.revenue,
+                             "orders": none.orders, "person_days": none.person_days,
+                             "orders_per_1000_person_days": round(none.orders_per_1000_person_days, 4),
+                             "rate_interval": [round(none.rate_low, 4), round(none.rate_high, 4)],
+                             "first_orders": none.first_orders,
+                             "first_orders_per_1000_person_days": round(none.first_orders_per_1000_person_days, 4)},
+        "report_orders_in_tiers": sum(t.orders for t in report.tiers),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
-    ok = (not diff and imported.total_new == len(rows) and len(direct) == len(customers) and not unmatched)
+    # per person-time, every purchase falls on a day its customer was watched (all follow before buying)
+    ok = (not diff and imported.total_new == len(rows) and len(direct) == len(customers) and not unmatched
+          and result["report_orders_in_tiers"] == len(rows))
     print("CDNOW check:", "agree" if ok else "DISAGREE")
     return 0 if ok else 1
 

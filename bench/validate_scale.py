@@ -85,8 +85,22 @@ from tiescale.scoring.run import scale_fingerprint, score_store  # noqa: E402
 DEFAULT_DATA = Path(os.environ.get("TIESCALE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 COPENHAGEN_EPOCH = datetime(2013, 9, 1, tzinfo=UTC)
 LABEL_DAYS = 30
-METHODS = ("tiescale", "count", "decay", "recency", "orbit", "crowd")
+LONG_LABEL_DAYS = 180
+SILENT_DAYS = 60
+#: Question (c) splits at the first event + this share of the data's time span (see reactivation_split).
+REACTIVATION_SPLIT = 2 / 3
+METHODS = ("tiescale", "count", "decay", "recency", "twoway", "orbit", "crowd")
 BASELINES = METHODS[1:]
+#: The questions, each a label over the training pairs (and which pairs it asks about).
+QUESTIONS: dict[str, str] = {
+    "a": f"contact in the next {LABEL_DAYS} days",
+    "b": f"contact in the next {LONG_LABEL_DAYS} days",
+    "c": f"reactivation in the next {LONG_LABEL_DAYS} days among pairs silent {SILENT_DAYS}+ days "
+         "(split at two thirds of the data's time span)",
+    "d": "Facebook friendship named in the study (Copenhagen only)",
+}
+#: Data sets of relationships (messages, calls, replies); the Bitcoin trust ratings are not.
+RELATIONSHIP_DATASETS = ("collegemsg", "higgs", "twcs", "copenhagen")
 
 #: Canonical events with an event number ``eid`` (both rows of one network event share it).
 CANON_COLUMNS = "eid, ts, account, person, direction, kind, platform, id, text"
@@ -311,14 +325,16 @@ def bootstrap_delta(con: duckdb.DuckDBPyConnection, table: str, method: str, bas
             "clusters": n_clusters}
 
 
-def baselines_sql(t_epoch: float, half_life: float) -> str:
-    """One row per (account, person) of ``train``: the five baselines."""
+def baselines_sql(t_epoch: float, half_life: float, train: str = "train") -> str:
+    """One row per (account, person) of ``train``: the six baselines."""
     return f"""
-        WITH ev AS (SELECT account, person, {t_epoch} - epoch(ts) AS age FROM train),
+        WITH ev AS (SELECT account, person, direction, {t_epoch} - epoch(ts) AS age FROM {train}),
         plain AS (
             SELECT account, person, count(*)::DOUBLE AS count,
                    sum(0.5 ** (age / {half_life})) AS decay,
                    -min(age) AS recency,
+                   least(coalesce(sum(0.5 ** (age / {half_life})) FILTER (WHERE direction = 'in'), 0),
+                         coalesce(sum(0.5 ** (age / {half_life})) FILTER (WHERE direction = 'out'), 0)) AS twoway,
                    sum(0.9 ** (age / (30 * 86400.0))) AS orbit
             FROM ev GROUP BY account, person
         ),
@@ -340,6 +356,123 @@ def baselines_sql(t_epoch: float, half_life: float) -> str:
     """
 
 
+def bootstrap_aucs(con: duckdb.DuckDBPyConnection, table: str, rounds: int, seed: int = 0) -> dict:
+    """Every method's AUC with a 95% interval, and tiescale minus the best baseline (by point AUC) with
+    its interval, over ``rounds`` resamples of unordered person pairs (mirrored rows drawn together)."""
+    import numpy as np
+
+    rows = con.execute(f"""
+        SELECT label, {', '.join(f'"{m}"' for m in METHODS)},
+               dense_rank() OVER (ORDER BY least(account, person), greatest(account, person)) - 1 AS cluster
+        FROM {table} WHERE tiescale IS NOT NULL""").fetchnumpy()
+    label = np.asarray(rows["label"], dtype=bool)
+    if not (label.any() and (~label).any()):
+        return {}
+    cluster = np.asarray(rows["cluster"], dtype=np.int64)
+    prepared = {}
+    for method in METHODS:
+        _, inverse = np.unique(np.asarray(rows[method], dtype=float), return_inverse=True)
+        prepared[method] = (inverse, int(inverse.max()) + 1)
+
+    def weighted_auc(method: str, weight: np.ndarray) -> float:
+        inverse, levels = prepared[method]
+        pos = np.bincount(inverse[label], weights=weight[label], minlength=levels)
+        neg = np.bincount(inverse[~label], weights=weight[~label], minlength=levels)
+        below = np.cumsum(neg) - neg
+        return float((pos * (below + 0.5 * neg)).sum() / (pos.sum() * neg.sum()))
+
+    one = np.ones(len(label))
+    point = {m: weighted_auc(m, one) for m in METHODS}
+    best = max(BASELINES, key=lambda m: point[m])
+    rng = np.random.default_rng(seed)
+    n_clusters = int(cluster.max()) + 1
+    samples: dict[str, list[float]] = {m: [] for m in METHODS}
+    deltas = []
+    for _ in range(rounds):
+        weight = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)[cluster].astype(float)
+        if not (weight[label].any() and weight[~label].any()):
+            continue
+        for m in METHODS:
+            samples[m].append(weighted_auc(m, weight))
+        deltas.append(samples["tiescale"][-1] - samples[best][-1])
+
+    def interval(values: list[float]) -> tuple[float | None, float | None]:
+        if not values:
+            return None, None
+        return float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))
+
+    out = {m: dict(zip(("lo", "hi"), interval(samples[m]))) for m in METHODS}
+    lo, hi = interval(deltas)
+    out["delta"] = {"baseline": best, "delta": point["tiescale"] - point[best], "lo": lo, "hi": hi,
+                    "rounds": len(deltas), "clusters": n_clusters}
+    return out
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, table: str, bootstrap: int) -> dict:
+    """AUC and tie share of every method on ``table`` (columns ``label`` and the methods), the best
+    baseline, tiescale minus it, and with ``bootstrap`` rounds the 95% intervals."""
+    n, pos = con.execute(f"SELECT count(*), count(*) FILTER (WHERE label) FROM {table}").fetchone()
+    out: dict = {"pairs": n, "positives": pos, "positive_share": pos / n if n else None, "methods": {}}
+    if not 0 < pos < n:
+        return out
+    for method in METHODS:
+        value, ties = auc(con, table, method)
+        out["methods"][method] = {"auc": value, "ties": ties}
+    best = max(BASELINES, key=lambda m: out["methods"][m]["auc"])
+    out["best_baseline"] = best
+    out["tiescale_minus_best"] = out["methods"]["tiescale"]["auc"] - out["methods"][best]["auc"]
+    if bootstrap:
+        intervals = bootstrap_aucs(con, table, bootstrap)
+        for method in METHODS:
+            out["methods"][method].update(intervals.get(method, {}))
+        out["tiescale_minus_best_bootstrap"] = intervals.get("delta")
+    return out
+
+
+def load_friends(con: duckdb.DuckDBPyConnection, name: str, data: Path) -> bool:
+    """Table ``friends`` (a, b as text, both orders) for question (d); False when the data set has none."""
+    if name != "copenhagen":
+        return False
+    path = data / "copenhagen" / "fb_friends.csv"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE friends AS
+                    SELECT user_a::VARCHAR AS a, user_b::VARCHAR AS b FROM read_csv('{path}', header = true)
+                    UNION SELECT user_b::VARCHAR, user_a::VARCHAR FROM read_csv('{path}', header = true)""")
+    return True
+
+
+def reactivation_split(con: duckdb.DuckDBPyConnection, folder: Path, first_epoch: float, end_epoch: float,
+                       config: ScaleConfig) -> tuple[str, float] | None:
+    """Question (c) at its own split: T_c = the first event + ``REACTIVATION_SPLIT`` of the data's time
+    span, so pairs can have been silent 60+ days before it (the quantile split of a data set whose
+    events crowd its first weeks leaves none). The same import and scoring into a second store;
+    returns the pairs table (``pairs_c``: label_long and silent as in ``pairs``) and T_c."""
+    t_epoch = round(first_epoch + REACTIVATION_SPLIT * (end_epoch - first_epoch), 6)
+    if t_epoch - first_epoch < SILENT_DAYS * 86400:
+        return None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE train_c AS SELECT * FROM canon WHERE epoch(ts) < {t_epoch}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE future_c AS SELECT DISTINCT account, person FROM canon
+                    WHERE epoch(ts) >= {t_epoch} AND epoch(ts) < {t_epoch + LONG_LABEL_DAYS * 86400}""")
+    events_file, store_file = folder / "events_c.parquet", folder / "store_c.duckdb"
+    con.execute(f"""COPY (SELECT ts, account, person, direction, kind, platform, id, text FROM train_c ORDER BY ts)
+                    TO '{events_file}' (FORMAT parquet)""")
+    with Store(store_file) as store:
+        ingest_path(store, events_file)
+        score_store(store, as_of=datetime.fromtimestamp(t_epoch, tz=UTC).replace(tzinfo=None), config=config)
+    train_first = con.execute("SELECT min(epoch(ts)) FROM train_c").fetchone()[0]
+    con.execute(f"ATTACH '{store_file}' AS sc (READ_ONLY)")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pairs_c AS
+        SELECT b.*, cs.score AS tiescale, (f.account IS NOT NULL) AS label_long,
+               -b.recency >= {SILENT_DAYS * 86400} AS silent
+        FROM ({baselines_sql(t_epoch, (t_epoch - train_first) / 10.0, "train_c")}) b
+        LEFT JOIN sc.connection_scores cs ON cs.account = b.account AND cs.person = b.person
+        LEFT JOIN future_c f ON f.account = b.account AND f.person = b.person
+    """)
+    con.execute("DETACH sc")
+    con.execute(f"COPY pairs_c TO '{folder / 'pairs_c.parquet'}' (FORMAT parquet)")  # kept with --work
+    return "pairs_c", t_epoch
+
+
 # -- one data set ------------------------------------------------------------------------------------
 def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callable[[str], None],
                 config: ScaleConfig = DEFAULT, bootstrap: int = 0) -> dict:
@@ -356,16 +489,17 @@ def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callabl
 
     events, rows, first, last = con.execute(
         "SELECT count(DISTINCT eid), count(*), min(ts), max(ts) FROM canon").fetchone()
-    t_epoch = con.execute(
-        f"SELECT quantile_cont(epoch(ts), {quantile}) FROM (SELECT DISTINCT eid, ts FROM canon)").fetchone()[0]
+    t_epoch, end_epoch = con.execute(
+        f"SELECT quantile_cont(epoch(ts), {quantile}), max(epoch(ts)) FROM (SELECT DISTINCT eid, ts FROM canon)"
+    ).fetchone()
     t_epoch = round(t_epoch, 6)
     as_of = datetime.fromtimestamp(t_epoch, tz=UTC).replace(tzinfo=None)  # naive UTC, as the store
-    label_end = t_epoch + LABEL_DAYS * 86400
     con.execute(f"CREATE TEMP TABLE train AS SELECT * FROM canon WHERE epoch(ts) < {t_epoch}")
-    con.execute(f"""
-        CREATE TEMP TABLE future AS SELECT DISTINCT account, person FROM canon
-        WHERE epoch(ts) >= {t_epoch} AND epoch(ts) < {label_end}
-    """)
+    for days, table in ((LABEL_DAYS, "future"), (LONG_LABEL_DAYS, "future_long")):
+        con.execute(f"""
+            CREATE TEMP TABLE {table} AS SELECT DISTINCT account, person FROM canon
+            WHERE epoch(ts) >= {t_epoch} AND epoch(ts) < {t_epoch + days * 86400}
+        """)
     train_events, train_rows, train_first = con.execute(
         "SELECT count(DISTINCT eid), count(*), min(epoch(ts)) FROM train").fetchone()
     events_file = folder / "events.parquet"
@@ -389,33 +523,50 @@ def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callabl
 
     # Baselines, labels, scores: one row per training pair.
     half_life = (t_epoch - train_first) / 10.0
+    has_friends = load_friends(con, name, data)
+    friend = "EXISTS (SELECT 1 FROM friends f WHERE f.a = b.account AND f.b = b.person)" if has_friends else "NULL"
     con.execute(f"ATTACH '{store_file}' AS s (READ_ONLY)")
     con.execute(f"""
         CREATE TEMP TABLE pairs AS
-        SELECT b.*, cs.score AS tiescale, cs.tier, (f.account IS NOT NULL) AS label
+        SELECT b.*, cs.score AS tiescale, cs.tier, (f.account IS NOT NULL) AS label,
+               (fl.account IS NOT NULL) AS label_long, -b.recency >= {SILENT_DAYS * 86400} AS silent,
+               {friend} AS friend
         FROM ({baselines_sql(t_epoch, half_life)}) b
         LEFT JOIN s.connection_scores cs ON cs.account = b.account AND cs.person = b.person
         LEFT JOIN future f ON f.account = b.account AND f.person = b.person
+        LEFT JOIN future_long fl ON fl.account = b.account AND fl.person = b.person
     """)
     con.execute("DETACH s")
     n_pairs, n_pos, unscored = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE label), count(*) FILTER (WHERE tiescale IS NULL) FROM pairs"
     ).fetchone()
-    results: dict[str, dict] = {}
-    if 0 < n_pos < n_pairs:
-        for method in METHODS:
-            value, ties = auc(con, "pairs", method)
-            results[method] = {"auc": value, "ties": ties}
+    label_of = {"a": ("pairs", "label", "true"), "b": ("pairs", "label_long", "true")}
+    first_epoch = con.execute("SELECT min(epoch(ts)) FROM canon").fetchone()[0]
+    split_c = reactivation_split(con, folder, first_epoch, end_epoch, config)
+    if split_c is not None:
+        label_of["c"] = (split_c[0], "label_long", "silent")
+    if has_friends:
+        label_of["d"] = ("pairs", "friend", "true")
+    questions: dict[str, dict] = {}
+    for question, (table, column, where) in label_of.items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW asked AS SELECT * EXCLUDE (label), {column} AS label "
+                    f"FROM {table} WHERE {where}" if table == "pairs" else
+                    f"CREATE OR REPLACE TEMP VIEW asked AS SELECT *, {column} AS label FROM {table} WHERE {where}")
+        questions[question] = evaluate(con, "asked", bootstrap)
+    # how many days of labels the data holds after the split (a longer window asks what a shorter one does)
+    data_days_after = (end_epoch - t_epoch) / 86400
+    for question, days in (("a", LABEL_DAYS), ("b", LONG_LABEL_DAYS)):
+        questions[question]["label_days"] = round(min(days, data_days_after), 1)
+    if split_c is not None:
+        questions["c"]["label_days"] = round(min(LONG_LABEL_DAYS, (end_epoch - split_c[1]) / 86400), 1)
+        questions["c"]["T"] = datetime.fromtimestamp(split_c[1], tz=UTC).isoformat()
+    results = questions["a"]["methods"]
     tiers = {}
     for tier in TIER_NAMES:
         n, pos = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE label) FROM pairs WHERE tier = ?", [tier]).fetchone()
         tiers[tier] = {"pairs": n, "positive_share": pos / n if n else None}
     shares = [v["positive_share"] for v in tiers.values() if v["pairs"]]
-    interval = None
-    if bootstrap and results:
-        best_baseline = max(BASELINES, key=lambda m: results[m]["auc"])
-        interval = bootstrap_delta(con, "pairs", "tiescale", best_baseline, bootstrap)
     # Kept for analysis when --work is given (the folder is removed otherwise).
     con.execute(f"COPY pairs TO '{folder / 'pairs.parquet'}' (FORMAT parquet)")
     timings["evaluate"] = time.perf_counter() - started - sum(timings.values())
@@ -425,17 +576,17 @@ def run_dataset(name: str, data: Path, work: Path, quantile: float, log: Callabl
         "dataset": name, **info,
         "events": events, "rows": rows, "first": str(first), "last": str(last),
         "T": as_of.isoformat() + "Z", "train_events": train_events, "train_rows": train_rows,
+        "days_of_data_after_T": round(data_days_after, 1),
         "decay_half_life_days": half_life / 86400,
         "import": imported, "pairs": n_pairs, "positives": n_pos,
         "positive_share": n_pos / n_pairs if n_pairs else None,
-        "unscored_pairs": unscored, "methods": results, "tiers": tiers,
+        "unscored_pairs": unscored, "methods": results, "questions": questions, "tiers": tiers,
         "tiers_rise": all(b >= a for a, b in zip(shares, shares[1:])),
         "seconds": {k: round(v, 2) for k, v in timings.items()} | {"total": round(time.perf_counter() - started, 2)},
     }
-    best = max(BASELINES, key=lambda m: results[m]["auc"]) if results else None
-    out["best_baseline"] = best
-    out["tiescale_minus_best"] = results["tiescale"]["auc"] - results[best]["auc"] if best else None
-    out["tiescale_minus_best_bootstrap"] = interval
+    out["best_baseline"] = questions["a"].get("best_baseline")
+    out["tiescale_minus_best"] = questions["a"].get("tiescale_minus_best")
+    out["tiescale_minus_best_bootstrap"] = questions["a"].get("tiescale_minus_best_bootstrap")
     dropped = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items() if k != "raw_events" and v)
     log(f"  {name}: {events:,} events ({dropped or 'none dropped'}), T={out['T']}, "
         f"{summary.total_new:,} of {train_rows:,} rows imported (rejected {summary.rejected}, "
@@ -470,47 +621,88 @@ def _f(value: float | None, digits: int = 3) -> str:
 
 
 def summarise(results: list[dict]) -> dict:
-    valid = [r for r in results if r["methods"]]
-    mean = {m: sum(r["methods"][m]["auc"] for r in valid) / len(valid) for m in METHODS} if valid else {}
-    deltas = [r["tiescale_minus_best"] for r in valid]
+    """Per question: the mean AUC of every method over the relationship data sets that answer it, and
+    where tiescale falls below the best baseline outside the bootstrap interval; then the mean over
+    the questions (each question's mean counts once)."""
+    questions: dict[str, dict] = {}
+    for q in QUESTIONS:
+        valid = [r for r in results if r["dataset"] in RELATIONSHIP_DATASETS
+                 and r["questions"].get(q, {}).get("methods")]
+        if not valid:
+            continue
+        mean = {m: sum(r["questions"][q]["methods"][m]["auc"] for r in valid) / len(valid) for m in METHODS}
+        below = [r["dataset"] for r in valid if (r["questions"][q].get("tiescale_minus_best_bootstrap") or {})
+                 .get("hi") is not None and r["questions"][q]["tiescale_minus_best_bootstrap"]["hi"] < 0]
+        questions[q] = {"datasets": [r["dataset"] for r in valid], "mean_auc": mean,
+                        "best_mean_baseline": max(BASELINES, key=lambda m: mean[m]),
+                        "below_best_outside_interval": below,
+                        "wins": sum(r["questions"][q]["tiescale_minus_best"] > 0 for r in valid)}
+    overall = {m: sum(v["mean_auc"][m] for v in questions.values()) / len(questions) for m in METHODS} \
+        if questions else {}
+    a = questions.get("a")
     return {
-        "mean_auc": mean,
-        "mean_tiescale_minus_best": sum(deltas) / len(deltas) if deltas else None,
-        "datasets_where_tiescale_wins": sum(d > 0 for d in deltas),
-        "datasets": len(valid),
+        "questions": questions, "mean_over_questions": overall,
+        "best_baseline_over_questions": max(BASELINES, key=lambda m: overall[m]) if overall else None,
+        # the single-question figures earlier runs reported (question a, every data set)
+        "mean_auc": a["mean_auc"] if a else {},
     }
 
 
-def print_tables(results: list[dict], summary: dict, quantile: float, label: str = "tiescale") -> None:
-    print(f"\nROC AUC, split at the {quantile} time quantile, label = contact in [T, T+{LABEL_DAYS}d)")
-    head = f"{'dataset':<14}{'pairs':>9}{'pos%':>7}" + "".join(f"{m:>10}" for m in METHODS)
-    head += f"{'best baseline':>15}{'delta':>8}{'ties':>7}"
-    print(head)
-    print("-" * len(head))
+def _cell(method: dict | None) -> str:
+    return "-" if not method else _f(method["auc"])
+
+
+def question_table(results: list[dict], q: str) -> list[str]:
+    """Question ``q`` as Markdown rows: AUC of every method per data set, tiescale's 95% interval, and
+    tiescale minus the best baseline with its interval."""
+    lines = [f"| data set | pairs | positive | label days | {' | '.join(METHODS)} | tiescale 95% | "
+             "minus best (95%) |", "|---" * (6 + len(METHODS)) + "|"]
     for r in results:
-        if not r["methods"]:
-            print(f"{r['dataset']:<14}{r['pairs']:>9,}  (no positives or no negatives)")
+        answer = r["questions"].get(q)
+        if not answer:
             continue
-        line = f"{r['dataset']:<14}{r['pairs']:>9,}{100 * r['positive_share']:>6.1f}%"
-        line += "".join(f"{_f(r['methods'][m]['auc']):>10}" for m in METHODS)
-        line += f"{r['best_baseline']:>15}{r['tiescale_minus_best']:>+8.3f}{_f(r['methods']['tiescale']['ties'], 2):>7}"
-        b = r.get("tiescale_minus_best_bootstrap")
-        if b:
-            line += f"  [{b['lo']:+.3f}, {b['hi']:+.3f}]"
-        print(line)
-    print("-" * len(head))
-    mean = summary["mean_auc"]
-    if mean:
-        line = f"{'mean':<14}{'':>9}{'':>7}" + "".join(f"{_f(mean[m]):>10}" for m in METHODS)
-        line += f"{'':>15}{summary['mean_tiescale_minus_best']:>+8.3f}"
-        print(line)
-        print(f"{label} beats the best baseline on {summary['datasets_where_tiescale_wins']} of "
-              f"{summary['datasets']} data sets;"
-              " ties = share of (positive, negative) pairs with equal tiescale scores")
-        if any(r.get("tiescale_minus_best_bootstrap") for r in results):
-            rounds = next(r["tiescale_minus_best_bootstrap"]["rounds"] for r in results
-                          if r.get("tiescale_minus_best_bootstrap"))
-            print(f"[lo, hi] = 95% bootstrap interval of the delta ({rounds} resamples of person pairs)")
+        if not answer["methods"]:
+            lines.append(f"| {r['dataset']} | {answer['pairs']:,} | {answer['positives']:,} | "
+                         f"{answer.get('label_days', '-')} | " + " | ".join("-" for _ in METHODS) + " | - | - |")
+            continue
+        methods = answer["methods"]
+        best = answer["best_baseline"]
+        cells = [f"**{_cell(methods[m])}**" if m == best else _cell(methods[m]) for m in METHODS]
+        t = methods["tiescale"]
+        ci = f"[{_f(t.get('lo'))}, {_f(t.get('hi'))}]" if t.get("lo") is not None else "-"
+        d = answer.get("tiescale_minus_best_bootstrap") or {}
+        delta = f"{answer['tiescale_minus_best']:+.3f} vs {best}"
+        if d.get("lo") is not None:
+            delta += f" [{d['lo']:+.3f}, {d['hi']:+.3f}]"
+        name = r["dataset"] + ("" if r["dataset"] in RELATIONSHIP_DATASETS else " (not relationships)")
+        lines.append(f"| {name} | {answer['pairs']:,} | {answer['positives']:,} | {answer.get('label_days', '-')} | "
+                     + " | ".join(cells) + f" | {ci} | {delta} |")
+    return lines
+
+
+def report_markdown(results: list[dict], summary: dict, quantile: float) -> str:
+    out = [f"Split at the {quantile} time quantile T of each data set; AUC of each method for each question; "
+           "bold: the best baseline; intervals: 95% bootstrap over person pairs.", ""]
+    for q, text in QUESTIONS.items():
+        rows = question_table(results, q)
+        if len(rows) <= 2:
+            continue
+        out += [f"**({q}) {text}**", "", *rows, ""]
+        mean = summary["questions"].get(q)
+        if mean:
+            out.append(f"Mean over the relationship data sets ({', '.join(mean['datasets'])}): "
+                       + ", ".join(f"{m} {_f(mean['mean_auc'][m])}" for m in METHODS) + ".")
+            out.append("")
+    overall = summary["mean_over_questions"]
+    if overall:
+        out.append("Mean of the question means: " + ", ".join(f"{m} {_f(overall[m])}" for m in METHODS)
+                   + f" (best formula: {summary['best_baseline_over_questions']}).")
+    return "\n".join(out)
+
+
+def print_tables(results: list[dict], summary: dict, quantile: float, label: str = "tiescale") -> None:
+    print(f"\n{label}: ROC AUC per question, split at the {quantile} time quantile")
+    print(report_markdown(results, summary, quantile))
     print(f"\nPer tier: pairs / share interacting in the next {LABEL_DAYS} days")
     head = f"{'dataset':<14}" + "".join(f"{t:>20}" for t in TIER_NAMES) + f"{'rises':>7}"
     print(head)
@@ -532,7 +724,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--work", type=Path, default=None, help="keep the derived events and stores here")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                        help="resamples for a 95%% interval of tiescale minus the best baseline (0: none)")
+                        help="resamples for 95%% intervals of every AUC and of tiescale minus the best baseline")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown here")
     parser.add_argument("--config", default=None, metavar="JSON",
                         help="experiments only: ScaleConfig fields to override, e.g. '{\"long_half_life_days\": 30}' "
                              "(the reported validation uses the default configuration)")
@@ -577,7 +770,8 @@ def main(argv: list[str] | None = None) -> int:
             report = {}
     key = str(args.quantile) if config == DEFAULT else f"{args.quantile}/{fingerprint}"
     report.setdefault("runs", {})[key] = {
-        "quantile": args.quantile, "label_days": LABEL_DAYS, "config_fingerprint": fingerprint,
+        "quantile": args.quantile, "label_days": LABEL_DAYS, "long_label_days": LONG_LABEL_DAYS,
+        "silent_days": SILENT_DAYS, "questions": QUESTIONS, "config_fingerprint": fingerprint,
         "default_config": config == DEFAULT, "config": asdict(config),
         "datasets": {r["dataset"]: r for r in results}, "summary": summary,
         "copenhagen_epoch": COPENHAGEN_EPOCH.isoformat(), "seconds": round(seconds, 1),
@@ -585,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"python": platform.python_version(), "duckdb": duckdb.__version__, "cpus": os.cpu_count()},
         "code": code_version(),
     }
+    if args.markdown:
+        args.markdown.write_text(report_markdown(results, summary, args.quantile) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str))
     print(f"results in {args.out}")

@@ -5,6 +5,7 @@ tests/sync/replay_write.py through the real atproto and Mastodon.py clients, on 
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from tests.sync.replay_write import FakeBluesky, FakeMastodon, fail_next
 from tiescale.insights.derived import refresh_derived
 from tiescale.insights.queue import QueueConfig, build_queue
 from tiescale.store.db import Store
+from tiescale.store.ingest import ingest_path
 from tiescale.sync.base import SyncError
 from tiescale.sync.engage import DraftWarning, plan_answer, send_answer
 from tiescale.sync.runner import RetryPolicy
@@ -43,6 +45,7 @@ def test_bluesky_reply_lands_in_the_thread_and_is_counted_at_once(tmp_path: Path
         connection = sync(store, server, bsky, policy)
         refresh_derived(store)
         assert FAY in {i.person for i in build_queue(store, limit=0, config=EVERYONE)}
+        out_before = store.scalar("SELECT touchpoints_out FROM connection_scores WHERE person = ?", [FAY])
         plan = plan_answer(store, f"bluesky:{FAY}", "Yes, everyone is welcome, see you {first_name}!")
         assert plan.draft.kind == "reply" and plan.draft.target == FAY_POST and plan.target.need == "question"
         assert plan.draft.text == "Yes, everyone is welcome, see you Fay!" and not plan.warnings
@@ -59,15 +62,29 @@ def test_bluesky_reply_lands_in_the_thread_and_is_counted_at_once(tmp_path: Path
         assert row == {"platform": "bluesky", "handle": FAY, "kind": "reply", "direction": "out",
                        "text": plan.draft.text, "in_reply_to": FAY_POST}
         assert [s["status"] for s in sends(store)] == ["sent"]
-        refresh_derived(store)
+        refresh_derived(store)  # what `tiescale reply` and the dashboard run after the send
         assert FAY not in {i.person for i in build_queue(store, limit=0, config=EVERYONE)}
+        # the connection is scored again with the answer in it
+        assert store.scalar("SELECT touchpoints_out FROM connection_scores WHERE person = ?", [FAY]) == out_before + 1
         answered = store.scalar("SELECT answered_at FROM answer_messages WHERE item_id = ?", [FAY_POST])
         assert answered is not None
         # the same answer again: not posted twice
         again = send_answer(store, plan_answer(store, f"bluesky:{FAY}", "Yes, everyone is welcome, see you {first_name}!"),
                             connections=[connection])
         assert again.status == "already sent" and len(bsky.posts()) == 1
-        # the next sync brings the post back from the platform: the same dedupe key, no second touchpoint
+        # the next sync brings the post back from the platform (the author feed): the same dedupe key, no
+        # second touchpoint
+        feed = tmp_path / "feed"
+        feed.mkdir()
+        item = {"post": {"uri": outcome.sent.item_id, "cid": "bafy1", "record": post, "indexedAt": post["createdAt"],
+                         "author": {"did": OWN_DID, "handle": "harbor.example.com"}},
+                "reply": {"parent": {"$type": "app.bsky.feed.defs#postView", "uri": FAY_POST, "cid": "bafyfay",
+                                     "author": {"did": FAY, "handle": "fay.example.com"}, "record": {}}}}
+        (feed / "feed.json").write_text(json.dumps({"feed": [item]}), encoding="utf-8")
+        before = store.scalar("SELECT count(*) FROM interactions")
+        summary = ingest_path(store, feed, fmt="bluesky", account=OWN_DID)
+        assert summary.total_new == 0 and summary.duplicates >= 1  # read, and found already there
+        assert store.scalar("SELECT count(*) FROM interactions") == before
         assert store.scalar("SELECT count(*) FROM interactions WHERE dedupe_key = ?", [outcome.sent.item_id]) == 1
 
 
@@ -84,6 +101,10 @@ def test_bluesky_dm_where_the_message_was_a_dm_and_a_like(tmp_path: Path, server
         assert [m["text"] for m in bsky.messages] == ["Yes! One bag is yours."] and not bsky.posts()
         assert outcome.sent is not None and outcome.sent.url == "https://bsky.app/messages/3kconvoharborbea"
         assert outbound(store, outcome.sent.item_id)[0]["kind"] == "dm"
+        # the same words in answer to another message of theirs are a new message, not a retry
+        other = send_answer(store, plan_answer(store, "3kmmmmmmmmc2a", "Yes! One bag is yours."),
+                            connections=[connection])
+        assert other.status == "sent" and len(bsky.messages) == 2
         liked = send_answer(store, plan_answer(store, EVE_POST, "", kind="like"), connections=[connection])
         [like] = [r for r in bsky.records.values() if r["$type"] == "app.bsky.feed.like"]
         assert (like["subject"]["uri"], like["subject"]["cid"]) == (EVE_POST, "bafyeve") and liked.status == "sent"
@@ -211,3 +232,47 @@ def test_mastodon_dropped_connection_posts_once(tmp_path: Path, server: ReplaySe
         with pytest.raises(SyncError, match="not authorised") as caught:
             send_answer(store, plan_answer(store, "mastodon:cal@fedi.example", "Ready!"), connections=[connection])
         assert TOKEN not in str(caught.value) and len(masto.statuses) == 1
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ("429", r"rate limited .*try again in 45 s\. Nothing was sent\."),
+    ("deleted", r"the post being answered was deleted"),
+    ("dm refused", r"cannot be sent a direct message"),
+])
+def test_mastodon_faults_are_one_line_and_nothing_is_recorded(tmp_path: Path, server: ReplayServer,
+                                                              masto: FakeMastodon, policy: RetryPolicy, fault: str,
+                                                              message: str) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        connection = sync(store, server, masto, policy)
+        before = store.scalar("SELECT count(*) FROM interactions")
+        ref, text = "mastodon:bea@social.example", "Glad you liked it!"
+        if fault == "429":
+            fail_next(server, "POST", "/api/v1/statuses", status=429, headers={"Retry-After": "45"},
+                      body={"error": "Too many requests"})
+        elif fault == "deleted":
+            masto.deleted.add("https://social.example/users/bea/statuses/112")
+        else:
+            ref, text = "mastodon:cal@fedi.example", "Yes, ready."
+            fail_next(server, "POST", "/api/v1/statuses", status=422,
+                      body={"error": "Validation failed: the recipient does not accept direct messages"})
+        with pytest.raises(SyncError, match=message) as caught:
+            send_answer(store, plan_answer(store, ref, text), connections=[connection])
+        assert "\n" not in str(caught.value) and TOKEN not in str(caught.value)
+        assert not masto.statuses and store.scalar("SELECT count(*) FROM interactions") == before
+        assert [s["status"] for s in sends(store)] == ["failed"]
+
+
+def test_an_unexpected_failure_is_one_line_and_the_retry_asks_first(tmp_path: Path, server: ReplayServer,
+                                                                    bsky: FakeBluesky, policy: RetryPolicy) -> None:
+    from tiescale.sync.engage import default_writer
+
+    with Store(tmp_path / "s.duckdb") as store:
+        connection = sync(store, server, bsky, policy)
+        fail_next(server, "POST", CREATE, drop_after=bsky.create_record)  # made, answer lost
+        fail_next(server, "GET", "/xrpc/com.atproto.repo.getRecord", status=200, body="not json at all")
+        with pytest.raises(SyncError, match="Nothing was recorded as sent"):
+            send_answer(store, plan_answer(store, f"bluesky:{FAY}", "Welcome!"), connections=[connection])
+        assert [s["status"] for s in sends(store)] == ["pending"]
+        outcome = send_answer(store, plan_answer(store, f"bluesky:{FAY}", "Welcome!"), default_writer,
+                              connections=[connection])
+        assert outcome.status == "sent" and len(bsky.posts()) == 1 and len(server.requests_to(CREATE)) == 1

@@ -55,6 +55,8 @@ def test_a_link_from_an_export_is_dropped_unless_https() -> None:
      "https://www.youtube.com/watch?v=kT3mPq9ZxY1&lc=UgxB2tomasTopLevel000AaABAg"),
     (("linkedin", "msg:abc", "comment", None, "https://www.linkedin.com/feed/update/urn:li:activity:1/"),
      "https://www.linkedin.com/feed/update/urn:li:activity:1/"),
+    (("instagram", "like:https://www.instagram.com/p/CxYz123/", "like"), "https://www.instagram.com/p/CxYz123/"),
+    (("instagram", "like:javascript:alert('https://www.instagram.com/')", "like"), None),
     (("mastodon", "javascript:alert(1)"), None),
     (("bluesky", "at://did:plc:abc/app.bsky.feed.post/<script>"), None),
     (("facebook", "inbox/thread:123:Ann"), None),
@@ -94,6 +96,7 @@ def test_x_queue_person_and_people_carry_links_and_names(fixtures: Path, store: 
     urls = [t["url"] for t in profile.timeline]
     assert any(u and "/status/" in u for u in urls) and any(u and "/messages/" in u for u in urls)
     assert all(u is None or u.startswith("https://") for u in urls)
+    assert {t["account_shown"] for t in profile.timeline} == {"@harbourcoffee (Harbour Coffee Co)"}
     rows = list_connections(store, limit=0)
     assert {r["person"]: r["url"] for r in rows}["2100000001"] == "https://x.com/ada_lindqvist"
 

@@ -8,7 +8,7 @@ A *layout* is a community written as tiescale's canonical events CSV and importe
 - late joiners who follow early and start talking strongly inside the window (they move from "none"
   to the top tiers while the window runs);
 - people first seen through their order: their first order comes before anything else (they follow
-  later); that order is how tiescale learns of them.
+  later); tiescale watches them from the follow (orders before it are counted apart, in no tier).
 
 Orders are then *planted* on tiescale's own exposure (insights.person_time.exposure_segments: the
 tier each person-day counts in) at a rate of base x profile(day) x frailty(person) x multiplier(tier),

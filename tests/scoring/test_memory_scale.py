@@ -73,8 +73,8 @@ def scored(records: list[dict[str, Any]], at: datetime = NOW) -> dict[str, Any]:
 # -- the worked examples ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("silent_days", "score", "tier", "activity"), [
     (0, 8.1, "close", "active"),
-    (30, 6.6, "regular", "cooling"),
-    (90, 5.1, "regular", "dormant"),
+    (30, 6.5, "regular", "cooling"),
+    (90, 5.0, "regular", "dormant"),
     (365, 3.2, "acquaintance", "dormant"),
 ])
 def test_a_weekly_chat_for_six_months_then_silence(silent_days: int, score: float, tier: str, activity: str) -> None:
@@ -208,3 +208,17 @@ def test_a_store_scored_with_another_scale_is_recomputed_once_with_one_message(
         assert store.rows("SELECT person, score, tier FROM connection_scores ORDER BY person") == expected
         assert store.scalar("SELECT score FROM person_scores") == expected[0]["score"]
         assert rescore_if_scale_changed(store) is None
+
+
+def test_the_silence_bound_the_readers_prune_with_still_holds() -> None:
+    """history.silence_bound (what readers prune composed dates with) reads grace_days and
+    freshness_days: every point is at most 10 x the memory, so past the bound no score reaches it,
+    even for a daily two-way history of two years."""
+    from tiescale.scoring.history import silence_bound
+
+    heavy = [touch(NOW - timedelta(days=d + 0.3, hours=h), direction, text="thank you so much, love it " * 5)
+             for d in range(730) for h, direction in ((0, "in"), (1, "out"))]
+    for min_score in (3.0, 5.0, 7.0):
+        days = silence_bound(min_score)
+        assert scored(heavy, NOW + timedelta(days=days + 1))["score"] < min_score
+        assert scored(heavy, NOW + timedelta(days=days / 2))["score"] >= min_score - 1.0  # and it is not loose

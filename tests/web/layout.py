@@ -43,3 +43,21 @@ def counts(violations: list[dict[str, Any]]) -> dict[str, int]:
     for v in violations:
         out[v.get("impact") or "none"] = out.get(v.get("impact") or "none", 0) + len(v.get("nodes", []))
     return out
+
+
+def smallest_chart_text(page: Any) -> float | None:
+    """The smallest text size drawn in a visible chart, in CSS pixels (font size x the chart's scale)."""
+    found: float | None = page.evaluate("""() => {
+        let least = null;
+        for (const svg of document.querySelectorAll('svg.chart')) {
+            const box = svg.getBoundingClientRect();
+            if (!box.width || getComputedStyle(svg).display === 'none') continue;
+            const scale = box.width / svg.viewBox.baseVal.width;
+            for (const t of svg.querySelectorAll('text')) {
+                const px = parseFloat(t.getAttribute('font-size') || '16') * scale;
+                least = least === null ? px : Math.min(least, px);
+            }
+        }
+        return least;
+    }""")
+    return found

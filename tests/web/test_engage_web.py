@@ -63,7 +63,7 @@ def test_preview_then_send_from_the_dashboard(synced_db: Path, server: ReplaySer
     caplog.set_level(logging.DEBUG)
     c = TestClient(create_app(synced_db), base_url="http://127.0.0.1")
     pid = fay_person_id(synced_db)
-    form = {"person": f"#{pid}", "text": "Yes <b>everyone</b> is welcome, {first_name}!", "reason": "unanswered"}
+    form = {"person": f"#{pid}", "answer": "Yes <b>everyone</b> is welcome, {first_name}!", "reason": "unanswered"}
     assert c.post("/ui/engage/reply", data=form, headers={"HX-Request": "true"}).status_code == 403  # no CSRF
     preview = c.post("/ui/engage/reply", data={**form, "preview": "1"}, headers={"HX-Request": "true", **csrf(c)})
     assert preview.status_code == 200 and not bsky.records
@@ -80,10 +80,23 @@ def test_preview_then_send_from_the_dashboard(synced_db: Path, server: ReplaySer
     assert APP_PASSWORD.encode() not in synced_db.read_bytes()
 
 
+def test_a_saved_reply_from_the_reply_box(synced_db: Path, bsky: FakeBluesky) -> None:
+    from tiescale.sync.snippets import add_snippet
+
+    with Store(synced_db) as store:
+        add_snippet(store, "oat", "Hi {first_name}, <yes> we have oat milk!")
+    c = TestClient(create_app(synced_db), base_url="http://127.0.0.1")
+    options = c.get("/ui/engage/snippets").text
+    assert options == '<option value="oat">Hi {first_name}, &lt;yes&gt; we have oat milk!</option>'
+    r = c.post("/ui/engage/reply", data={"person": f"#{fay_person_id(synced_db)}", "snippet": "oat", "answer": ""},
+               headers={"HX-Request": "true", **csrf(c)})
+    assert r.status_code == 200 and [p["text"] for p in bsky.posts()] == ["Hi Fay, <yes> we have oat milk!"]
+
+
 def test_an_error_is_one_line_for_the_toast(synced_db: Path, bsky: FakeBluesky) -> None:
     c = TestClient(create_app(synced_db), base_url="http://127.0.0.1")
     bsky.deleted.add(f"at://{FAY}/app.bsky.feed.post/3kffffffffr2a")
-    r = c.post("/ui/engage/reply", data={"person": f"#{fay_person_id(synced_db)}", "text": "Hi"},
+    r = c.post("/ui/engage/reply", data={"person": f"#{fay_person_id(synced_db)}", "answer": "Hi"},
                headers={"HX-Request": "true", **csrf(c)})
     assert r.status_code == 400 and "deleted" in r.json()["detail"] and APP_PASSWORD not in r.text
 
@@ -94,7 +107,7 @@ def test_browser_answers_a_queue_item_and_sees_it_leave(synced_db: Path, bsky: F
         page.goto(f"{live.url}/queue")
         item = page.locator(f'li.q-item[data-person="#{pid}"]')
         item.locator("summary", has_text="Reply here").click()
-        item.locator("textarea[name=text]").fill("Yes, everyone is welcome!")
+        item.locator("textarea[name=answer]").fill("Yes, everyone is welcome!")
         shot(page, "engage-reply-box")
         item.locator("button.reply-send").click()
         item.wait_for(state="detached")

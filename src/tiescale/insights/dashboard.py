@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from tiescale.records import UsageError
 from tiescale.store.db import Store
-from .orders import matched_conversions_sql
 
 #: The daily queue size when none is set: the first 20 are "today", the rest behind "more".
 DEFAULT_DAILY_SIZE = 20
@@ -105,13 +104,82 @@ def set_daily_size(store: Store, size: int) -> int:
 
 
 def person_orders(store: Store, person_id: int, limit: int = 20) -> dict[str, Any]:
-    """The orders tied to a person (and to people merged into them), newest first, with totals."""
-    rows = store.rows(f"""
-        SELECT m.order_id, m.ts, m.value, m.currency, m.matched_by
-        FROM ({matched_conversions_sql()}) m
-        WHERE m.person_id = ? OR m.person_id IN (SELECT person_id FROM people WHERE merged_into = ?)
-        ORDER BY m.ts DESC, m.order_id""", [person_id, person_id])
+    """The orders tied to a person (and to people merged into them), newest first, with totals.
+
+    The same match as every other report (``insights.orders``: person id, then a handle naming one
+    person, then a coupon, then an e-mail naming one person), computed over this person's candidate
+    orders only: matching every order costs seconds on a big store (it groups every identity's
+    handle), too slow for a page. An order can only be theirs if it names one of their ids, handles,
+    e-mails or coupons; the identities that could make such a key ambiguous are exactly those with
+    the same keys, so the match over these few rows gives the same owner as over all of them.
+    """
+    empty: dict[str, Any] = {"orders": [], "count": 0, "totals": {}}
+    if not store.scalar("SELECT count(*) FROM conversions"):
+        return empty
+    refs = [person_id] + [r["person_id"] for r in store.rows(
+        "SELECT person_id FROM people WHERE merged_into = ?", [person_id])]
+    candidates = store.con.execute(f"WITH {_SUBSETS.rstrip().rstrip(',')} SELECT count(*) FROM conv_subset",
+                                   {"refs": refs}).fetchone()
+    if not candidates or not candidates[0]:  # most people: no order names them (one cheap look)
+        return empty
+    cursor = store.con.execute(f"""
+        SELECT m.order_id, m.ts, m.value, m.currency, m.matched_by FROM ({_candidate_match_sql()}) m
+        WHERE m.person_id = $person ORDER BY m.ts DESC, m.order_id""", {"refs": refs, "person": person_id})
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
     totals: dict[str, float] = {}
     for r in rows:
         totals[r["currency"]] = totals.get(r["currency"], 0.0) + float(r["value"])
     return {"orders": rows[:limit], "count": len(rows), "totals": totals}
+
+
+#: This person's keys ($refs: their id and the ids merged into them), the orders and coupon
+#: mappings that name one of them, and the identities sharing a key with those.
+_SUBSETS = """
+    my_ids AS (SELECT unnest($refs) AS person_id),
+    my_keys AS (
+        SELECT platform, ltrim(lower(handle), '@') AS key FROM identities
+        WHERE person_id IN (SELECT person_id FROM my_ids)
+        UNION SELECT platform, ltrim(lower(username), '@') FROM identities
+              WHERE username IS NOT NULL AND person_id IN (SELECT person_id FROM my_ids)),
+    my_emails AS (SELECT DISTINCT lower(email) AS email FROM identities
+                  WHERE email IS NOT NULL AND email <> '' AND person_id IN (SELECT person_id FROM my_ids)),
+    map_subset AS (
+        SELECT m.* FROM coupon_mappings m
+        WHERE m.person_ref IN (SELECT person_id FROM my_ids)
+           OR EXISTS (SELECT 1 FROM my_keys k WHERE k.platform = m.platform AND k.key = ltrim(lower(m.handle), '@'))
+           OR m.email IN (SELECT email FROM my_emails)),
+    conv_subset AS (
+        SELECT c.* FROM conversions c
+        WHERE c.person_ref IN (SELECT p.person_id FROM people p
+                               WHERE coalesce(p.merged_into, p.person_id) IN (SELECT person_id FROM my_ids))
+           OR EXISTS (SELECT 1 FROM my_keys k WHERE k.platform = c.platform AND k.key = ltrim(lower(c.handle), '@'))
+           OR c.email IN (SELECT email FROM my_emails)
+           OR c.coupon IN (SELECT coupon FROM map_subset)),
+"""
+_REST = """
+    map_used AS (SELECT m.* FROM coupon_mappings m WHERE m.coupon IN (SELECT coupon FROM conv_subset)),
+    wanted_keys AS (
+        SELECT platform, ltrim(lower(handle), '@') AS key FROM conv_subset WHERE handle IS NOT NULL
+        UNION SELECT platform, ltrim(lower(handle), '@') FROM map_used WHERE handle IS NOT NULL),
+    wanted_emails AS (
+        SELECT email FROM conv_subset WHERE email IS NOT NULL
+        UNION SELECT email FROM map_used WHERE email IS NOT NULL),
+    ident_subset AS (
+        SELECT i.* FROM identities i
+        WHERE EXISTS (SELECT 1 FROM wanted_keys k WHERE k.platform = i.platform
+                      AND (k.key = ltrim(lower(i.handle), '@') OR k.key = ltrim(lower(i.username), '@')))
+           OR lower(i.email) IN (SELECT email FROM wanted_emails)),"""
+
+
+def _candidate_match_sql() -> str:
+    """``insights.orders``' match, reading the subsets above instead of the whole tables."""
+    from tiescale.store.conversions import ORDER_OWNERS_SQL
+
+    from .orders import MATCH_SQL
+
+    owners = ORDER_OWNERS_SQL.strip()
+    assert owners.startswith("WITH ") and owners in MATCH_SQL, "the order match changed shape"
+    body = owners[len("WITH "):].replace("FROM identities", "FROM ident_subset") \
+        .replace("FROM coupon_mappings m", "FROM map_used m").replace("FROM conversions c", "FROM conv_subset c")
+    return MATCH_SQL.replace(owners, "WITH " + _SUBSETS + _REST + body)

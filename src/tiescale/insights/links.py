@@ -95,6 +95,7 @@ def add_queue_links(store: Store, items: list[QueueItem]) -> list[QueueItem]:
             item.name = item.person_shown
         item.account_shown = account.label if account else (item.account and shown_name(item.account, None, None))
         item.profile_url = person.url if person else None
+        item.username = person.username if person else None
         if message is not None:
             item.item_id = message["item_id"]
             author = person.username if person else None
@@ -135,14 +136,17 @@ def _waiting_messages(store: Store, items: list[QueueItem]) -> dict[int, dict[st
 def add_timeline_links(store: Store, timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each touchpoint of a person's timeline with ``url`` (https or None)."""
     people = identities_shown(store, {(t["platform"], t["handle"]) for t in timeline if t.get("handle")})
-    accounts = accounts_shown(store) if any(t.get("direction") == "out" for t in timeline) else {}
+    accounts = accounts_shown(store) if timeline else {}
     for row in timeline:
         person = people.get((row["platform"], row.get("handle") or ""))
-        author = (person.username if person else None) if row.get("direction") == "in" else \
+        theirs = row.get("direction") == "in" or row.get("kind") in ("like", "repost")  # a like is of their post
+        author = (person.username if person else None) if theirs else \
             (accounts[(row["platform"], row["account"])].username
              if (row["platform"], row["account"]) in accounts else None)
         row["url"] = message_url(row["platform"], row.get("item_id"), row.get("kind"), row.get("thread"),
                                  row.get("in_reply_to"), author)
+        account = accounts.get((row["platform"], row["account"]))
+        row["account_shown"] = account.label if account else row["account"]
     return timeline
 
 

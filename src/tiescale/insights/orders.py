@@ -86,12 +86,14 @@ class MatchReport:
                 f"{self.unmatched:,} unmatched")
 
 
-def match_report(store: Store) -> MatchReport:
+def match_report(store: Store, matched: str | None = None) -> MatchReport:
+    """``matched``: a table holding MATCH_SQL's rows already (a caller that reads them several times)."""
+    source = matched or f"({MATCH_SQL})"
     report = MatchReport()
     rows = store.rows(f"""
         SELECT coalesce(CASE WHEN person_id IS NOT NULL THEN matched_by END,
                         CASE WHEN matched_by = 'utm' THEN 'utm' END, 'unmatched') AS how,
-               count(*) AS n FROM ({MATCH_SQL}) GROUP BY ALL
+               count(*) AS n FROM {source} GROUP BY ALL
     """)
     for row in rows:
         how, n = row["how"], row["n"]
@@ -107,7 +109,7 @@ def match_report(store: Store) -> MatchReport:
     for row in store.rows(f"""
             SELECT currency, sum(value) AS total,
                    coalesce(sum(value) FILTER (WHERE person_id IS NOT NULL), 0) AS matched
-            FROM ({MATCH_SQL}) GROUP BY ALL ORDER BY 2 DESC"""):
+            FROM {source} GROUP BY ALL ORDER BY 2 DESC"""):
         report.revenue[row["currency"]] = round(row["total"], 2)
         report.matched_revenue[row["currency"]] = round(row["matched"], 2)
     return report

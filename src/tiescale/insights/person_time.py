@@ -5,10 +5,11 @@ day are observed at different times, so orders that cluster (a sale, recent data
 tiers they did not have when they could have bought. Here everyone is observed every day:
 
 - **At risk**: a person is at risk on every day of the window from the day tiescale first knows them
-  (their first touchpoint, follow, appearance in a follower list or matched order) to the end: for
-  repeat orders every day; for the first order, until the day of their first order ever (inclusive).
-  Someone first seen through an order enters the day after it: that order is how tiescale learnt of
-  them, not an event it was watching for (counted apart, never in a tier).
+  on the social side (their first touchpoint, follow or appearance in a follower list) to the end:
+  for repeat orders every day; for the first order, until the day of their first order ever
+  (inclusive). An order never starts the watch: only buyers can be first seen through an order, so
+  counting them from it would fill their tier with buyers (a simulation showed "never talked" rise
+  tenfold). Orders placed before a person was seen are counted apart, never in a tier.
 - **The tier of a day**: the tier as of the first of that day's month (the latest date the refresh
   scores, composed from the score history: scoring/history.py), except that a person who starts
   talking mid-month counts from the midnight after their first conversation with the score they had
@@ -68,6 +69,9 @@ class GroupTime:
     vt_none: float = 0.0
     tv_none: float = 0.0
     people_now: int = 0  # people in the group at the end of the window (their score as of its end)
+    #: per calendar month (YYYY-MM-01): [days, orders, days before a first order, first orders]; the
+    #: lift compares days of the same month (Mantel-Haenszel), so a sale or recent-only data cannot tilt it
+    by_month: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,7 +81,7 @@ class PersonTime:
     currency: str
     meaningful_min: float
     groups: dict[str, GroupTime]
-    orders_outside: int = 0  # matched orders not on a day at risk: the order that introduced its buyer
+    orders_outside: int = 0  # matched orders on no day at risk: placed before the buyer was seen
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -123,37 +127,29 @@ def _register(store: Store, name: str, table: pa.Table) -> None:
 
 
 def _people(store: Store, account: str | None, end: datetime) -> None:
-    """TEMP pt_people(person_id, known, talk): the first midnight at which each person is at risk,
-    and the midnight after their first conversation (NULL: never talked before ``end``).
+    """TEMP pt_people(person_id, known, talk): the midnight of the first day tiescale saw each person
+    on the social side (a touchpoint, a follow, a follower list), and the midnight after their first
+    conversation (NULL: never talked before ``end``).
 
-    A person tiescale first hears of through an order (no touchpoint or follow on or before that
-    order's day) enters the day after it: nobody was watching them before, so the order that
-    introduced them is not an event of the rates (left truncation; the report counts it apart)."""
+    An order never opens the watch: only people who buy can be first seen that way (those who did
+    not buy stay unseen), so counting from an order would fill whichever tier they entered with
+    buyers. Orders placed before a person was seen are counted apart, never in a tier."""
     acc = "AND account = ?" if account else ""
     facc = "AND f.account = ?" if account else ""
     params: list[Any] = [account] if account else []
-    orders_sql = "" if account else f"""
-        UNION ALL SELECT person_id, NULL, NULL, min(ts) AT TIME ZONE 'UTC' FROM ({MATCH_SQL})
-        WHERE person_id IS NOT NULL GROUP BY 1"""
     store.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_people AS
         WITH seen AS (
             SELECT person_id, min(ts) AT TIME ZONE 'UTC' AS first_any,
-                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AT TIME ZONE 'UTC' AS first_talk,
-                   NULL::TIMESTAMP AS first_order
+                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AT TIME ZONE 'UTC' AS first_talk
             FROM touchpoints WHERE ts IS NOT NULL {acc} GROUP BY 1
-            UNION ALL SELECT id.person_id, min(f.snapshot_at) AT TIME ZONE 'UTC', NULL, NULL
+            UNION ALL SELECT id.person_id, min(f.snapshot_at) AT TIME ZONE 'UTC', NULL
             FROM follower_snapshots f JOIN identities id ON id.platform = f.platform AND id.handle = f.person
-            WHERE f.relation = 'follower' {facc} GROUP BY 1
-            {orders_sql}),
-        firsts AS (SELECT s.person_id, date_trunc('day', min(s.first_any)) AS other,
-                          date_trunc('day', min(s.first_order)) AS ordered,
-                          date_trunc('day', min(s.first_talk)) + INTERVAL 1 DAY AS talk
-                   FROM seen s JOIN people p ON p.person_id = s.person_id AND p.merged_into IS NULL GROUP BY 1)
-        SELECT person_id, CASE WHEN other IS NULL OR ordered < other THEN ordered + INTERVAL 1 DAY
-                               ELSE other END AS known, talk
-        FROM firsts WHERE (CASE WHEN other IS NULL OR ordered < other THEN ordered + INTERVAL 1 DAY
-                                ELSE other END) < {_ts(end)}""", params + params)
+            WHERE f.relation = 'follower' {facc} GROUP BY 1)
+        SELECT s.person_id, date_trunc('day', min(s.first_any)) AS known,
+               date_trunc('day', min(s.first_talk)) + INTERVAL 1 DAY AS talk
+        FROM seen s JOIN people p ON p.person_id = s.person_id AND p.merged_into IS NULL
+        GROUP BY 1 HAVING min(s.first_any) < {_ts(end)}""", params + params)
 
 
 def _scores(store: Store, grid: list[datetime], end: datetime, account: str | None, fresh: set[datetime],
@@ -237,26 +233,28 @@ def _segments(store: Store, grid: list[datetime], start: datetime, end: datetime
         UNION ALL SELECT person_id, lo, hi, {tier_sql('score')}, score >= {float(meaningful_min)!r} FROM talked""")
 
 
-def _orders(store: Store, start: datetime, end: datetime, account: str | None) -> str:
-    """TEMP pt_orders(person_id, day, value, currency) of matched orders in the window, and
-    pt_first_order(person_id, day): each person's first order ever. Returns the main currency."""
+def _orders(store: Store, start: datetime, end: datetime, account: str | None, matched: str) -> str:
+    """TEMP pt_orders(person_id, day, value, currency) of matched orders in the window (an account's
+    view: of its people), and pt_first_order(person_id, day): each person's first order ever.
+    Returns the main currency."""
     con = store.con
+    people = "SEMI JOIN pt_people p ON p.person_id = m.person_id" if account else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_orders AS
         SELECT m.person_id, date_trunc('day', m.ts AT TIME ZONE 'UTC') AS day, m.value, m.currency
-        FROM ({MATCH_SQL}) m SEMI JOIN pt_people p ON p.person_id = m.person_id
-        WHERE m.ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC' AND m.ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
+        FROM {matched} m {people}
+        WHERE m.person_id IS NOT NULL AND m.ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC' AND m.ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_first_order AS
-        SELECT person_id, date_trunc('day', min(ts AT TIME ZONE 'UTC')) AS day FROM ({MATCH_SQL})
+        SELECT person_id, date_trunc('day', min(ts AT TIME ZONE 'UTC')) AS day FROM {matched}
         WHERE person_id IS NOT NULL GROUP BY 1""")
     found = con.execute(f"""
-        SELECT currency FROM ({MATCH_SQL}) WHERE ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC'
+        SELECT currency FROM {matched} WHERE ts >= {_ts(start)}::TIMESTAMP AT TIME ZONE 'UTC'
         AND ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY sum(value) DESC, 1 LIMIT 1""").fetchone()
     return str(found[0]) if found else "USD"
 
 
-def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
+def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float, grid: list[datetime]
                ) -> tuple[dict[str, GroupTime], int]:
     """Per group: the sums of :class:`GroupTime`, from pt_seg, pt_orders and pt_first_order."""
     con = store.con
@@ -299,6 +297,25 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
             setattr(group, key, int(value or 0) if key in counts else float(value or 0))
         group.buyer_revenues = sorted(float(v) for v in revenues)
         groups[name] = group
+    # the same per calendar month: each run of days cut at the month starts
+    bounds = " UNION ALL ".join(f"SELECT {_ts(g)} AS g" for g in grid)
+    for row in store.rows(f"""
+        WITH grid AS (SELECT g, lead(g, 1, {_ts(end)}) OVER (ORDER BY g) AS g_next FROM ({bounds})),
+        runs AS (SELECT person_id, lo, hi, grp FROM pt_seg
+                 UNION ALL SELECT person_id, lo, hi, '{MEANINGFUL}' FROM pt_seg WHERE strong),
+        segs AS (SELECT r.person_id, greatest(r.lo, g.g) AS lo, least(r.hi, g.g_next) AS hi, r.grp
+                 FROM runs r JOIN grid g ON g.g < r.hi AND g.g_next > r.lo),
+        days AS (SELECT s.grp, date_trunc('month', s.lo) AS m, sum(date_diff('day', s.lo, s.hi))::DOUBLE AS t,
+                        sum(CASE WHEN f.day IS NULL OR f.day >= s.hi THEN date_diff('day', s.lo, s.hi)
+                                 WHEN f.day < s.lo THEN 0 ELSE date_diff('day', s.lo, f.day + {day}) END)::DOUBLE AS t1,
+                        count(f.day) FILTER (WHERE f.day >= s.lo AND f.day < s.hi)::DOUBLE AS o1
+                 FROM segs s LEFT JOIN pt_first_order f ON f.person_id = s.person_id GROUP BY 1, 2),
+        bought AS (SELECT s.grp, date_trunc('month', o.day) AS m, count(*)::DOUBLE AS o FROM segs s
+                   JOIN pt_orders o ON o.person_id = s.person_id AND o.day >= s.lo AND o.day < s.hi
+                   WHERE o.currency = ? GROUP BY 1, 2)
+        SELECT d.grp, strftime(d.m, '%Y-%m-%d') AS m, d.t, coalesce(b.o, 0.0) AS o, d.t1, d.o1
+        FROM days d LEFT JOIN bought b USING (grp, m) ORDER BY 1, 2""", [currency]):
+        groups[row["grp"]].by_month[row["m"]] = [row["t"], row["o"], row["t1"], row["o1"]]
     # people in each group at the end of the window (their score as of its last midnight)
     for row in store.rows(f"""
         WITH now AS (SELECT p.person_id, CASE WHEN p.talk <= ? THEN {tier_sql('coalesce(n.score, 0.0)')}
@@ -318,10 +335,10 @@ TEMP_TABLES = ("pt_people", "pt_grid", "pt_now", "pt_first", "pt_seg", "pt_order
 
 
 def person_time(store: Store, start: datetime, end: datetime, meaningful_min: float, account: str | None = None,
-                fresh: set[datetime] | None = None) -> PersonTime:
+                fresh: set[datetime] | None = None, matched: str | None = None) -> PersonTime:
     """Person-time and orders by tier in [start, end) (naive UTC midnights). ``fresh``: the grid
     dates the score history composes exactly (insights.snapshots.fresh_dates); the others are
-    scored from the touchpoints."""
+    scored from the touchpoints. ``matched``: a table holding the orders as MATCH_SQL gives them."""
     grid = month_grid(start, end)
     if fresh is None:
         from .snapshots import fresh_dates
@@ -331,8 +348,8 @@ def person_time(store: Store, start: datetime, end: datetime, meaningful_min: fl
         _people(store, account, end)
         _scores(store, grid, end, account, fresh, meaningful_min)
         _segments(store, grid, start, end, meaningful_min)
-        currency = _orders(store, start, end, account)
-        groups, outside = _aggregate(store, currency, end, meaningful_min)
+        currency = _orders(store, start, end, account, matched or f"({MATCH_SQL})")
+        groups, outside = _aggregate(store, currency, end, meaningful_min, grid)
     finally:
         for name in TEMP_TABLES:
             store.con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -58,6 +58,7 @@ class QueueItem:
     profile_url: str | None = None
     item_id: str | None = None  # the platform's id of that message: what `tiescale reply` answers
     person_shown: str | None = None  # @name (Display), never a bare id unless nothing else is known
+    username: str | None = None  # the @name on that platform, when the data has one
     account_shown: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -58,8 +58,9 @@ DIMENSION_COLUMNS: tuple[str, ...] = (
 SCORED_COLUMNS: tuple[str, ...] = ("score", "tier", *DIMENSION_COLUMNS)
 
 
-#: The version of the scale's formula (scale.py): part of the scale's fingerprint (run.scale_fingerprint),
-#: through ``ScaleConfig.formula_version``, so snapshots scored with another formula are recomputed. 2: the scale remembers (issue 16).
+#: The version of the scale's formula (scale.py), in the scale's fingerprint (run.scale_fingerprint)
+#: through ``ScaleConfig.formula_version``: a store scored with another formula is rescored once
+#: (insights.activity.rescore_if_scale_changed). 2: the scale remembers (issue 16).
 SCALE_VERSION = 2
 
 
@@ -79,7 +80,7 @@ class ScaleConfig:
 
     Every point is multiplied by the **memory** of the days since the last contact: 1 within
     ``grace_days``, then 1 / (1 + extra days / ``freshness_days``): a month of silence changes
-    nothing, a year after that halves the relationship. (The names are the ones
+    nothing, a year after that keeps two thirds, two years a half. (The names are the ones
     history.silence_bound reads: every point is at most 10 x this factor.) Recency's own factor
     falls faster and never above the memory.
 
@@ -94,7 +95,7 @@ class ScaleConfig:
     freshness_days: float = 730.0
     #: Recency: points["recency"] x 1 / (1 + max(days since - recency_grace_days, 0) / recency_days).
     recency_grace_days: float = 3.0
-    recency_days: float = 21.0
+    recency_days: float = 14.0
     intensity_scale: float = 15.0  # decayed weight at which intensity gives ~63% of its points
     regularity_half_life_days: float = 90.0  # an active day counts half for recent regularity after 3 months
     regular_days_scale: float = 10.0  # decayed active days at ~63% of recent regularity points

@@ -80,14 +80,18 @@ def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, 
     else:
         one_way = "only from them" if dims["touchpoints_in"] else "only from you"
         parts.append((dims["pts_reciprocity"] + 0.01,
-                      f"no two-way conversation yet ({one_way}); one-way contact counts half"))
+                      f"no two-way conversation yet ({one_way}); one-way contact counts less"))
     (weeks,) = con.execute(
         """SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM touchpoints i
            WHERE i.person_id = ? AND (i.ts AT TIME ZONE 'UTC') < ? AND (i.ts AT TIME ZONE 'UTC') >= ?""",
         [person_id, as_of, as_of - timedelta(weeks=26)],
     ).fetchone() or (0,)
+    active_days = int(dims.get("active_days") or 0)
     if weeks:
-        parts.append((dims["pts_regularity"], f"active in {weeks} of the last 26 weeks"))
+        parts.append((dims["pts_regularity"], f"active in {weeks} of the last 26 weeks"
+                                              + (f" ({active_days:,} days of contact in all)" if active_days > weeks else "")))
+    elif active_days > 1:  # a relationship gone quiet: what its history held
+        parts.append((dims["pts_regularity"], f"{active_days:,} days of contact in all, none in the last 26 weeks"))
     if dims["duration_days"] >= 30:
         parts.append((dims["pts_duration"], f"in touch for {int(dims['duration_days'] // 30)} months "
                                             f"(since {dims['first_contact']:%Y-%m-%d})"))

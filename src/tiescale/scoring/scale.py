@@ -52,7 +52,7 @@ def memory(days_since: ir.FloatingValue, config: ScaleConfig) -> ir.FloatingValu
 
 
 def freshness(days_since: ir.FloatingValue, config: ScaleConfig) -> ir.FloatingValue:
-    """Recency's factor: 1 for ``recency_grace_days``, then fast (a half after three more weeks)."""
+    """Recency's factor: 1 for ``recency_grace_days``, then fast (a half after two more weeks)."""
     return _fading(days_since, config.recency_grace_days, config.recency_days)
 
 

@@ -22,6 +22,7 @@ _X_ID = re.compile(r"^\d{1,25}$")
 _X_NAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 _X_CONVERSATION = re.compile(r"^\d{1,25}(-\d{1,25})?$")
 _BSKY_CONVO = re.compile(r"^[A-Za-z0-9._~-]{1,100}$")
+_PREFIXED_URL = re.compile(r"^[a-z_]{1,20}:(https://.+)$")
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _HOSTS = {
     "instagram": ("instagram.com", "www.instagram.com"),
@@ -105,8 +106,10 @@ def message_url(platform: str, item_id: str | None, kind: str | None = None, thr
         if video and _YOUTUBE_COMMENT.match(item):
             return f"https://www.youtube.com/watch?v={video}&lc={item}"
         return None
-    for candidate in (item, in_reply_to):
-        if found := _platform_url(platform, candidate):
+    for candidate in (item, in_reply_to or ""):
+        # an id built around the export's link (Instagram likes: ``like:https://www.instagram.com/p/...``)
+        prefixed = _PREFIXED_URL.match(candidate)
+        if found := _platform_url(platform, prefixed.group(1) if prefixed else candidate):
             return found
     return None
 

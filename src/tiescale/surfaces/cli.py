@@ -316,8 +316,11 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
     if profile.timeline:
         rows = [{"when": f"{t['ts']:%Y-%m-%d %H:%M}" if t["ts"] else "undated", "platform": t["platform"],
                  "direction": "them -> you" if t["direction"] == "in" else "you -> them", "kind": t["kind"],
-                 "text": (t["text"] or "")[:80], "link": t.get("url") or ""} for t in profile.timeline]
-        render_rows(rows, ["when", "platform", "direction", "kind", "text", "link"], "table", title="Touchpoints")
+                 "text": (t["text"] or "")[:80], "n": n} for n, t in enumerate(profile.timeline, 1)]
+        render_rows(rows, ["n", "when", "platform", "direction", "kind", "text"], "table", title="Touchpoints")
+        for n, t in enumerate(profile.timeline, 1):  # whole, never cut by the table's width
+            if t.get("url"):
+                out.print(f"  {n:>3}  {t['url']}", markup=False, highlight=False)
 
 
 @main.command()

@@ -8,7 +8,7 @@ read, and one from this account with the same text sent after the draft was made
 """
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import timedelta, timezone
 from typing import Any
 
 from atproto import models
@@ -63,7 +63,7 @@ class BlueskyWriter(Writer):
             convo = self._convo(draft.person)
             data = self.client._query(self.client._chat_client(), "chat.bsky.convo.getMessages",
                                       models.ChatBskyConvoGetMessages.Params(convo_id=convo, limit=30), "getMessages")
-            made = iso_position(draft.created_at) or ""
+            made = iso_position(draft.created_at - timedelta(minutes=5)) or ""  # the server's clock may lag
             for message in data.get("messages") or []:
                 sender = _dict(message.get("sender")).get("did")
                 sent_at = iso_position(message.get("sentAt")) or ""

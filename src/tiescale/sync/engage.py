@@ -37,7 +37,7 @@ from .base import AuthFailed, RateLimited, SyncError, TransientError
 from .credentials import Connection, load_connections
 from .runner import redact
 from .snippets import fill_placeholders, fill_snippet
-from .writes import DmRefused, Draft, ParentGone, Sent, Writer, tid_for
+from .writes import Draft, Sent, Writer, tid_for
 
 ANSWERABLE = ("bluesky", "mastodon")
 INBOUND_KINDS = ("reply", "mention", "comment", "dm", "quote")
@@ -161,8 +161,11 @@ def plan_answer(store: Store, ref: str, text: str, kind: str = "reply", snippet:
     if kind == "dm" and target.message_kind != "dm":
         answered = None  # a DM about a public post starts (or continues) the conversation
     key_text = "" if kind == "like" else text
-    send_key = hashlib.sha256("\x1f".join([target.platform, target.account, target.person, kind,
-                                           answered or "", key_text]).encode()).hexdigest()[:32]
+    # the same text to the same message is the same send (a retry); to a new message, or a new DM on
+    # another day, it is a new one
+    about = target.item_id or f"day:{datetime.now(timezone.utc):%Y-%m-%d}"
+    send_key = hashlib.sha256("\x1f".join([target.platform, target.account, target.person, kind, about,
+                                           key_text]).encode()).hexdigest()[:32]
     earlier = store.row("SELECT record_key, created_at FROM engage_sends WHERE send_key = ?", [send_key])
     created = earlier["created_at"] if earlier else datetime.now(timezone.utc)
     record_key = earlier["record_key"] if earlier else (
@@ -224,14 +227,20 @@ def send_answer(store: Store, plan: Plan, writer_factory: WriterFactory = defaul
         if dry_run:
             return Outcome("dry run", plan, preview=writer.preview(draft))
         _remember(store, key, plan, "pending")
+        attempt = _Attempt(maybe_posted=earlier is not None and earlier["status"] == "pending")
         try:
             # a send left pending (the connection dropped before the answer): ask the platform first
-            found = writer.find_sent(draft) if earlier is not None and earlier["status"] == "pending" else None
-            sent = found or _post_once(writer, draft)
-        except (RateLimited, AuthFailed, ParentGone, DmRefused, SyncError) as exc:
-            line = redact(_one_line(exc), secrets)
-            _remember(store, key, plan, "pending" if isinstance(exc, TransientError) and
-                      not isinstance(exc, RateLimited) else "failed", error=line)
+            found = writer.find_sent(draft) if attempt.maybe_posted else None
+            sent = found or _post_once(writer, draft, attempt)
+        except Exception as exc:  # noqa: BLE001 - every failure is one line; expected ones name their cause
+            expected = isinstance(exc, SyncError)
+            # it may have been posted (an answer lost): the key stays pending, a retry asks the platform first
+            unknown = attempt.maybe_posted or not expected or (
+                isinstance(exc, TransientError) and not isinstance(exc, RateLimited))
+            cause = " ".join(str(exc).split()) if expected else \
+                f"{target.platform}: unexpected failure while sending ({type(exc).__name__})"
+            line = redact(_unknown_line(cause) if unknown else _one_line(exc), secrets)
+            _remember(store, key, plan, "pending" if unknown else "failed", error=line)
             raise SyncError(line) from None
         _record_sent(store, key, plan, sent)
         return Outcome("sent", plan, sent)
@@ -239,17 +248,28 @@ def send_answer(store: Store, plan: Plan, writer_factory: WriterFactory = defaul
         writer.close()
 
 
-def _post_once(writer: Writer, draft: Draft) -> Sent:
+@dataclass
+class _Attempt:
+    maybe_posted: bool = False  # a send may have reached the platform (its answer was lost)
+
+
+def _post_once(writer: Writer, draft: Draft, attempt: _Attempt) -> Sent:
     """Send; after a transient failure ask the platform first, and resend (same key) only if absent."""
     try:
         return writer.send(draft)
     except RateLimited:
         raise
     except TransientError:
+        attempt.maybe_posted = True
         found = writer.find_sent(draft)
         if found is not None:
             return found
         return writer.send(draft)
+
+
+def _unknown_line(cause: str) -> str:
+    return (f"{cause}. Whether it was posted is unknown: a retry asks the platform first. "
+            "Nothing was recorded as sent.")
 
 
 def _one_line(exc: BaseException) -> str:

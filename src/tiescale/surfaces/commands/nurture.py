@@ -45,8 +45,8 @@ def register(main: click.Group) -> None:
                 out.print(f"     {escape(item.evidence)}", highlight=False)
                 if item.url:
                     out.print(f"     open: {item.url}", markup=False, highlight=False)
-                ref = f"{item.platform}:{item.person}" if item.platform else f"#{item.person_id}"
-                hint = f"tiescale done '{item.person}'"
+                ref = f"{item.platform}:{item.username or item.person}" if item.platform else f"#{item.person_id}"
+                hint = f"tiescale done '{ref}'"
                 if item.platform in ANSWERABLE:
                     hint = f"tiescale reply '{ref}' \"...\"; {hint}"
                 out.print(f"     [green]-> {item.action}[/]  [dim]({escape(hint)})[/]")

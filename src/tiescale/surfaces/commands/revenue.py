@@ -129,7 +129,7 @@ def revenue(ctx: click.Context, account: str | None, window_days: int, meaningfu
               f"{_money(sum(p.revenue for p in report.utm_platforms), c)} + other sources "
               f"{_money(sum(p.revenue for p in report.other_sources), c)} + no source "
               f"{_money(report.unattributed.revenue, c)}"
-              + (f" + orders that introduced their buyer {_money(report.revenue_unplaced, c)}"
+              + (f" + placed before tiescale saw the buyer {_money(report.revenue_unplaced, c)}"
                  if report.revenue_unplaced else "") + f" = {_money(report.revenue_total, c)}")
     out.print(f"[bold]Matching[/] {report.matching.in_words()}")
     out.print(f"[bold]Forecast[/] {outlook.statement} (range {_money(outlook.total_low, c)}-"

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...store import identity
 from ...store.db import Store
@@ -40,10 +40,121 @@ class Session(BaseModel):
 
 
 class SectionOut(BaseModel):
+    """A capability's answer: its data, or why there is none."""
+
     available: bool = Field(description="False while the capability is not installed; see detail.")
     detail: str = ""
     error: bool = False
     data: Any = None
+
+
+class Open(BaseModel):
+    """A response with the fields below, and possibly more (newer versions add fields, never remove)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class TierCount(Open):
+    bucket: int
+    label: str
+    tier: str
+    people: int
+
+
+class AccountOut(Open):
+    platform: str
+    handle: str
+    display_name: str | None = None
+
+
+class OverviewOut(Open):
+    people: int = Field(description="People known (not merged into someone else).")
+    scored: int = Field(description="People with a score.")
+    interactions: int
+    accounts: list[AccountOut]
+    tiers: dict[str, int] = Field(description="People per tier, weakest first.")
+    distribution: list[TierCount] = Field(description="People per score band [n, n+1).")
+    followers: list[dict[str, Any]]
+    meaningful: list[dict[str, Any]]
+    activity: list[dict[str, Any]] = Field(description="Touchpoints per month, from people and from you.")
+    top_people: list[dict[str, Any]]
+    as_of: str | None = Field(description="The date the scores are as of (the end of the data).")
+    previous_as_of: str | None = None
+    imports_since_scoring: int = 0
+    queue_size: int | None = Field(description="Everyone in the nurture queue (None without the capability).")
+    daily_size: int = Field(description="How many of them the dashboard calls today's work.")
+    responsiveness: SectionOut
+    content: SectionOut
+    revenue: SectionOut
+    vanity: SectionOut
+
+
+class PersonOut(Open):
+    person_id: int
+    label: str
+    display_name: str | None = None
+    score: float | None = None
+    tier: str | None = None
+    as_of: str | None = None
+    reasons: list[str] = []
+    identities: list[dict[str, Any]] = []
+    connections: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    timeline: list[dict[str, Any]] = []
+    merges: list[dict[str, Any]] = []
+    merge_candidates: list[dict[str, Any]] = []
+    actions: SectionOut
+    orders: SectionOut
+
+
+class RevenueOut(Open):
+    revenue: SectionOut = Field(description="Revenue by tier, lift of strong ties, matching.")
+    vanity: SectionOut = Field(description="Followers, people who talked, meaningful connections per month.")
+    goals: SectionOut = Field(description="Goal progress.")
+
+
+class ActionRecord(Open):
+    action_id: int
+    person_id: int
+    person: str | None = Field(None, description="The person's label.")
+    name: str | None = Field(None, description="Their display name, when known.")
+    action: Literal["done", "snooze", "note", "undo"]
+    note: str | None = None
+    created_at: str
+    until: str | None = Field(None, description="A snooze's end.")
+    undoes: int | None = Field(None, description="An undo: the action it takes back.")
+    undone: bool = False
+
+
+class ActionOut(BaseModel):
+    ok: bool
+    result: ActionRecord
+
+
+class MergeOut(BaseModel):
+    merge_id: int
+
+
+class UnmergeOut(BaseModel):
+    undone: list[int]
+
+
+class RescoreOut(BaseModel):
+    as_of: str | None
+    connections: int
+    status: str
+
+
+class QueueOut(BaseModel):
+    available: bool = Field(description="False while the capability is not installed; see detail.")
+    detail: str = ""
+    error: bool = False
+    total: int = Field(default=0, description="People in the queue with these filters (before offset and limit).")
+    offset: int = 0
+    limit: int = 50
+    daily_size: int = Field(default=20, description="How many the dashboard calls today's work.")
+    counts: dict[str, int] = Field(default_factory=dict, description="People per reason (all filters but reason).")
+    data: list[dict[str, Any]] | None = Field(default=None, description="The queue items, most important first.")
 
 
 class PeopleOut(BaseModel):
@@ -69,7 +180,7 @@ class Done(BaseModel):
 
 
 class Snooze(BaseModel):
-    days: int = Field(7, ge=1, le=365)
+    days: int = Field(7, ge=1, le=365, description="1, 3, 7 (a week) and 30 (a month) are the dashboard's choices.")
 
 
 class MergeIn(BaseModel):
@@ -113,12 +224,13 @@ def ready(request: Request) -> Any:
     return JSONResponse(body, status_code=200 if free else 503, headers={} if free else {"Retry-After": "2"})
 
 
-@router.get("/overview", responses=ERRORS)
+@router.get("/overview", response_model=OverviewOut, responses=ERRORS)
 def overview(request: Request) -> dict[str, Any]:
     """The relationship scale, tiers, followers and meaningful connections, with the capabilities' summaries."""
     data = views.overview_data(request.app.state.gate, request.app.state.memo)
     out = views.overview_json(data["overview"])
     out["queue_size"] = len(data["queue"].data) if data["queue"].available else None
+    out["daily_size"] = views.daily_size(request.app.state.gate)
     for key in ("responsiveness_all", "content", "revenue", "vanity"):
         out[key.replace("_all", "")] = data[key].to_dict()
     return out
@@ -140,7 +252,7 @@ def people(
     return _read(request, build)
 
 
-@router.get("/people/{person_id}", responses=ERRORS)
+@router.get("/people/{person_id}", response_model=PersonOut, responses=ERRORS)
 def person(request: Request, person_id: int = Path(ge=0, le=2**62),
            timeline: int = Query(50, ge=0, le=1000)) -> dict[str, Any]:
     """One person: score, tier, reasons, history, connections, identities, timeline, merges and actions."""
@@ -148,12 +260,12 @@ def person(request: Request, person_id: int = Path(ge=0, le=2**62),
         data = views.person_data(store, person_id, timeline_limit=timeline or 1_000_000)
         out: dict[str, Any] = plain(data["profile"])
         out.update(merges=plain(data["merges"]), merge_candidates=plain(data["candidates"]),
-                   actions=data["actions"].to_dict())
+                   actions=data["actions"].to_dict(), orders=data["orders"].to_dict())
         return out
     return _read(request, build)
 
 
-@router.post("/people/{person_id}/merge", responses=ERRORS)
+@router.post("/people/{person_id}/merge", response_model=MergeOut, responses=ERRORS)
 def merge(request: Request, body: MergeIn, person_id: int = Path(ge=0, le=2**62)) -> dict[str, Any]:
     """Merge another person into this one; undo with POST /api/merges/{merge_id}/undo."""
     with request.app.state.gate.write() as store:
@@ -161,7 +273,7 @@ def merge(request: Request, body: MergeIn, person_id: int = Path(ge=0, le=2**62)
     return {"merge_id": merge_id}
 
 
-@router.post("/merges/{merge_id}/undo", responses=ERRORS)
+@router.post("/merges/{merge_id}/undo", response_model=UnmergeOut, responses=ERRORS)
 def unmerge(request: Request, merge_id: int = Path(ge=0, le=2**62)) -> dict[str, Any]:
     """Undo exactly one merge."""
     with request.app.state.gate.write() as store:
@@ -169,32 +281,51 @@ def unmerge(request: Request, merge_id: int = Path(ge=0, le=2**62)) -> dict[str,
     return {"undone": undone}
 
 
-@router.get("/queue", response_model=SectionOut, responses=ERRORS)
+@router.get("/queue", response_model=QueueOut, responses=ERRORS)
 def queue(request: Request, account: str | None = Query(None, max_length=300),
-          limit: int = Query(50, ge=1, le=1000)) -> Any:
-    """Today's nurture queue: one row per person with the reason."""
-    section = views.queue_data(request.app.state.gate, request.app.state.memo, account)["queue"]
-    sliced = views.Section(section.available, (section.data or [])[:limit] if section.available else None,
-                           section.detail, section.error)
-    return sliced.to_dict()
+          reason: Literal["unanswered", "cooling", "rising", "thank", "reengage"] | None = None,
+          need: Literal["question", "complaint"] | None = Query(None, description="unanswered questions or complaints"),
+          offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(50, ge=1, le=1000)) -> Any:
+    """The nurture queue, most important first: one row per person with the reason; ``total`` counts
+    everyone with these filters, ``offset`` and ``limit`` page through them."""
+    gate = request.app.state.gate
+    section = views.queue_data(gate, request.app.state.memo, account)["queue"]
+    size = views.daily_size(gate)
+    if not section.available:
+        return QueueOut(available=False, detail=section.detail, error=section.error, limit=limit, offset=offset,
+                        daily_size=size)
+    counts = views.queue_counts(section)
+    chosen = [i for i in section.data or [] if (reason is None or views.queue_reason(i) == reason)
+              and (need is None or views.queue_need(i) == need)]
+    return QueueOut(available=True, total=len(chosen), offset=offset, limit=limit, daily_size=size, counts=counts,
+                    data=plain(chosen[offset:offset + limit]))
 
 
-@router.post("/queue/{person_ref}/done", responses=ERRORS)
+@router.post("/queue/{person_ref}/done", response_model=ActionOut, responses=ERRORS)
 def queue_done(request: Request, body: Done, person_ref: str = Path(max_length=300,
                description="#id or platform:handle")) -> dict[str, Any]:
-    """Mark a person's queue item done (with an optional note)."""
+    """Mark a person's queue item done (with an optional note); undo with POST /api/actions/{action_id}/undo."""
     fn = _capability("actions", "mark_done")
     with request.app.state.gate.write() as store:
         result = fn(store, person_ref, note=body.note)
     return {"ok": True, "result": plain(result)}
 
 
-@router.post("/queue/{person_ref}/snooze", responses=ERRORS)
+@router.post("/queue/{person_ref}/snooze", response_model=ActionOut, responses=ERRORS)
 def queue_snooze(request: Request, body: Snooze, person_ref: str = Path(max_length=300)) -> dict[str, Any]:
-    """Hide a person from the queue for some days."""
+    """Hide a person from the queue for some days (until they write again)."""
     fn = _capability("actions", "snooze")
     with request.app.state.gate.write() as store:
         result = fn(store, person_ref, body.days)
+    return {"ok": True, "result": plain(result)}
+
+
+@router.post("/actions/{action_id}/undo", response_model=ActionOut, responses=ERRORS)
+def undo_action(request: Request, action_id: int = Path(ge=0, le=2**62)) -> dict[str, Any]:
+    """Take back a done or a snooze: the person is in the queue again as if it had not happened."""
+    fn = _capability("actions", "undo")
+    with request.app.state.gate.write() as store:
+        result = fn(store, action_id)
     return {"ok": True, "result": plain(result)}
 
 
@@ -219,14 +350,14 @@ def classify(body: Draft) -> Any:
     return views.attempt("classify", "classify_texts", body.texts).to_dict()
 
 
-@router.get("/revenue", responses=ERRORS)
+@router.get("/revenue", response_model=RevenueOut, responses=ERRORS)
 def revenue(request: Request) -> dict[str, Any]:
     """Revenue by tier and lift, vanity vs meaningful, goal progress."""
     data = views.revenue_data(request.app.state.gate, request.app.state.memo)
     return {k: data[k].to_dict() for k in ("revenue", "vanity", "goals")}
 
 
-@router.post("/rescore", responses=ERRORS)
+@router.post("/rescore", response_model=RescoreOut, responses=ERRORS)
 def rescore(request: Request) -> dict[str, Any]:
     """Score the store as of the end of its data (only what changed is recomputed)."""
     from ...scoring.run import score_store
@@ -234,6 +365,7 @@ def rescore(request: Request) -> dict[str, Any]:
     with request.app.state.gate.write() as store:
         run = score_store(store)
     return {"as_of": plain(run.as_of), "connections": run.connections, "status": run.status}
+
 
 
 __all__ = ["router"]

@@ -173,8 +173,10 @@ def _bar_svg(bars: Sequence[dict[str, Any]], title: str, width: int, height: int
         tip = f'{bar["label"]}: {compact(value)}' + (f' ({bar["note"]})' if bar.get("note") else "")
         rect = (f'<g><title>{escape(tip)}</title><rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{w:.1f}" '
                 f'height="{max(h, 0.5):.1f}" rx="3" fill="{escape(color)}"/></g>')
-        if bar.get("href"):
-            rect = f'<a href="{escape(bar["href"])}" aria-label="{escape(tip)}">{rect}</a>'
+        if bar.get("href") and value:  # the whole column is the link: a bar a few pixels tall is hard to hit
+            hit = (f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{plot_h}" fill="#fff" '
+                   f'fill-opacity="0"/>')
+            rect = f'<a href="{escape(bar["href"])}" aria-label="{escape(tip)}">{rect}{hit}</a>'
         parts.append(rect)
         if value and w >= 14:
             parts.append(f'<text x="{x + w / 2:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" '
@@ -336,7 +338,7 @@ def _hbar_svg(bars: Sequence[dict[str, Any]], title: str, width: int, shown: Cal
         rect = (f'<rect x="{left}" y="{y + 5}" width="{width - left - right}" height="20" rx="4" fill="#f1f5f9"/>'
                 f'<g><title>{escape(label)}: {escape(shown(value))}</title><rect x="{left}" y="{y + 5}" '
                 f'width="{max(w, 1):.1f}" height="20" rx="4" fill="{escape(color)}"/></g>')
-        if bar.get("href"):
+        if bar.get("href") and value:
             rect = f'<a href="{escape(bar["href"])}" aria-label="{escape(label)}: {escape(shown(value))}">{rect}</a>'
         parts.append(rect)
         parts.append(f'<text x="{left + max(w, 1) + 6:.1f}" y="{y + 19}" font-size="{LABEL}" fill="{INK}">'

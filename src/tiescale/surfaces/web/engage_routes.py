@@ -37,7 +37,7 @@ def snippet_options(request: Request) -> HTMLResponse:
 
 
 @router.post("/ui/engage/reply", response_class=HTMLResponse)
-def reply(request: Request, person: str = Form(..., max_length=300), text: str = Form("", max_length=2000),
+def reply(request: Request, person: str = Form(..., max_length=300), answer: str = Form("", max_length=2000),
           snippet: str | None = Form(None, max_length=64), dm: bool = Form(False), anyway: bool = Form(False),
           like: bool = Form(False), preview: str | None = Form(None, max_length=20),
           reason: str | None = Form(None, max_length=40), back: str | None = Form(None, max_length=2000),
@@ -49,7 +49,7 @@ def reply(request: Request, person: str = Form(..., max_length=300), text: str =
     dry_run = bool(preview)
     gate = request.app.state.gate
     with (gate.read() if dry_run else gate.write()) as store:
-        plan = plan_answer(store, person, text, kind=kind, snippet=(snippet or None))
+        plan = plan_answer(store, person, answer, kind=kind, snippet=(snippet or None))
         outcome = send_answer(store, plan, _writer_factory(request), dry_run=dry_run, anyway=anyway or like)
     warnings = "".join(f'<p class="warn">{escape(w)}</p>' for w in plan.warnings)
     if dry_run:

@@ -502,6 +502,15 @@ def _refresh(response: Response) -> Response:
 __all__ = ["router", "busy_page", "message_html", "templates", "StoreBusy"]
 
 
+#: What each request body looks like, for the API page's "Try it" forms and docs/dashboard.md.
+BODY_EXAMPLES = {
+    "Draft": '{"texts": ["SALE! 30% off this weekend only"]}',
+    "Done": '{"note": "answered in DM"}',
+    "Snooze": '{"days": 3}',
+    "MergeIn": '{"other": "#12"}',
+}
+
+
 @router.get("/api", response_class=HTMLResponse)
 def api_docs(request: Request) -> HTMLResponse:
     """The JSON API, listed from its own OpenAPI schema (no external docs viewer: nothing loads from a CDN)."""
@@ -514,8 +523,10 @@ def api_docs(request: Request) -> HTMLResponse:
                        "schema": p.get("schema", {}).get("enum") or p.get("schema", {}).get("type", "")}
                       for p in op.get("parameters", [])]
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            body_name = body.get("$ref", "").rsplit("/", 1)[-1]
             endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                               "description": op.get("description", ""), "params": params,
-                              "body": body.get("$ref", "").rsplit("/", 1)[-1]})
-    return render(request, "api.html", {"active": "", "endpoints": endpoints, "db_name": request.app.state.gate.path.name,
+                              "body": body_name, "example": BODY_EXAMPLES.get(body_name, "{}"),
+                              "id": re.sub(r"[^a-z0-9]+", "-", f"{method} {path}".lower()).strip("-")})
+    return render(request, "api.html", {"active": "api", "endpoints": endpoints, "db_name": request.app.state.gate.path.name,
                                         "description": schema.get("info", {}).get("description", "")})

@@ -3,7 +3,6 @@
    without this file (plain POST or GET). */
 (function () {
   "use strict";
-  var pendingFocus = null;
 
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (_) { return ""; }
@@ -77,13 +76,15 @@
     var items = Array.prototype.slice.call(document.querySelectorAll("li.q-item"));
     var index = items.findIndex(function (li) { return li.dataset.person === person; });
     var next = index >= 0 ? (items[index + 1] || items[index - 1]) : null;
-    pendingFocus = next ? next.dataset.person : "";
-  });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (pendingFocus === null) return;
-    var target = pendingFocus ? document.querySelector('li.q-item[data-person="' + CSS.escape(pendingFocus) + '"] .q-done') : null;
-    pendingFocus = null;
-    (target || document.getElementById("queue-heading") || document.getElementById("content")).focus();
+    // now, while the item fades out: once it is gone (a detached element's events reach no one)
+    // the browser would put focus on <body>
+    var target = next ? next.querySelector(".q-done") : null;
+    if (target) {
+      target.focus();
+    } else {
+      var heading = document.getElementById("queue-heading");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
   });
 
   document.addEventListener("change", function (e) {
@@ -107,4 +108,38 @@
   document.addEventListener("htmx:pushedIntoHistory", syncFilters);
   window.addEventListener("popstate", function () { setTimeout(syncFilters, 0); });
   window.addEventListener("pageshow", syncFilters);
+})();
+
+/* The API page's "Try it" forms: the request goes to this server, with this page's CSRF token. */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("try-api")) return;
+    e.preventDefault();
+    var path = form.dataset.path, query = new URLSearchParams(), body = null;
+    form.querySelectorAll("input[name]").forEach(function (input) {
+      if (input.dataset.where === "path") {
+        path = path.replace("{" + input.name + "}", encodeURIComponent(input.value));
+      } else if (input.value !== "") {
+        query.append(input.name, input.value);
+      }
+    });
+    var text = form.querySelector("textarea[name=__body]");
+    if (text) body = text.value;
+    var out = form.parentNode.querySelector(".try-out");
+    var token = "";
+    try { token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (_) {}
+    var url = path + (query.toString() ? "?" + query.toString() : "");
+    out.textContent = form.dataset.method + " " + url + " …";
+    fetch(url, {method: form.dataset.method, credentials: "same-origin", body: body,
+                headers: {"X-CSRF-Token": token, "Content-Type": "application/json", "Accept": "application/json"}})
+      .then(function (r) {
+        return r.text().then(function (t) {
+          var shown = t;
+          try { shown = JSON.stringify(JSON.parse(t), null, 2); } catch (_) {}
+          out.textContent = r.status + " " + r.statusText + "\n" + shown.slice(0, 20000);
+        });
+      }, function () { out.textContent = "The dashboard server is not answering"; });
+  });
 })();
