@@ -93,7 +93,8 @@ class _Exporter:
                 if (mid := clean(message.get("id"))) and (author := clean(as_dict(message.get("author")).get("id"))):
                     self.authors[mid] = author
         own = self._own(documents)
-        yield AccountInfo(PLATFORM, own.account, self.people.get(own.account, (None, None))[1], own.account)
+        own_username, own_name = self.people.get(own.account, (None, None))
+        yield AccountInfo(PLATFORM, own.account, own_name, own.account, own_username)
         for name, data in documents:
             yield from self._channel(name, data, own)
         for handle, (username, display) in self.people.items():
