@@ -98,6 +98,14 @@ def test_other_importers_store_the_accounts_username(fixtures: Path, tmp_path: P
         assert store.scalar("SELECT username FROM accounts") == "sigridbakery"
         (handle,) = store.con.execute("SELECT handle FROM accounts").fetchone() or ("",)
         assert accounts_shown(store)[("telegram", handle)].label.startswith("@sigridbakery")
+    with Store(tmp_path / "dc.duckdb") as store:  # a Discord data package: account/user.json
+        ingest_path(store, fixtures / "discord/package", fmt="discord")
+        assert accounts_shown(store)[("discord", "900000000000000001")].label == "@sigridbakes (Sigrid)"
+    with Store(tmp_path / "bs.duckdb") as store:  # a Bluesky feed keys the account by DID; its posts name it
+        ingest_path(store, fixtures / "bluesky/author_feed.json", fmt="bluesky")
+        (did,) = store.con.execute("SELECT handle FROM accounts").fetchone() or ("",)
+        assert did.startswith("did:plc:")
+        assert accounts_shown(store)[("bluesky", did)].label == "@harbor.example.com (Harbor Coffee)"
 
 
 # -- tiescale people: names, and each row's link under the table -----------------------------------
