@@ -117,13 +117,16 @@ def test_people_table_lists_each_rows_link_and_names_the_account(fixtures: Path,
     assert {r["account_shown"] for r in rows} == {"@harbourcoffee (Harbour Coffee Co)"}
     assert {r["person"]: r["person_shown"] for r in rows}["2100000001"] == "@ada_lindqvist (Ada Lindqvist)"
     table = cli(db, "people", "--limit", "0")
-    # one account: named once, in the title, by its @name (never the id)
-    assert "Connections by relationship score with @harbourcoffee (Harbour Coffee Co)" in table
+    # one account: named once, in the title, by its @name (never the id); names, not ids, in the rows
+    assert "Connections by relationship score with @harbourcoffee (Harbour Coffee Co) on x" in table
     assert "1200000001" not in table
-    links = [line.split() for line in table.splitlines() if re.match(r"^\s+\d+\s+https://", line)]
-    # the same rows in the same order: row n's link is listed whole under the table as "n  url"
-    assert links == [[str(n), r["url"]] for n, r in enumerate(rows, 1) if r["url"]]
-    assert ["1", rows[0]["url"]] in links and any(url == "https://x.com/ada_lindqvist" for _, url in links)
+    listed = [line.split() for line in table.splitlines() if re.match(r"^\s+\d+\s+x:", line)]
+    # the same rows in the same order: under the table, row n as "n  platform:handle  url", whole
+    assert listed == [[str(n), f"x:{r['person']}", *([r["url"]] if r["url"] else [])] for n, r in enumerate(rows, 1)]
+    assert any(line[1:] == ["x:2100000001", "https://x.com/ada_lindqvist"] for line in listed)
+    wide = cli(db, "people", "--limit", "0", columns=200)
+    assert "@ada_lindqvist (Ada Lindqvist)" in wide and "id 2100000006" in wide and "from them" in wide
+    assert "1200000001" not in wide
 
 
 def test_people_table_with_two_accounts_has_the_account_column(fixtures: Path, tmp_path: Path) -> None:
@@ -136,7 +139,7 @@ def test_people_table_with_two_accounts_has_the_account_column(fixtures: Path, t
     cli(db, "ingest", str(events))
     table = cli(db, "people", "--limit", "0", columns=200)  # a wide terminal: no cell is cut
     assert table.splitlines()[0].strip() == "Connections by relationship score"
-    assert "│ account " in table or "┃ account " in table
+    assert "┃ account " in table and "┃ platform " in table
     assert "ann[/]shop" in table and "@harbourcoffee (Harbour Coffee Co)" in table  # markup shown as written
     assert "https://bsky.app/profile/bea.example" in table
 
@@ -149,4 +152,4 @@ def test_people_title_escapes_an_account_named_with_markup(tmp_path: Path) -> No
                       "2024-03-01T11:00:00Z,[red]shop[/],ann,out,dm,m2,hello\n", encoding="utf-8")
     cli(db, "ingest", str(events))
     table = cli(db, "people")
-    assert "Connections by relationship score with [red]shop[/]" in table
+    assert "Connections by relationship score with [red]shop[/] on " in table

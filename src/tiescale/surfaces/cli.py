@@ -269,18 +269,24 @@ def people(ctx: click.Context, account: str | None, platform: str | None, tier: 
         columns += [c for c in (rows[0] if rows else {}) if c not in columns]
         render_rows(rows, columns, fmt, title="Connections by relationship score")
         return
+    handles = [row["person"] for row in rows]
     for n, row in enumerate(rows, 1):  # names, not ids: an id only when nothing else is known, marked
-        row["n"], row["account"], row["name"] = n, row.get("account_shown"), row.get("person_shown")
+        row["n"], row["account"], row["person"] = n, row.get("account_shown"), row.get("person_shown")
         row["last_contact"] = f"{row['last_contact']:%Y-%m-%d}" if row.get("last_contact") else ""
-    columns = ["n", *columns, "touchpoints_in", "touchpoints_out", "last_contact", "activity"]
+        row["from_them"], row["to_them"] = row.get("touchpoints_in"), row.get("touchpoints_out")  # short headers
+    columns = ["n", "person", "score", "tier", "platform", "account", "from_them", "to_them", "last_contact",
+               "activity"]
     title = "Connections by relationship score"
-    if len(accounts := {row["account"] for row in rows}) == 1:  # one account: named once, not on every row
+    if len(accounts := {(row["platform"], row["account"]) for row in rows}) == 1:  # named once, in the title
+        platform, shown = accounts.pop()
+        columns.remove("platform")
         columns.remove("account")
-        title += f" with {escape(accounts.pop())}"  # a title is markup: a name from data is escaped
+        title += f" with {escape(shown)} on {escape(platform)}"  # a title is markup: data is escaped
     render_rows(rows, columns, fmt, title=title)
-    for row in rows:  # whole, never cut by the table's width (as `tiescale person` lists its touchpoints)
-        if row.get("url"):
-            out.print(f"  {row['n']:>3}  {row['url']}", markup=False, highlight=False)
+    for row in rows:  # what `tiescale person` takes, and the link whole (never cut by the table's width)
+        ref = f"{row['platform']}:{handles[row['n'] - 1]}"
+        out.print(f"  {row['n']:>3}  {ref}" + (f"  {row['url']}" if row.get("url") else ""), markup=False,
+                  highlight=False)
 
 
 @main.command()
