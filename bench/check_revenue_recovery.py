@@ -38,8 +38,9 @@ def main() -> None:
         db, _ = sim.build_layout(work / "layout", seed=opts.layout_seed)
         segs, handles = sim.segments(db), sim.handles_of(db)
         results = {}
-        for kind in opts.profiles.split(","):
-            estimates = [sim.run_seed(db, segs, handles, opts.k, kind, 1000 + seed, work) for seed in range(opts.seeds)]
+        for index, kind in enumerate(opts.profiles.split(",")):  # other seeds for each profile: independent runs
+            estimates = [sim.run_seed(db, segs, handles, opts.k, kind, 1000 * (index + 1) + seed, work)
+                         for seed in range(opts.seeds)]
             results[kind] = {key: round(value, 4) for key, value in sim.summary(estimates, opts.k).items()}
             results[kind]["mean_orders"] = round(sum(e.orders for e in estimates) / len(estimates), 1)
             print(kind, json.dumps(results[kind]), flush=True)

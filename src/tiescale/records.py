@@ -68,12 +68,16 @@ class PersonInfo:
 
 @dataclass(slots=True)
 class AccountInfo:
-    """The brand's own account, as the export names it."""
+    """The brand's own account, as the export names it.
+
+    ``username`` is its @name where ``handle`` is an id (an X archive keys the account by number,
+    its ``account.js`` names it): shown instead of the number."""
 
     platform: str
     handle: str
     display_name: str | None = None
     account_id: str | None = None
+    username: str | None = None
 
 
 @dataclass(slots=True)

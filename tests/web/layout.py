@@ -45,6 +45,14 @@ def counts(violations: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
+def visible_charts(page: Any) -> int:
+    """How many charts show exactly one of their two drawings (the wide or the narrow one)."""
+    shown: int = page.evaluate("""() => [...document.querySelectorAll('figure.chart-box')]
+        .filter(f => [...f.querySelectorAll(':scope > svg.chart')]
+                     .filter(svg => svg.getBoundingClientRect().width > 0).length === 1).length""")
+    return shown
+
+
 def smallest_chart_text(page: Any) -> float | None:
     """The smallest text size drawn in a visible chart, in CSS pixels (font size x the chart's scale)."""
     found: float | None = page.evaluate("""() => {

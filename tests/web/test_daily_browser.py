@@ -17,7 +17,7 @@ from tiescale.surfaces.cli import main
 from tiescale.surfaces.web.app import create_app
 
 from .conftest import ARTIFACTS, CEILING_SECONDS, LiveServer
-from .layout import SIZES, axe_violations, counts, measure, serious, smallest_chart_text
+from .layout import SIZES, axe_violations, counts, measure, serious, smallest_chart_text, visible_charts
 
 PAGES = {"overview": "/", "queue": "/queue", "people": "/people", "content": "/content", "revenue": "/revenue",
          "api": "/api"}
@@ -72,6 +72,8 @@ def test_every_page_fits_the_screen_and_axe_finds_nothing_serious(demo_db: Path,
             assert m["scroll_width"] <= m["viewport"], f"{name} scrolls sideways at {size}: {m}"
             assert m["heading_bottom"] is not None and m["heading_bottom"] <= m["viewport_height"], \
                 f"{name}: the heading is not in the first screen at {size}: {m}"
+            if name in ("overview", "content", "report"):  # each chart shows at one of its two widths
+                assert visible_charts(page) == page.locator("figure.chart-box").count() > 0, f"{name} at {size}"
             least = smallest_chart_text(page)
             assert least is None or least >= 11, f"{name} at {size}: chart text at {least:.1f} px"
             violations = axe_violations(page)

@@ -61,13 +61,14 @@ def identities_shown(store: Store, keys: set[tuple[str, str]]) -> dict[tuple[str
 
 
 def accounts_shown(store: Store) -> dict[tuple[str, str], Shown]:
-    """Every own account -> how to show it. An X archive names its account by number; its @name is
-    in the links of its own posts (``https://x.com/<name>/status/...``) when the archive had it."""
+    """Every own account -> how to show it. An X archive keys its account by number; the @name is
+    the one its import stored (``account.js``: ``accounts.username``, migration 23), else the one in
+    the links of its own posts (``https://x.com/<name>/status/...``) when the archive had it."""
     found: dict[tuple[str, str], Shown] = {}
-    for row in store.rows("SELECT platform, handle, display_name FROM accounts ORDER BY platform, handle"):
+    for row in store.rows("SELECT platform, handle, display_name, username FROM accounts ORDER BY platform, handle"):
         platform, handle, display = row["platform"], row["handle"], row["display_name"]
-        username = None
-        if platform == "x" and _NUMERIC.match(handle):
+        username = (row.get("username") or "").lstrip("@") or None
+        if username is None and platform == "x" and _NUMERIC.match(handle):
             username = store.scalar(f"""SELECT regexp_extract(url, '{_X_STATUS}', 1) FROM posts
                 WHERE platform = 'x' AND account = ? AND regexp_matches(url, '{_X_STATUS}')
                   AND NOT starts_with(url, 'https://x.com/i/') LIMIT 1""", [handle])
@@ -151,11 +152,24 @@ def add_timeline_links(store: Store, timeline: list[dict[str, Any]]) -> list[dic
 
 
 def add_profile_links(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each connection row (platform, person) with ``url``: the person's profile (https or None)."""
+    """Each connection row (account, platform, person) with ``url`` (the person's profile, https or
+    None), ``person_shown`` and ``account_shown`` (names, an id only when nothing else is known)."""
+    if not rows:
+        return rows
     shown = identities_shown(store, {(r["platform"], r["person"]) for r in rows})
     for row in rows:
         found = shown.get((row["platform"], row["person"]))
         row["url"] = found.url if found else None
+        row["person_shown"] = found.label if found else shown_name(row["person"], None, None)
+    return add_account_names(store, rows)
+
+
+def add_account_names(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with (platform, account) given ``account_shown``: the own account by its @name."""
+    accounts = accounts_shown(store) if rows else {}
+    for row in rows:
+        account = accounts.get((row["platform"], row.get("account") or ""))
+        row["account_shown"] = account.label if account else row.get("account")
     return rows
 
 
@@ -167,5 +181,5 @@ def add_identity_links(identities: list[dict[str, Any]]) -> list[dict[str, Any]]
     return identities
 
 
-__all__ = ["Shown", "accounts_shown", "add_identity_links", "add_profile_links", "add_queue_links", "add_timeline_links",
-           "identities_shown", "shown_name"]
+__all__ = ["Shown", "accounts_shown", "add_account_names", "add_identity_links", "add_profile_links", "add_queue_links",
+           "add_timeline_links", "identities_shown", "shown_name"]

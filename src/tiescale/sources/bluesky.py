@@ -428,7 +428,7 @@ class _Reader:
 
     # the author feed
     def _feed(self, source: _Source, own: str, where: str) -> Iterator[Record]:
-        named: set[str] = set()
+        named: set[tuple[str | None, str | None]] = set()
         for number, item in enumerate(source.data, 1):
             post = _get(item, "post")
             uri, author = _get(post, "uri"), did_of(_get(post, "author", "did"))
@@ -447,9 +447,12 @@ class _Reader:
                         yield Interaction(ts, PLATFORM, own, author, "out", "repost",
                                           id=repost_id if isinstance(repost_id, str) else None, in_reply_to=uri)
                 elif author == own:
-                    if (name := _str(_get(post, "author", "displayName"))) and name not in named:
-                        named.add(name)
-                        yield AccountInfo(PLATFORM, own, name, own)
+                    name = _str(_get(post, "author", "displayName"))
+                    handle = _str(_get(post, "author", "handle"))
+                    handle = handle if handle != "handle.invalid" else None
+                    if (name or handle) and (name, handle) not in named:
+                        named.add((name, handle))
+                        yield AccountInfo(PLATFORM, own, name, own, handle)
                     for view in (_get(item, "reply", "parent"), _get(item, "reply", "root")):
                         if isinstance(view, dict) and (did := did_of(_get(view, "author", "did"))) and did != own:
                             yield from self._person(did, view["author"])

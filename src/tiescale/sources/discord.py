@@ -93,7 +93,8 @@ class _Exporter:
                 if (mid := clean(message.get("id"))) and (author := clean(as_dict(message.get("author")).get("id"))):
                     self.authors[mid] = author
         own = self._own(documents)
-        yield AccountInfo(PLATFORM, own.account, self.people.get(own.account, (None, None))[1], own.account)
+        own_username, own_name = self.people.get(own.account, (None, None))
+        yield AccountInfo(PLATFORM, own.account, own_name, own.account, own_username)
         for name, data in documents:
             yield from self._channel(name, data, own)
         for handle, (username, display) in self.people.items():
@@ -164,14 +165,16 @@ class _Exporter:
 
 
 # -- Discord's data package ------------------------------------------------------------------------------
-def _package_own(files: ExportFiles, options: ReadOptions) -> tuple[str, str | None]:
+def _package_own(files: ExportFiles, options: ReadOptions) -> tuple[str, str | None, str | None]:
+    """The own id, display name and username (account/user.json), else the id ``--account`` gives."""
     for name in files.find("user.json", under="account"):
         user = as_dict(files.read_json(name))
         if uid := clean(user.get("id")):
-            return uid, clean(user.get("global_name")) or clean(user.get("username"))
+            username = clean(user.get("username"))
+            return uid, clean(user.get("global_name")) or username, username
     wanted = clean(options.account)
     if wanted and wanted.isdigit():
-        return wanted, None
+        return wanted, None, None
     raise SourceError(str(files.path), "the package has no account/user.json; pass --account with your Discord user id")
 
 
@@ -191,8 +194,8 @@ def _package_messages(files: ExportFiles, folder: str) -> tuple[str, list[dict[s
 
 
 def _read_package(files: ExportFiles, options: ReadOptions) -> Iterator[Record]:
-    own_id, own_name = _package_own(files, options)
-    yield AccountInfo(PLATFORM, own_id, own_name, own_id)
+    own_id, own_name, own_username = _package_own(files, options)
+    yield AccountInfo(PLATFORM, own_id, own_name, own_id, own_username)
     own = Own(own_id)
     for channel_file in _package_channels(files):
         folder = str(PurePosixPath(channel_file).parent)

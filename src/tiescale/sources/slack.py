@@ -132,7 +132,8 @@ def _own(space: _Workspace, options: ReadOptions, where: str) -> tuple[Own, Acco
         low = wanted.casefold()
         for member in space.members.values():
             if low in {(v or "").casefold() for v in (member.id, member.name, member.real_name, member.email)}:
-                return Own(member.id), AccountInfo(PLATFORM, member.id, member.real_name or member.name, member.id)
+                return Own(member.id), AccountInfo(PLATFORM, member.id, member.real_name or member.name, member.id,
+                                                   member.name)
         raise SourceError(where, f"--account {wanted!r} is no member of this workspace (give a member's id, "
                           "@name, real name or e-mail as users.json lists them)")
     brand = frozenset(m.id for m in space.members.values() if m.admin and not m.bot)

@@ -109,7 +109,7 @@ def _read_file(files: ExportFiles, name: str, options: ReadOptions) -> Iterator[
     own_id = peer(info.get("user_id")) or _account(chats, options, where)
     username = (clean(info.get("username")) or "").lstrip("@") or None
     own_name = " ".join(p for p in (clean(info.get("first_name")), clean(info.get("last_name"))) if p) or None
-    yield AccountInfo(PLATFORM, own_id, own_name or username, own_id)
+    yield AccountInfo(PLATFORM, own_id, own_name or username, own_id, username)
     own = Own(own_id)
     people: dict[str, str | None] = {}
     for number, chat in enumerate(chats, start=1):

@@ -278,7 +278,7 @@ def read(files: ExportFiles, options: ReadOptions) -> Iterator[Record]:
     members = _members(files)
     manifests = _manifests(files, members)
     ctx = _Context(_owner(files, members, manifests, options))
-    yield AccountInfo(PLATFORM, ctx.owner.id, ctx.owner.name, ctx.owner.id)
+    yield AccountInfo(PLATFORM, ctx.owner.id, ctx.owner.name, ctx.owner.id, ctx.owner.username)
     for member in _of(members, *TWEETS):
         yield from _read_tweets(files, member.name, ctx)
     yield from _resolve_pending(ctx)

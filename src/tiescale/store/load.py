@@ -76,12 +76,13 @@ def _drop_forgotten(store: Store) -> None:
 
 def _load_accounts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
-        INSERT INTO accounts (platform, handle, display_name, account_id)
-        SELECT platform, handle, max(display_name), max(account_id) FROM (
-            SELECT platform, handle, display_name, account_id FROM stage_accounts
-            UNION ALL SELECT DISTINCT platform, account, NULL, NULL FROM stage_interactions WHERE reject_reason IS NULL
-            UNION ALL SELECT DISTINCT platform, account, NULL, NULL FROM stage_posts
-            UNION ALL SELECT DISTINCT platform, account, NULL, NULL FROM stage_follows
+        INSERT INTO accounts (platform, handle, display_name, account_id, username)
+        SELECT platform, handle, max(display_name), max(account_id), max(username) FROM (
+            SELECT platform, handle, display_name, account_id, username FROM stage_accounts
+            UNION ALL SELECT DISTINCT platform, account, NULL, NULL, NULL FROM stage_interactions
+                WHERE reject_reason IS NULL
+            UNION ALL SELECT DISTINCT platform, account, NULL, NULL, NULL FROM stage_posts
+            UNION ALL SELECT DISTINCT platform, account, NULL, NULL, NULL FROM stage_follows
         ) s
         WHERE handle IS NOT NULL AND handle <> ''
           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.handle = s.handle)
@@ -89,8 +90,10 @@ def _load_accounts(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute("""
         UPDATE accounts SET display_name = coalesce(s.display_name, accounts.display_name),
-                            account_id = coalesce(s.account_id, accounts.account_id)
-        FROM (SELECT platform, handle, max(display_name) display_name, max(account_id) account_id
+                            account_id = coalesce(s.account_id, accounts.account_id),
+                            username = coalesce(s.username, accounts.username)
+        FROM (SELECT platform, handle, max(display_name) display_name, max(account_id) account_id,
+                     max(username) username
               FROM stage_accounts GROUP BY ALL) s
         WHERE accounts.platform = s.platform AND accounts.handle = s.handle
     """)

@@ -656,5 +656,14 @@ MIGRATIONS.append((
             url VARCHAR, thread VARCHAR, text_hash VARCHAR);
     """,
 ))
+MIGRATIONS.append((
+    23,
+    "accounts.username: the own account's @name where its handle is an id (an X archive's account.js)",
+    """
+        -- An X archive keys the account by number; its account.js names it (username). Shown instead
+        -- of the number (insights/links.py). Rows written before stay NULL until the next import.
+        ALTER TABLE accounts ADD COLUMN IF NOT EXISTS username VARCHAR;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

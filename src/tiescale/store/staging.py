@@ -33,7 +33,7 @@ STAGE_OTHERS = [
     """CREATE TEMP TABLE stage_people (
         platform VARCHAR, handle VARCHAR, display_name VARCHAR, email VARCHAR, url VARCHAR, username VARCHAR)""",
     """CREATE TEMP TABLE stage_accounts (
-        platform VARCHAR, handle VARCHAR, display_name VARCHAR, account_id VARCHAR)""",
+        platform VARCHAR, handle VARCHAR, display_name VARCHAR, account_id VARCHAR, username VARCHAR)""",
     """CREATE TEMP TABLE stage_follows (
         platform VARCHAR, account VARCHAR, person VARCHAR, relation VARCHAR, snapshot_at TIMESTAMPTZ,
         person_name VARCHAR)""",
@@ -124,7 +124,8 @@ class StageWriter:
                 record.platform, record.handle, record.display_name, record.email, record.url, record.username,
             ))
         elif isinstance(record, AccountInfo):
-            self._push("stage_accounts", (record.platform, record.handle, record.display_name, record.account_id))
+            self._push("stage_accounts", (record.platform, record.handle, record.display_name, record.account_id,
+                                          record.username))
         elif isinstance(record, FollowEdge):
             self.rows_read += 1
             self._push("stage_follows", (

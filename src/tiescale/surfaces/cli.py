@@ -267,11 +267,26 @@ def people(ctx: click.Context, account: str | None, platform: str | None, tier: 
     columns = ["account", "person", "score", "tier", "platform", "name"]
     if fmt != "table":
         columns += [c for c in (rows[0] if rows else {}) if c not in columns]
-    else:
-        for row in rows:
-            row["last_contact"] = f"{row['last_contact']:%Y-%m-%d}" if row.get("last_contact") else ""
-        columns += ["touchpoints_in", "touchpoints_out", "last_contact", "activity"]
-    render_rows(rows, columns, fmt, title="Connections by relationship score")
+        render_rows(rows, columns, fmt, title="Connections by relationship score")
+        return
+    handles = [row["person"] for row in rows]
+    for n, row in enumerate(rows, 1):  # names, not ids: an id only when nothing else is known, marked
+        row["n"], row["account"], row["person"] = n, row.get("account_shown"), row.get("person_shown")
+        row["last_contact"] = f"{row['last_contact']:%Y-%m-%d}" if row.get("last_contact") else ""
+        row["from_them"], row["to_them"] = row.get("touchpoints_in"), row.get("touchpoints_out")  # short headers
+    columns = ["n", "person", "score", "tier", "platform", "account", "from_them", "to_them", "last_contact",
+               "activity"]
+    title = "Connections by relationship score"
+    if len(accounts := {(row["platform"], row["account"]) for row in rows}) == 1:  # named once, in the title
+        platform, shown = accounts.pop()
+        columns.remove("platform")
+        columns.remove("account")
+        title += f" with {escape(shown)} on {escape(platform)}"  # a title is markup: data is escaped
+    render_rows(rows, columns, fmt, title=title)
+    for row in rows:  # what `tiescale person` takes, and the link whole (never cut by the table's width)
+        ref = f"{row['platform']}:{handles[row['n'] - 1]}"
+        out.print(f"  {row['n']:>3}  {ref}" + (f"  {row['url']}" if row.get("url") else ""), markup=False,
+                  highlight=False)
 
 
 @main.command()
@@ -284,10 +299,12 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
     import dataclasses
     import json
 
+    from ..insights.links import add_account_names
     from ..insights.people import person_profile, tier_meaning
 
     with open_store(ctx) as store:
         profile = person_profile(store, ref, timeline_limit=limit or 1_000_000)
+        add_account_names(store, profile.connections)
     if fmt != "table":
         data = dataclasses.asdict(profile)
         if fmt == "json":
@@ -311,6 +328,8 @@ def person(ctx: click.Context, ref: str, fmt: str, limit: int) -> None:
         handle = ident["handle"] + (f" (@{ident['username']})" if ident.get("username") else "")
         out.print(f"  on {ident['platform']}: {handle}" + (f"  {ident['profile']}" if ident.get("profile") else ""),
                   markup=False)
+    for c in profile.connections:  # the own account by its @name, not its id
+        out.print(f"  with {c['account_shown']} on {c['platform']}: {c['score']:.1f} {c['tier']}", markup=False)
     if len(profile.history) > 1:
         out.print("  history: " + "  ".join(f"{h['as_of']:%Y-%m-%d} {h['score']:.1f}" for h in profile.history[-8:]))
     if profile.timeline:

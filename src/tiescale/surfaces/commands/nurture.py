@@ -36,7 +36,7 @@ def register(main: click.Group) -> None:
                 return
             for n, item in enumerate(items, 1):
                 account = item.account_shown or item.account
-                where = f"{item.platform}" + (f" @ {account}" if account else "")
+                where = f"{item.platform}" + (f", {account}" if account else "")  # account: @name (Display)
                 score = f"score {item.score:.1f} {item.tier}" if item.score is not None else "not scored"
                 who = item.person_shown or item.person
                 if item.name and item.name not in who and item.name != item.person:

@@ -146,7 +146,8 @@ def _bar_svg(bars: Sequence[dict[str, Any]], title: str, width: int, height: int
     biggest = max(float(b["value"] or 0) for b in bars)
     if log:
         decades = max(1, math.ceil(math.log10(max(biggest, 1)) - 1e-9))
-        ticks = [0.0] + [10.0 ** d for d in range(decades + 1)]
+        # 0, then powers of ten (1 only on a short axis: beside 0 it would crowd it)
+        ticks = [0.0] + [10.0 ** d for d in range(0 if decades <= 2 else 1, decades + 1)]
 
         def scale(v: float) -> float:
             return math.log10(1 + v) / math.log10(1 + 10.0 ** decades)
@@ -253,10 +254,11 @@ def _line_svg(series: Sequence[dict[str, Any]], xs: list[Any], title: str, width
     drawn_at, drawn_label = -1e9, None
     for i, x in enumerate(xs):
         last = i == len(xs) - 1
-        if px(x) - drawn_at > gap and _label(x) != drawn_label and (last or px(xs[-1]) - px(x) > gap):
+        if px(x) - drawn_at > gap and _label(x) != drawn_label and (last or px(xs[-1]) - px(x) > gap + 18):
             drawn_at, drawn_label = px(x), _label(x)
-            parts.append(f'<text x="{px(x):.1f}" y="{top + plot_h + 17}" text-anchor="middle" font-size="{TICK}" '
-                         f'fill="{MUTED}">{escape(_label(x))}</text>')
+            anchor = "end" if last and len(xs) > 1 else "middle"  # the last label ends at the edge, not past it
+            parts.append(f'<text x="{px(x) + (4 if anchor == "end" else 0):.1f}" y="{top + plot_h + 17}" '
+                         f'text-anchor="{anchor}" font-size="{TICK}" fill="{MUTED}">{escape(_label(x))}</text>')
     for n, s in enumerate(series):
         color = s.get("color") or SERIES_COLORS[n % len(SERIES_COLORS)]
         axis = s.get("axis") or "left"
