@@ -72,9 +72,9 @@ def scored(records: list[dict[str, Any]], at: datetime = NOW) -> dict[str, Any]:
 
 # -- the worked examples ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("silent_days", "score", "tier", "activity"), [
-    (0, 8.1, "close", "active"),
-    (30, 6.5, "regular", "cooling"),
-    (90, 5.0, "regular", "dormant"),
+    (0, 8.2, "close", "active"),
+    (30, 6.3, "regular", "cooling"),
+    (90, 4.9, "acquaintance", "dormant"),
     (365, 3.2, "acquaintance", "dormant"),
 ])
 def test_a_weekly_chat_for_six_months_then_silence(silent_days: int, score: float, tier: str, activity: str) -> None:
@@ -95,13 +95,13 @@ def test_a_month_of_silence_barely_lowers_the_history() -> None:
 
 
 def test_a_single_exchange() -> None:
-    """One message each way today: hardly a relationship yet, and it stays that way as it ages."""
+    """One message each way today: an acquaintance on the day, hardly a relationship a month later."""
     pair = [touch(NOW - timedelta(hours=5), "in", text="hi there"), touch(NOW - timedelta(hours=4), "out", text="hello")]
     today = scored(pair)
-    assert today["score"] == pytest.approx(2.9, abs=0.15) and today["tier"] == "stranger"
+    assert today["score"] == pytest.approx(3.4, abs=0.15) and today["tier"] == "acquaintance"
     assert today["activity"] == "active"
     month = scored(pair, NOW + timedelta(days=30))
-    assert month["score"] < today["score"] and month["tier"] == "stranger" and month["activity"] == "cooling"
+    assert month["score"] < 2.0 and month["tier"] == "stranger" and month["activity"] == "cooling"
 
 
 def test_a_one_way_fan_stays_below_regular() -> None:
@@ -221,4 +221,4 @@ def test_the_silence_bound_the_readers_prune_with_still_holds() -> None:
     for min_score in (3.0, 5.0, 7.0):
         days = silence_bound(min_score)
         assert scored(heavy, NOW + timedelta(days=days + 1))["score"] < min_score
-        assert scored(heavy, NOW + timedelta(days=days / 2))["score"] >= min_score - 1.0  # and it is not loose
+        assert scored(heavy, NOW + timedelta(days=days / 2))["score"] >= min_score - 1.5  # and it is not loose

@@ -111,9 +111,9 @@ class ScaleConfig:
     dms_scale: float = 5.0  # private messages at ~63% of half the intimacy points
     warm_scale: float = 3.0  # warm messages at ~63% of the warmth points
     points: dict[str, float] = field(default_factory=lambda: {
-        "recency": 2.0,  # now: a single touchpoint today is worth 2
+        "recency": 2.5,  # now: a single touchpoint today is worth 2.5
         "intensity": 1.0,  # now: decayed weight of the last weeks
-        "regularity": 1.0,  # now: decayed active days of the last months
+        "regularity": 0.5,  # now: decayed active days of the last months
         "volume": 1.5,  # history: lifetime active days (reported with regularity)
         "reciprocity": 2.0,  # history: lifetime two-way share
         "duration": 1.0,  # history: first to last contact
