@@ -256,8 +256,8 @@ def refresh_message_index(store: Store) -> None:
     with store.transaction() as con:
         if since is None:
             con.execute("DELETE FROM content_message_index")
-            con.execute(f"""INSERT INTO content_message_index SELECT *, left(sha256(text), 32)
-                            FROM ({MESSAGES_SQL.format(where='')})""")
+            con.execute(f"""INSERT INTO content_message_index ({_INDEX_COLUMNS})
+                            SELECT *, left(sha256(text), 32) FROM ({MESSAGES_SQL.format(where='')})""")
         else:
             newer = f"AND import_id > {int(since)}"
             con.execute(f"""CREATE OR REPLACE TEMP TABLE cm_new AS SELECT *, left(sha256(text), 32) AS text_hash
@@ -270,7 +270,7 @@ def refresh_message_index(store: Store) -> None:
             con.execute("""DELETE FROM content_message_index c USING cm_new n
                            WHERE c.platform = n.platform AND c.account = n.account AND c.item_id = n.item_id
                              AND n.ts < c.ts""")
-            con.execute(f"""INSERT INTO content_message_index SELECT {_INDEX_COLUMNS} FROM cm_new n
+            con.execute(f"""INSERT INTO content_message_index ({_INDEX_COLUMNS}) SELECT {_INDEX_COLUMNS} FROM cm_new n
                             ANTI JOIN content_message_index c USING (platform, account, item_id)""")
             con.execute("DROP TABLE IF EXISTS temp.main.cm_new")
     set_derived_watermark(store, "content_message_index", INDEX_VERSION, watermark)

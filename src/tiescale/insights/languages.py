@@ -219,7 +219,7 @@ def refresh_languages(store: Store) -> int:
         with store.transaction() as con:
             con.register("detected_languages", detected)
             try:
-                con.execute("""INSERT OR IGNORE INTO text_languages
+                con.execute("""INSERT OR IGNORE INTO text_languages (text_hash, language)
                                SELECT DISTINCT left(sha256(text), 32), language FROM detected_languages""")
             finally:
                 con.unregister("detected_languages")

@@ -49,11 +49,11 @@ def revenue_window_end(store: Store) -> datetime | None:
 def _state(store: Store) -> str:
     """What the person-time depends on: imports, orders and coupons, people, merges, score runs."""
     row = store.row("""
-        SELECT (SELECT coalesce(max(import_id), 0) FROM imports) AS watermark,
+        SELECT ? AS watermark,
                (SELECT count(*) FROM conversions) AS orders, (SELECT count(*) FROM coupon_mappings) AS coupons,
                (SELECT count(*) FROM people WHERE merged_into IS NULL) AS people,
                (SELECT count(*) FROM merges) AS merges, (SELECT max(undone_at) FROM merges) AS undone,
-               (SELECT max(computed_at) FROM score_runs) AS scored""")
+               (SELECT max(computed_at) FROM score_runs) AS scored""", [store.watermark()])
     return json.dumps(row, default=str, sort_keys=True)
 
 

@@ -102,6 +102,7 @@ NOT_PERSON_DATA: dict[str, str] = {
     "derived_state": "the name of a derived table and the import it was last refreshed at",
     "text_languages": "languages by a hash of message texts, no person; forget empties it whole",
     "content_message_index": "the brand's own outbound messages (kept by the refresh); forget empties it whole",
+    "saved_views": "the dashboard's saved filter sets: a view's name and its query string, no person",
 }
 
 
