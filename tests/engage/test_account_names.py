@@ -43,6 +43,9 @@ def test_a_dms_only_archive_names_its_account_by_username(fixtures: Path, tmp_pa
     assert waiting["url"] == f"https://x.com/messages/{OWN_ID}-{ASKER}"
     table = cli(db, "queue")
     assert OWN_SHOWN in table and f"id {ASKER}" in table
+    # --account takes the @name too (the handle is the X id)
+    assert json.loads(cli(db, "queue", "--account", "@harborroasters", "--format", "json")) == queue
+    assert json.loads(cli(db, "content", "--account", "harborroasters", "--format", "json"))["account"]
 
     person = cli(db, "person", f"x:{ASKER}")
     assert f"with {OWN_SHOWN} on x:" in person

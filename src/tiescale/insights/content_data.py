@@ -92,7 +92,7 @@ def account_filter(store: Store, account: str | None) -> tuple[str, list[Any]]:
         return "", []
     handles = [r[0] for r in store.con.execute(
         "SELECT DISTINCT handle FROM accounts WHERE handle = ? OR account_id = ? OR display_name = ? "
-        "OR platform || ':' || handle = ?", [account] * 4).fetchall()]
+        "OR platform || ':' || handle = ? OR username = ?", [*[account] * 4, account.removeprefix("@")]).fetchall()]
     if not handles:
         handles = [r[0] for r in store.con.execute(
             "SELECT DISTINCT account FROM posts WHERE account = ? UNION "

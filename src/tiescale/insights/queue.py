@@ -95,9 +95,13 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
     the wall clock for done / snooze); given, it is used for both.
     """
     config = config or DEFAULT_QUEUE
-    if account is not None and not store.scalar("SELECT count(*) FROM accounts WHERE handle = ?", [account]):
-        known = ", ".join(r["handle"] for r in store.rows("SELECT handle FROM accounts ORDER BY 1"))
-        raise UsageError(f"--account: no account {account!r} in the store (known: {known or 'none'})")
+    if account is not None:  # by handle, or by the @name people know it by (the handle may be an id)
+        found = store.scalar("""SELECT handle FROM accounts WHERE handle = ? OR username = ?
+                                ORDER BY handle = ? DESC LIMIT 1""", [account, account.removeprefix("@"), account])
+        if found is None:
+            known = ", ".join(r["handle"] for r in store.rows("SELECT handle FROM accounts ORDER BY 1"))
+            raise UsageError(f"--account: no account {account!r} in the store (known: {known or 'none'})")
+        account = str(found)
     refresh_threads(store)
     t_now = _naive(now) if now is not None else store.data_end()
     if t_now is None:
