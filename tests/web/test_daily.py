@@ -223,6 +223,10 @@ def test_every_list_exports_as_csv_and_json(demo_db: Path) -> None:
     queue = c.get("/queue.json", params={"reason": "unanswered"}).json()
     assert queue["count"] == c.get("/api/queue", params={"reason": "unanswered"}).json()["total"]
     assert "attachment" in c.get("/queue.csv").headers["content-disposition"]
+    person = c.get("/api/people", params={"per_page": 1}).json()["rows"][0]
+    timeline = c.get(f"/people/{person['person_id']}/timeline.json").json()
+    assert timeline["count"] == person["touchpoints_in"] + person["touchpoints_out"] > 0
+    assert c.get(f"/people/{person['person_id']}/timeline.csv").text.startswith("ts,direction,kind")
     assert views._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and views._csv_cell("-3") == "-3"
 
 

@@ -270,6 +270,15 @@ def queue_view(request: Request, account: str | None, reason: str | None, page: 
             "more": more, "today_count": min(size, total), **data}
 
 
+@router.get("/people/{person_id}/timeline.{fmt}", response_class=Response)
+def person_timeline_export(request: Request, person_id: int, fmt: str = PathParam(pattern="^(csv|json)$")) -> Response:
+    """A person's touchpoints, newest first (up to 100,000), as CSV or JSON."""
+    data = read(request, lambda s: views.person_data(s, person_id, timeline_limit=EXPORT_LIMIT))
+    rows = [plain(t) for t in data["profile"].timeline]
+    return views.export(rows, fmt, f"person-{person_id}-timeline",
+                        ["ts", "direction", "kind", "platform", "account", "handle", "text", "url"])
+
+
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, account: str | None = None, reason: str | None = None,
                page: int = Query(1, ge=1, le=100000), more: bool = False,
