@@ -104,7 +104,8 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
     if by != "month":
         raise UsageError("vanity vs meaningful is reported by month")
     end = revenue_window_end(store)
-    first = store.scalar("SELECT min(ts AT TIME ZONE 'UTC') FROM interactions")
+    # the oldest instant from the column's statistics, converted once (not every row)
+    first = store.scalar("SELECT min(ts) AT TIME ZONE 'UTC' FROM interactions")
     if end is None or first is None:
         return VanityReport(account, min_score, [], "no interactions yet")
     cuts = _month_ends(first, end)
@@ -123,8 +124,12 @@ def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "mo
         params)}
     talked = {r["cut"]: r["n"] for r in store.rows(f"""
         WITH cuts AS ({cuts_sql}),
-        firsts AS (SELECT i.person_id, min(i.ts AT TIME ZONE 'UTC') AS first FROM touchpoints i
-                   WHERE i.kind NOT IN {SILENT_KINDS} {account_sql.replace('account', 'i.account')} GROUP BY 1),
+        -- each handle's first word, then each person's (the touchpoints view would join millions of
+        -- rows to their identities; converting the time zone per row scans them all again)
+        handle_firsts AS (SELECT platform, handle, min(ts) AS first FROM interactions
+                          WHERE kind NOT IN {SILENT_KINDS} {account_sql} GROUP BY ALL),
+        firsts AS (SELECT d.person_id, min(h.first) AT TIME ZONE 'UTC' AS first
+                   FROM handle_firsts h JOIN identities d USING (platform, handle) GROUP BY 1),
         per_day AS (SELECT first, count(*) AS n FROM firsts GROUP BY 1)
         SELECT c.cut, sum(p.n) AS n FROM cuts c JOIN per_day p ON p.first < c.cut GROUP BY c.cut""", params)}
     points = []
