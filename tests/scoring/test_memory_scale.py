@@ -148,6 +148,10 @@ def test_the_dm_example_through_the_store_and_the_cli(tmp_path: Path) -> None:
     listing = list(csv.DictReader(CliRunner().invoke(
         main, ["--db", str(db), "people", "--limit", "0", "--format", "csv"]).output.splitlines()))
     assert {r["person"]: r["activity"] for r in listing} == {"friend": "dormant", "someone_else": "active"}
+    report = tmp_path / "report.html"  # the report's top people say it too, beside the last contact
+    assert CliRunner().invoke(main, ["--db", str(db), "report", str(report)]).exit_code == 0
+    row_html = next(r for r in report.read_text(encoding="utf-8").split("<tr>") if ">friend<" in r)
+    assert "3 months ago · dormant" in row_html or "· dormant" in row_html
 
 
 # -- activity ---------------------------------------------------------------------------------------
