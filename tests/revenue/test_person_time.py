@@ -2,7 +2,6 @@
 order never starts a person's watch, the refresh keeps the figures a read returns."""
 from __future__ import annotations
 
-import csv
 import math
 from datetime import datetime, timedelta, UTC
 from pathlib import Path
@@ -18,22 +17,13 @@ from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
 
 from . import person_time_sim as sim
+from .test_revenue import iso, write
 
 EVENT_COLUMNS = ["ts", "account", "person", "direction", "kind", "platform"]
 ORDER_COLUMNS = ["order_id", "ts", "value", "currency", "platform", "handle"]
 END = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def write(path: Path, columns: list[str], rows: list[list[object]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    return path
-
-
-def iso(ts: datetime) -> str:
-    return ts.isoformat()
 
 
 # -- recovery of a planted ratio --------------------------------------------------------------------------
