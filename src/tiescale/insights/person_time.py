@@ -30,8 +30,10 @@ from typing import Any
 import pyarrow as pa
 
 from tiescale.scoring.config import TIER_NAMES, TIERS
+from tiescale.scoring.stamp import scale_fingerprint
 from tiescale.store.db import Store
 from .orders import MATCH_SQL
+from .shadow import is_read_only
 from .tiers_before import NO_RELATIONSHIP, SILENT_KINDS
 
 GROUPS = (NO_RELATIONSHIP, *TIER_NAMES)
@@ -192,11 +194,53 @@ def _scores(store: Store, grid: list[datetime], end: datetime, account: str | No
         _insert_scores(store, "pt_now", score_pairs(store, pairs, account=account), with_date=False)
     con.execute("CREATE OR REPLACE TEMP TABLE pt_first (person_id BIGINT, score DOUBLE)")
     grid_sql = ", ".join(_ts(g) for g in grid)
-    firsts = [(int(p), t) for p, t in con.execute(f"""
-        SELECT person_id, talk FROM pt_people
-        WHERE talk > {_ts(grid[0])} AND talk < {_ts(end)} AND talk NOT IN ({grid_sql})""").fetchall()]
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_firsts AS SELECT person_id, talk FROM pt_people
+                    WHERE talk > {_ts(grid[0])} AND talk < {_ts(end)} AND talk NOT IN ({grid_sql})""")
+    if account is None:
+        _first_scores_kept(store)
+    firsts = [(int(p), t) for p, t in con.execute("SELECT person_id, talk FROM pt_firsts").fetchall()]
     if firsts:
-        _insert_scores(store, "pt_first", score_pairs(store, firsts, account=account), with_date=False)
+        scored = score_pairs(store, firsts, account=account)
+        _insert_scores(store, "pt_first", scored, with_date=False)
+        if account is None:
+            _keep_first_scores(store, scored)
+    con.execute("DROP TABLE IF EXISTS pt_firsts")
+
+
+def _first_scores_kept(store: Store) -> None:
+    """Move the people of TEMP ``pt_firsts`` whose score at the midnight after their first
+    conversation is kept (``first_talk_scores``, same touchpoints before it, same scale) into
+    ``pt_first``; the others stay in ``pt_firsts``, with their key in TEMP ``pt_first_keys``."""
+    con = store.con
+    con.execute("""CREATE OR REPLACE TEMP TABLE pt_first_keys AS
+                   SELECT f.person_id, f.talk, count(*) AS touchpoints, max(i.import_id) AS newest_import
+                   FROM pt_firsts f
+                   JOIN identities d ON d.person_id = f.person_id
+                   JOIN interactions i ON i.platform = d.platform AND i.handle = d.handle
+                    AND i.ts < timezone('UTC', f.talk)
+                   GROUP BY ALL""")
+    if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'first_talk_scores'"):
+        return
+    kept = """FROM pt_first_keys k JOIN first_talk_scores c ON c.person_id = k.person_id AND c.talk = k.talk
+              AND c.scale = ? AND c.touchpoints = k.touchpoints AND c.newest_import = k.newest_import"""
+    con.execute(f"INSERT INTO pt_first SELECT k.person_id, c.score {kept}", [scale_fingerprint()])
+    con.execute("DELETE FROM pt_firsts WHERE person_id IN (SELECT person_id FROM pt_first)")
+
+
+def _keep_first_scores(store: Store, scored: dict[tuple[int, datetime], Any]) -> None:
+    """Keep what was just scored (not on a read-only store: a read computes and writes nothing)."""
+    if is_read_only(store) or not store.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'first_talk_scores'"):
+        return
+    _register(store, "pt_first_new", pa.table({
+        "person_id": pa.array([p for p, _ in scored], pa.int64()),
+        "score": pa.array([v.score for v in scored.values()], pa.float64())}))
+    with store.transaction() as con:
+        con.execute("DELETE FROM first_talk_scores WHERE person_id IN (SELECT person_id FROM pt_first_new)")
+        con.execute("""INSERT INTO first_talk_scores (person_id, talk, scale, touchpoints, newest_import, score)
+                       SELECT k.person_id, k.talk, ?, k.touchpoints, k.newest_import, n.score
+                       FROM pt_first_new n JOIN pt_first_keys k USING (person_id)""", [scale_fingerprint()])
+    con.execute("DROP TABLE IF EXISTS pt_first_new")
 
 
 def _insert_scores(store: Store, table: str, scores: dict[tuple[int, datetime], Any], with_date: bool) -> None:

@@ -84,6 +84,7 @@ PERSON_DATA: tuple[PersonData, ...] = (
     PersonData("person_history", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("nurture_actions", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("answer_people", ("person",), person_column="person_id", names=("person_id",)),
+    PersonData("first_talk_scores", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("nurture_queue_messages", ("person",), person_column="person_id", names=("person_id", "person")),
     PersonData("nurture_queue_people", ("person",), person_column="person_id",
                names=("person_id", "person", "name")),

@@ -665,5 +665,18 @@ MIGRATIONS.append((
         ALTER TABLE accounts ADD COLUMN IF NOT EXISTS username VARCHAR;
     """,
 ))
+MIGRATIONS.append((
+    24,
+    "first_talk_scores: a person's score at the midnight after their first conversation, kept by the refresh",
+    """
+        -- Revenue's person-time counts the days after a first conversation in the tier of that
+        -- midnight; scoring it from the touchpoints costs seconds a refresh at 10M events. It depends
+        -- only on the person's touchpoints before it (how many, the newest import among them) and the
+        -- scale, which the row names: any change to them is another key (insights/person_time.py).
+        CREATE TABLE IF NOT EXISTS first_talk_scores (
+            person_id BIGINT NOT NULL, talk TIMESTAMP NOT NULL, scale VARCHAR NOT NULL,
+            touchpoints BIGINT NOT NULL, newest_import BIGINT NOT NULL, score DOUBLE NOT NULL);
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
