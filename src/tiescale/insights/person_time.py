@@ -141,10 +141,14 @@ def _people(store: Store, account: str | None, end: datetime) -> None:
     params: list[Any] = [account] if account else []
     store.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_people AS
-        WITH seen AS (
-            SELECT person_id, min(ts) AT TIME ZONE 'UTC' AS first_any,
-                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AT TIME ZONE 'UTC' AS first_talk
-            FROM touchpoints WHERE ts IS NOT NULL {acc} GROUP BY 1
+        WITH handles AS (  -- per handle first (the touchpoints view joins every row to its person)
+            SELECT platform, handle, min(ts) AS first_any,
+                   min(ts) FILTER (WHERE kind NOT IN {SILENT_KINDS}) AS first_talk
+            FROM interactions WHERE ts IS NOT NULL {acc} GROUP BY ALL),
+        seen AS (
+            SELECT d.person_id, min(h.first_any) AT TIME ZONE 'UTC' AS first_any,
+                   min(h.first_talk) AT TIME ZONE 'UTC' AS first_talk
+            FROM handles h JOIN identities d USING (platform, handle) GROUP BY 1
             UNION ALL SELECT id.person_id, min(f.snapshot_at) AT TIME ZONE 'UTC', NULL
             FROM follower_snapshots f JOIN identities id ON id.platform = f.platform AND id.handle = f.person
             WHERE f.relation = 'follower' {facc} GROUP BY 1)
