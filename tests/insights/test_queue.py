@@ -68,6 +68,12 @@ def test_cooling_a_good_relationship_that_dropped(store: Store, tmp_path: Path) 
     assert items["cora"].reason == "cooling" and items["cora"].action == "check in"
     assert "fell from" in items["cora"].evidence and items["cora"].priority >= 1.5
     assert "steady" not in items
+    # the activity the people list and the person page read (issue 16), on the item too
+    from tiescale.insights.activity import activity_of
+    row = store.row("SELECT days_since, duration_days, active_days, last_contact FROM person_scores "
+                    "WHERE person_id = ?", [items["cora"].person_id])
+    state = activity_of(row["days_since"], row["duration_days"], row["active_days"])
+    assert state == "cooling" and items["cora"].activity == f"cooling since {row['last_contact']:%Y-%m-%d}"
 
 
 def test_cooling_by_rhythm_silence_three_times_the_usual_gap(store: Store, tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ from .queue_reasons import fill_names, relationship_reasons
 from .shadow import writable_tables
 from .snapshots import ensure_snapshots
 from tiescale.scoring.history import scores_sql
+from .activity import activity_sql, activity_text
 from .threads import refresh_threads
 
 REASONS = ("unanswered", "cooling", "rising", "thank", "reengage")
@@ -114,7 +115,21 @@ def build_queue(store: Store, account: str | None = None, limit: int = 50, now: 
             return []
     clock = now or datetime.now(UTC)
     clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
-    return add_queue_links(store, _read(store, key, t_now, clock, limit, config))
+    return _with_activity(store, add_queue_links(store, _read(store, key, t_now, clock, limit, config)), t_now)
+
+
+def _with_activity(store: Store, items: list[QueueItem], t_now: datetime) -> list[QueueItem]:
+    """Each listed person's activity now (active, cooling or dormant since ...), read from their score
+    row at the queue's date: the same reading as the people list and the person page."""
+    ids = sorted({i.person_id for i in items})
+    if not ids:
+        return items
+    found = {r["person_id"]: activity_text(r["state"], r["last_contact"]) for r in store.rows(f"""
+        SELECT s.person_id, {activity_sql('s')} AS state, s.last_contact
+        FROM ({scores_sql(store, t_now, 'person')}) s WHERE s.person_id IN (SELECT unnest(?))""", [ids])}
+    for item in items:
+        item.activity = found.get(item.person_id) or None
+    return items
 
 
 def _naive(value: datetime) -> datetime:

@@ -60,6 +60,7 @@ class QueueItem:
     person_shown: str | None = None  # @name (Display), never a bare id unless nothing else is known
     username: str | None = None  # the @name on that platform, when the data has one
     account_shown: str | None = None
+    activity: str | None = None  # active, or cooling / dormant since the last contact (insights.activity)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -38,6 +38,8 @@ def register(main: click.Group) -> None:
                 account = item.account_shown or item.account
                 where = f"{item.platform}" + (f", {account}" if account else "")  # account: @name (Display)
                 score = f"score {item.score:.1f} {item.tier}" if item.score is not None else "not scored"
+                if item.activity and item.activity != "active":
+                    score += f", {item.activity}"
                 who = item.person_shown or item.person
                 if item.name and item.name not in who and item.name != item.person:
                     who += f" ({item.name})"
