@@ -4,7 +4,6 @@ recomputed once, with one message."""
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path

@@ -223,6 +223,9 @@ def test_every_list_exports_as_csv_and_json(demo_db: Path) -> None:
     queue = c.get("/queue.json", params={"reason": "unanswered"}).json()
     assert queue["count"] == c.get("/api/queue", params={"reason": "unanswered"}).json()["total"]
     assert "attachment" in c.get("/queue.csv").headers["content-disposition"]
+    exported = list(csv.DictReader(io.StringIO(c.get("/queue.csv").text)))  # with the link to each message
+    assert exported and {"url", "activity", "account_shown"} <= set(exported[0])
+    assert any(r["url"].startswith("https://") for r in exported)
     person = c.get("/api/people", params={"per_page": 1}).json()["rows"][0]
     timeline = c.get(f"/people/{person['person_id']}/timeline.json").json()
     assert timeline["count"] == person["touchpoints_in"] + person["touchpoints_out"] > 0
@@ -317,3 +320,27 @@ def test_a_persons_orders_are_the_ones_the_full_match_gives_them(demo_db: Path) 
             got = person_orders(store, person, limit=10**6)
             assert {o["order_id"] for o in got["orders"]} == full.get(person, set()), person
             assert got["count"] == len(full.get(person, ()))
+
+
+def test_the_content_lists_and_the_revenue_tiers_export_too(demo_db: Path) -> None:
+    """Every list on the pages exports (issue 20): the content page's two lists and Revenue's tiers,
+    the same rows the page shows; the self-contained report has no export links (nowhere to go)."""
+    c = client(demo_db)
+    content = c.get("/api/content").json()
+    content = content.get("data", content)
+    salesy = c.get("/content/salesy.json").json()
+    assert salesy["count"] == len(content["most_salesy"]) > 0
+    assert [r["item_id"] for r in salesy["rows"]] == [p["item_id"] for p in content["most_salesy"]]
+    starters = list(csv.DictReader(io.StringIO(c.get("/content/starters.csv").text)))
+    assert [r["item_id"] for r in starters] == [p["item_id"] for p in content["top_conversation_posts"]]
+    tiers = c.get("/revenue/tiers.json").json()
+    revenue = c.get("/api/revenue").json()["revenue"]["data"]
+    assert [r["tier"] for r in tiers["rows"]] == [t["tier"] for t in revenue["tiers"]]
+    assert c.get("/revenue/tiers.csv").text.startswith("tier,people,person_days")
+    assert 'href="/content/salesy.csv' in c.get("/content").text and 'href="/revenue/tiers.csv"' in c.get("/revenue").text
+    assert c.get("/content/other.csv").status_code in (404, 422)
+    from tiescale.surfaces.report import render_report
+
+    with Store(demo_db) as store:
+        report = render_report(store)
+    assert "/content/salesy.csv" not in report and "/revenue/tiers.csv" not in report

@@ -56,7 +56,8 @@ def report_data(store: Store, top: int = 25, queue_size: int = 15) -> dict[str, 
 def render_report(store: Store, top: int = 25) -> str:
     data = report_data(store, top=top)
     data.update(css=(STATIC / "app.css").read_text(encoding="utf-8") + (STATIC / "report.css").read_text(encoding="utf-8"),
-                generated=datetime.now(UTC), store_name=Path(store.path).name)
+                generated=datetime.now(UTC), store_name=Path(store.path).name,
+                standalone=True)  # one file: no links back to a dashboard (exports)
     return _environment().get_template("report.html").render(data)
 
 

@@ -303,7 +303,8 @@ def queue_export(request: Request, fmt: str = PathParam(pattern="^(csv|json)$"),
     context = queue_view(request, account, reason, 1, True)
     items = views.queue_items(context["queue"], reason or None, lag_days=views.freshness(context["snap"])["offset"])
     return views.export(items, fmt, "queue", ["person_id", "name", "person", "reason", "need", "why", "action",
-                                              "score", "tier", "platform", "account", "waiting_since", "priority"])
+                                              "score", "tier", "activity", "platform", "account", "account_shown",
+                                              "waiting_since", "priority", "url"])
 
 
 @router.get("/content", response_class=HTMLResponse)
@@ -313,6 +314,35 @@ def content_page(request: Request, account: str | None = None,
     data["db_name"] = request.app.state.gate.path.name
     data["cv"] = views.content_view(data["content"])
     return render(request, "content.html", {"active": "content", "account": account or "", **data})
+
+
+#: The content page's lists, by the name their export takes.
+CONTENT_LISTS = {"salesy": "most_salesy", "starters": "top_conversation_posts"}
+POST_COLUMNS = ["ts", "platform", "account", "item_id", "kind", "label", "p_promotional", "replies",
+                "conversations", "likes", "reposts", "text", "url"]
+
+
+@router.get("/content/{name}.{fmt}", response_class=Response)
+def content_export(request: Request, name: str = PathParam(pattern="^(salesy|starters)$"),
+                   fmt: str = PathParam(pattern="^(csv|json)$"), account: str | None = None,
+                   by: str = Query("month", pattern="^(week|month)$")) -> Response:
+    """The content page's lists (the most salesy posts, the posts that started conversations), as
+    CSV or JSON: the same rows the page shows, every field."""
+    data = views.content_data(request.app.state.gate, request.app.state.memo, account or None, by)
+    report = data["content"].data if data["content"].available else None
+    rows = [plain(p) for p in getattr(report, CONTENT_LISTS[name], [])] if report is not None else []
+    return views.export(rows, fmt, f"content-{name}", POST_COLUMNS)
+
+
+@router.get("/revenue/tiers.{fmt}", response_class=Response)
+def revenue_export(request: Request, fmt: str = PathParam(pattern="^(csv|json)$")) -> Response:
+    """The Revenue page's table of tiers (rates, intervals, lifts), as CSV or JSON."""
+    data = views.revenue_data(request.app.state.gate, request.app.state.memo)
+    report = data["revenue"].data if data["revenue"].available else None
+    rows = [plain(t) for t in report.tiers] if report is not None else []
+    return views.export(rows, fmt, "revenue-tiers", [
+        "tier", "people", "person_days", "orders", "orders_per_1000_person_days", "rate_low", "rate_high",
+        "lift", "lift_low", "lift_high", "revenue", "first_orders", "first_orders_per_1000_person_days"])
 
 
 @router.get("/revenue", response_class=HTMLResponse)
