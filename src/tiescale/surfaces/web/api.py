@@ -240,12 +240,16 @@ def overview(request: Request) -> dict[str, Any]:
 def people(
     request: Request, q: str | None = Query(None, max_length=200, description="name or handle contains"),
     account: str | None = Query(None, max_length=300), platform: str | None = Query(None, max_length=100),
-    tier: Tier | None = None, sort: Sort = "score", page: int = Query(1, ge=1, le=100000),
+    tier: str | None = Query(None, max_length=100, description=(
+        "a tier (close), a range (7+ or close+: that score or tier and up) or several (close,champion)")),
+    sort: Sort = "score", page: int = Query(1, ge=1, le=100000),
     per_page: int = Query(50, ge=1, le=500),
 ) -> PeopleOut:
     """People by relationship score (across accounts); filters, search, sorting and pages."""
+    tiers = views.parse_tiers(tier)  # a filter that names no tier: 400 with the reason
+
     def build(store: Any) -> PeopleOut:
-        data = views.people_data(store, q, account, platform, tier, sort, page, per_page)
+        data = views.people_data(store, q, account, platform, tiers, sort, page, per_page)
         listing = data["listing"]
         return PeopleOut(as_of=plain(data["snap"].as_of), total=listing.total, page=listing.page,
                          pages=listing.pages, per_page=listing.per_page, rows=plain(listing.rows))
