@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...records import UsageError
 from ...store import identity
 from ...store.db import Store
 from ...scoring.config import TIER_NAMES
@@ -246,7 +247,10 @@ def people(
     per_page: int = Query(50, ge=1, le=500),
 ) -> PeopleOut:
     """People by relationship score (across accounts); filters, search, sorting and pages."""
-    tiers = views.parse_tiers(tier)  # a filter that names no tier: 400 with the reason
+    try:
+        tiers = views.parse_tiers(tier)
+    except UsageError as exc:  # a filter that names no tier: invalid input, as any other bad parameter
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
 
     def build(store: Any) -> PeopleOut:
         data = views.people_data(store, q, account, platform, tiers, sort, page, per_page)
