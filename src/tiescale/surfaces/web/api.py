@@ -250,7 +250,8 @@ def people(
     try:
         tiers = views.parse_tiers(tier)
     except UsageError as exc:  # a filter that names no tier: invalid input, as any other bad parameter
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise HTTPException(status_code=422, detail=[  # the shape of FastAPI's own validation errors
+            {"loc": ["query", "tier"], "msg": str(exc), "type": "value_error"}]) from exc
 
     def build(store: Any) -> PeopleOut:
         data = views.people_data(store, q, account, platform, tiers, sort, page, per_page)
