@@ -146,10 +146,9 @@ class RescoreOut(BaseModel):
     status: str
 
 
-class QueueOut(BaseModel):
-    available: bool = Field(description="False while the capability is not installed; see detail.")
-    detail: str = ""
-    error: bool = False
+class QueueOut(SectionOut):
+    """The queue's section, with its paging and counts."""
+
     total: int = Field(default=0, description="People in the queue with these filters (before offset and limit).")
     offset: int = 0
     limit: int = 50
