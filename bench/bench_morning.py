@@ -3,10 +3,11 @@
     nice python bench/bench_morning.py [--rows 1000000] [--shape heavy|concentrated] [--out bench/out]
 
 Every step is the real CLI in a process of its own (wall time), on a store built from scratch:
-1. full build: `tiescale ingest EVENTS` then `tiescale refresh` (score, answer index, queue, content,
-   everything derived), from an empty store;
-2. one more day: `tiescale ingest DAY` then `tiescale refresh`: its share of the full build
-   (target: at most 10%, aim 5%);
+1. full build: `tiescale ingest EVENTS` (score, answer index, queue, content, revenue, everything
+   derived, refreshed before it returns), from an empty store;
+2. one more day: `tiescale ingest DAY` (it refreshes everything derived before it returns): its
+   share of the full build (target: at most 10%, aim 5%); a `tiescale refresh` after each is timed
+   apart and must find nothing to do;
 3. right after that, the first run of every CLI insight command (people, person, queue, content,
    revenue, vanity, responsiveness), then 5 more (p95; each includes the interpreter's start, shown
    as `tiescale --help`), and the first request of every dashboard page over loopback, then 10 more
@@ -205,12 +206,16 @@ def main() -> None:
     result: dict[str, object] = {"rows": args.rows, "shape": args.shape}
 
     ref = min(reference(events) for _ in range(2))
+    # `ingest` refreshes everything derived before it returns (the user's one command); the
+    # `refresh` after it is timed apart, as the check that it finds nothing left to do
     t_ingest = run(db, "ingest", str(events))[0]
     t_refresh = run(db, "refresh")[0]
-    full = t_ingest + t_refresh
+    full = t_ingest
     t_day_ingest = run(db, "ingest", str(day))[0]
-    t_day_refresh = run(db, "refresh")[0]
-    one_day = t_day_ingest + t_day_refresh
+    t_day_refresh, refreshed = run(db, "refresh")
+    if "up to date" not in refreshed:
+        raise SystemExit(f"the refresh after `ingest DAY` still had work: {refreshed.strip()}")
+    one_day = t_day_ingest
     _, listed = run(db, "people", "--limit", "1", "--format", "json")
     person = json.loads(listed)[0]["platform"] + ":" + json.loads(listed)[0]["person"]
     reads = cli_reads(db, person)
@@ -234,9 +239,10 @@ def main() -> None:
                   year_growth=(after - before) / before, year_days=args.year_days, year_seconds=year_seconds)
     (args.out / f"morning_{args.shape}_{args.rows}.json").write_text(json.dumps(result, indent=2))
     print(f"\n{args.rows:,} events ({args.shape}); reference GROUP BY {ref:.2f} s")
-    print(f"  full build (ingest {t_ingest:.1f} s + refresh {t_refresh:.1f} s)  {full:.1f} s")
-    print(f"  one more day (ingest {t_day_ingest:.1f} s + refresh {t_day_refresh:.1f} s)  {one_day:.1f} s"
-          f" = {100 * one_day / full:.1f}% of the full build")
+    print(f"  full build (`ingest`, everything derived included)  {full:.1f} s"
+          f"; the `refresh` after it: {t_refresh:.2f} s")
+    print(f"  one more day (`ingest DAY`)  {one_day:.1f} s = {100 * one_day / full:.1f}% of the full build"
+          f"; the `refresh` after it found everything fresh in {t_day_refresh:.2f} s")
     for name, figures in reads.items():
         print(f"  cli {name:34} first {figures['first'] * 1000:7.0f} ms"
               + (f"   p95 {figures['p95'] * 1000:7.0f} ms" if "p95" in figures else ""))

@@ -230,8 +230,19 @@ def _load_interactions(store: Store, import_id: int, result: LoadResult) -> None
             con.execute("DROP TABLE stage_later")
         con.execute("DROP TABLE stage_repeats")
         store_has_rows = store.scalar("SELECT EXISTS (SELECT 1 FROM interactions)")
+        if store_has_rows:
+            # The stored keys among the staged ones, first: a semi join hashes the (small) stage and
+            # streams the store past it, where NOT EXISTS against the store would hash the store
+            # (a mark join: ~0.9 s for a day's 14k rows against 10M).
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE stage_known AS
+                SELECT i.platform, i.handle, i.dedupe_key FROM interactions i
+                SEMI JOIN (SELECT platform, person, {DEDUPE_KEY_SQL} AS dedupe_key FROM stage_interactions
+                           WHERE reject_reason IS NULL) s
+                ON i.platform = s.platform AND i.handle = s.person AND i.dedupe_key = s.dedupe_key
+            """)
         new_only = """AND NOT EXISTS (
-                SELECT 1 FROM interactions i
+                SELECT 1 FROM stage_known i
                 WHERE i.platform = f.platform AND i.handle = f.person AND i.dedupe_key = f.dedupe_key)"""
         refresh_text_features(con)
         words, warmth = text_features_sql()
@@ -247,6 +258,7 @@ def _load_interactions(store: Store, import_id: int, result: LoadResult) -> None
             JOIN connections c ON c.account = f.account AND c.platform = f.platform AND c.person = f.person
             WHERE true {new_only if store_has_rows else ""}
         """)
+        con.execute("DROP TABLE IF EXISTS stage_known")
     result.new_interactions = {row["kind"]: row["n"] for row in store.rows(
         "SELECT kind, count(*) AS n FROM interactions WHERE import_id = ? GROUP BY kind", [import_id]
     )}
