@@ -158,32 +158,125 @@ def _people(store: Store, account: str | None, end: datetime) -> None:
         GROUP BY 1 HAVING min(s.first_any) < {_ts(end)}""", params + params)
 
 
-def _scores(store: Store, grid: list[datetime], end: datetime, account: str | None, fresh: set[datetime],
-            meaningful_min: float) -> None:
-    """TEMP pt_grid(person_id, g, score) for everyone who had talked before each grid date, and
-    pt_first(person_id, score): the score at the midnight after a first conversation inside the
-    grid's span (not itself a grid date). Fresh dates are composed from the history in SQL; the
-    rest are scored from the touchpoints (tiers_before.score_pairs)."""
+def _spans(store: Store, grid: list[datetime], start: datetime, end: datetime) -> None:
+    """TEMP pt_span(person_id, c, lo, hi): each talking person's days in [start, end) from their
+    first conversation on, cut at the month starts and at the midnight after the first
+    conversation. ``c`` is the cut a run starts from: its days are scored from the state at ``c``
+    (the touchpoints before it) rolled forward to each day, and since nothing enters that state
+    between two cuts, the score can only fall along a run (scoring/scale.py).
+
+    The cuts are dates every store has (not the dates some refresh happened to score), so the
+    figures do not depend on when the store was refreshed."""
+    grid_sql = " UNION ALL ".join(f"SELECT {_ts(g)} AS g" for g in grid)
+    first, last = _ts(grid[0]), _ts(end)
+    store.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_span AS
+        WITH p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a, talk FROM pt_people WHERE talk < {last}),
+        cuts AS (SELECT p.person_id, g.g AS c FROM p CROSS JOIN ({grid_sql}) g WHERE g.g >= p.talk
+                 UNION SELECT person_id, talk FROM p WHERE talk > {first}),
+        runs AS (SELECT person_id, c, lead(c, 1, {last}) OVER (PARTITION BY person_id ORDER BY c) AS c_next FROM cuts)
+        SELECT r.person_id, r.c, greatest(r.c, p.a, p.talk) AS lo, r.c_next AS hi
+        FROM runs r JOIN p USING (person_id) WHERE r.c_next > greatest(r.c, p.a, p.talk)""")
+
+
+def _states(store: Store, account: str | None, composed: set[datetime]) -> None:
+    """TEMP pt_states(person_id, c, as_of, raw dimensions): the state each run of pt_span starts
+    from. At a month start the score history composes exactly (``composed``: scored with today's
+    scale, no later import before it) it is the person's history row at or before it; at any other
+    cut (the midnight after a first conversation, a month start scored before a late import, an account's view) it
+    is scored from the touchpoints before it (tiers_before.pair_states), the first conversation's
+    kept between refreshes (first_talk_scores)."""
+    from tiescale.scoring.config import RAW_DIMENSIONS
+    from tiescale.scoring.history import RAW_TYPES
+    from .tiers_before import pair_states
+
+    con = store.con
+    dims = ", ".join(RAW_DIMENSIONS)
+    types = {"timestamp": "TIMESTAMP", "int64": "BIGINT", "float64": "DOUBLE"}
+    columns = ", ".join(f"{c} {types[RAW_TYPES[c]]}" for c in RAW_DIMENSIONS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pt_states (person_id BIGINT, c TIMESTAMP, as_of TIMESTAMP, {columns})")
+    con.execute("CREATE OR REPLACE TEMP TABLE pt_need AS SELECT DISTINCT person_id, c FROM pt_span")
+    if account is None and composed:
+        _register(store, "pt_composed", pa.table({"c": pa.array(sorted(composed), pa.timestamp("us"))}))
+        con.execute(f"""
+            INSERT INTO pt_states SELECT n.person_id, n.c, h.as_of, {', '.join(f'h.{c}' for c in RAW_DIMENSIONS)}
+            FROM (SELECT * FROM pt_need SEMI JOIN pt_composed USING (c)) n
+            ASOF JOIN person_history h ON h.person_id = n.person_id AND n.c >= h.as_of
+            WHERE NOT h.removed""")
+        con.execute("DELETE FROM pt_need WHERE c IN (SELECT c FROM pt_composed)")
+        con.execute("DROP TABLE IF EXISTS pt_composed")
+    con.execute("""CREATE OR REPLACE TEMP TABLE pt_firsts AS SELECT n.person_id, n.c AS talk FROM pt_need n
+                   SEMI JOIN pt_people p ON p.person_id = n.person_id AND p.talk = n.c""")
+    if account is None:
+        _first_states_kept(store)
+    pairs = [(int(p), c) for p, c in con.execute("SELECT person_id, c FROM pt_need").fetchall()]
+    if pairs:
+        scored = pair_states(store, pairs, account=account)
+        _register(store, "pt_states_new", scored)
+        con.execute(f"INSERT INTO pt_states SELECT person_id, c, c, {dims} FROM pt_states_new")
+        if account is None:
+            _keep_first_states(store)
+        con.execute("DROP TABLE IF EXISTS pt_states_new")
+    for name in ("pt_need", "pt_firsts", "pt_first_keys"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _first_states_kept(store: Store) -> None:
+    """Move the first conversations of TEMP ``pt_firsts`` whose state is kept (``first_talk_scores``:
+    same touchpoints before that midnight, same scale) into ``pt_states`` and out of ``pt_need``;
+    the key of every one of them is left in TEMP ``pt_first_keys``."""
+    from tiescale.scoring.config import RAW_DIMENSIONS
+
+    con = store.con
+    con.execute("""CREATE OR REPLACE TEMP TABLE pt_first_keys AS
+                   SELECT f.person_id, f.talk, count(*) AS touchpoints, max(i.import_id) AS newest_import
+                   FROM pt_firsts f
+                   JOIN identities d ON d.person_id = f.person_id
+                   JOIN interactions i ON i.platform = d.platform AND i.handle = d.handle
+                    AND i.ts < timezone('UTC', f.talk)
+                   GROUP BY ALL""")
+    if not _has_first_states(store):
+        return
+    kept = """FROM pt_first_keys k JOIN first_talk_scores c ON c.person_id = k.person_id AND c.talk = k.talk
+              AND c.scale = ? AND c.touchpoints = k.touchpoints AND c.newest_import = k.newest_import
+              AND c.first_contact IS NOT NULL"""
+    con.execute(f"INSERT INTO pt_states SELECT k.person_id, k.talk, k.talk, "
+                f"{', '.join(f'c.{c}' for c in RAW_DIMENSIONS)} {kept}", [scale_fingerprint()])
+    con.execute("""DELETE FROM pt_need WHERE EXISTS (
+                       SELECT 1 FROM pt_states s WHERE s.person_id = pt_need.person_id AND s.c = pt_need.c)""")
+
+
+def _has_first_states(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'first_talk_scores' "
+                             "AND column_name = 'first_contact'"))
+
+
+def _keep_first_states(store: Store) -> None:
+    """Keep the first conversations' states just scored (TEMP pt_states_new), not on a read-only
+    store: a read computes and writes nothing."""
+    from tiescale.scoring.config import RAW_DIMENSIONS
+
+    if is_read_only(store) or not _has_first_states(store):
+        return
+    dims = ", ".join(RAW_DIMENSIONS)
+    with store.transaction() as con:
+        con.execute("""CREATE OR REPLACE TEMP TABLE pt_first_new AS SELECT n.* FROM pt_states_new n
+                       JOIN pt_firsts f ON f.person_id = n.person_id AND f.talk = n.c""")
+        con.execute("DELETE FROM first_talk_scores WHERE person_id IN (SELECT person_id FROM pt_first_new)")
+        con.execute(f"""INSERT INTO first_talk_scores (person_id, talk, scale, touchpoints, newest_import, score, {dims})
+                        SELECT k.person_id, k.talk, ?, k.touchpoints, k.newest_import, n.score,
+                               {', '.join(f'n.{c}' for c in RAW_DIMENSIONS)}
+                        FROM pt_first_new n JOIN pt_first_keys k ON k.person_id = n.person_id AND k.talk = n.c""",
+                    [scale_fingerprint()])
+    store.con.execute("DROP TABLE IF EXISTS pt_first_new")
+
+
+def _now(store: Store, end: datetime, account: str | None, fresh: set[datetime], prune: float | None) -> None:
+    """TEMP pt_now(person_id, score): everyone's score at the end of the window (the people in each
+    tier now: the forecast's base)."""
     from .tiers_before import score_pairs
 
     con = store.con
-    composed = [g for g in grid if g in fresh] if account is None else []
-    prune = min(LOWEST_TIER_ABOVE_ZERO, meaningful_min) if meaningful_min > 0 else None
-    con.execute("CREATE OR REPLACE TEMP TABLE pt_grid (person_id BIGINT, g TIMESTAMP, score DOUBLE)")
-    if composed:
-        from tiescale.scoring.history import scores_over_sql
-
-        dates_sql = " UNION ALL ".join(f"SELECT {_ts(d)} AS at" for d in composed)
-        con.execute(f"""
-            INSERT INTO pt_grid SELECT s.person_id, s.as_of, s.score
-            FROM ({scores_over_sql(dates_sql, 'person', min_score=prune)}) s
-            SEMI JOIN pt_people p ON p.person_id = s.person_id AND p.talk <= s.as_of""")
-    others = [g for g in grid if g not in composed]
-    if others:
-        pairs = [(int(p), g) for g in others for (p,) in con.execute(
-            "SELECT person_id FROM pt_people WHERE talk <= ?", [g]).fetchall()]
-        _insert_scores(store, "pt_grid", score_pairs(store, pairs, account=account), with_date=True)
-    # everyone's score at the end of the window: the people in each tier now (the forecast's base)
     con.execute("CREATE OR REPLACE TEMP TABLE pt_now (person_id BIGINT, score DOUBLE)")
     if account is None and end in fresh:
         from tiescale.scoring.history import scores_over_sql
@@ -196,55 +289,6 @@ def _scores(store: Store, grid: list[datetime], end: datetime, account: str | No
         pairs = [(int(p), end) for (p,) in con.execute(
             "SELECT person_id FROM pt_people WHERE talk <= ?", [end]).fetchall()]
         _insert_scores(store, "pt_now", score_pairs(store, pairs, account=account), with_date=False)
-    con.execute("CREATE OR REPLACE TEMP TABLE pt_first (person_id BIGINT, score DOUBLE)")
-    grid_sql = ", ".join(_ts(g) for g in grid)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_firsts AS SELECT person_id, talk FROM pt_people
-                    WHERE talk > {_ts(grid[0])} AND talk < {_ts(end)} AND talk NOT IN ({grid_sql})""")
-    if account is None:
-        _first_scores_kept(store)
-    firsts = [(int(p), t) for p, t in con.execute("SELECT person_id, talk FROM pt_firsts").fetchall()]
-    if firsts:
-        scored = score_pairs(store, firsts, account=account)
-        _insert_scores(store, "pt_first", scored, with_date=False)
-        if account is None:
-            _keep_first_scores(store, scored)
-    con.execute("DROP TABLE IF EXISTS pt_firsts")
-
-
-def _first_scores_kept(store: Store) -> None:
-    """Move the people of TEMP ``pt_firsts`` whose score at the midnight after their first
-    conversation is kept (``first_talk_scores``, same touchpoints before it, same scale) into
-    ``pt_first``; the others stay in ``pt_firsts``, with their key in TEMP ``pt_first_keys``."""
-    con = store.con
-    con.execute("""CREATE OR REPLACE TEMP TABLE pt_first_keys AS
-                   SELECT f.person_id, f.talk, count(*) AS touchpoints, max(i.import_id) AS newest_import
-                   FROM pt_firsts f
-                   JOIN identities d ON d.person_id = f.person_id
-                   JOIN interactions i ON i.platform = d.platform AND i.handle = d.handle
-                    AND i.ts < timezone('UTC', f.talk)
-                   GROUP BY ALL""")
-    if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'first_talk_scores'"):
-        return
-    kept = """FROM pt_first_keys k JOIN first_talk_scores c ON c.person_id = k.person_id AND c.talk = k.talk
-              AND c.scale = ? AND c.touchpoints = k.touchpoints AND c.newest_import = k.newest_import"""
-    con.execute(f"INSERT INTO pt_first SELECT k.person_id, c.score {kept}", [scale_fingerprint()])
-    con.execute("DELETE FROM pt_firsts WHERE person_id IN (SELECT person_id FROM pt_first)")
-
-
-def _keep_first_scores(store: Store, scored: dict[tuple[int, datetime], Any]) -> None:
-    """Keep what was just scored (not on a read-only store: a read computes and writes nothing)."""
-    if is_read_only(store) or not store.scalar(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'first_talk_scores'"):
-        return
-    _register(store, "pt_first_new", pa.table({
-        "person_id": pa.array([p for p, _ in scored], pa.int64()),
-        "score": pa.array([v.score for v in scored.values()], pa.float64())}))
-    with store.transaction() as con:
-        con.execute("DELETE FROM first_talk_scores WHERE person_id IN (SELECT person_id FROM pt_first_new)")
-        con.execute("""INSERT INTO first_talk_scores (person_id, talk, scale, touchpoints, newest_import, score)
-                       SELECT k.person_id, k.talk, ?, k.touchpoints, k.newest_import, n.score
-                       FROM pt_first_new n JOIN pt_first_keys k USING (person_id)""", [scale_fingerprint()])
-    con.execute("DROP TABLE IF EXISTS pt_first_new")
 
 
 def _insert_scores(store: Store, table: str, scores: dict[tuple[int, datetime], Any], with_date: bool) -> None:
@@ -260,25 +304,56 @@ def _insert_scores(store: Store, table: str, scores: dict[tuple[int, datetime], 
         store.con.execute("DROP TABLE IF EXISTS pt_scores_in")
 
 
-def _segments(store: Store, grid: list[datetime], start: datetime, end: datetime, meaningful_min: float) -> None:
-    """TEMP pt_seg(person_id, lo, hi, grp, strong): each person's days in the window cut at the
-    grid dates and at the midnight after their first conversation, with the tier of those days."""
-    bounds = " UNION ALL ".join(f"SELECT {_ts(g)} AS g" for g in grid)
-    talked_score = "CASE WHEN s.talk <= s.g THEN coalesce(gs.score, 0.0) ELSE coalesce(fs.score, 0.0) END"
-    store.con.execute(f"""
+def _segments(store: Store, start: datetime, end: datetime, meaningful_min: float, prune: float | None) -> None:
+    """TEMP pt_seg(person_id, lo, hi, grp, strong): each person's days in [start, end) with the tier
+    of each day: "none" before the first conversation, then the state of the run's cut rolled
+    forward to that day and scored there (tiers_before.rolled_scores_sql: what the score history
+    composes on that date).
+
+    Between two cuts a score only falls, so a run whose first and last days are in the same tier
+    (and on the same side of the meaningful threshold) is in it every day: only the other runs are
+    scored day by day, and split where the tier changes. A state whose silence at the run's first
+    day keeps it under ``prune`` scores 0 (the lowest tier, where it is anyway) without scoring."""
+    from tiescale.scoring.history import silence_bound
+    from .tiers_before import rolled_scores_sql
+
+    con = store.con
+    day = "INTERVAL 1 DAY"
+    quiet = ""
+    if prune is not None and silence_bound(prune) != float("inf"):
+        quiet = f"""SEMI JOIN pt_states st ON st.person_id = s.person_id AND st.c = s.c
+                    AND (epoch(s.lo) - epoch(st.last_contact)) / 86400.0 <= {silence_bound(prune)!r}"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_days AS
+                    SELECT s.person_id, s.c, s.lo AS at FROM pt_span s {quiet}
+                    UNION SELECT s.person_id, s.c, s.hi - {day} FROM pt_span s {quiet}""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pt_day_scores AS {rolled_scores_sql('pt_states', 'pt_days')}")
+    mm = float(meaningful_min)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_ends AS
+        SELECT s.person_id, s.c, s.lo, s.hi, coalesce(a.score, 0.0) AS first_score, coalesce(b.score, 0.0) AS last_score
+        FROM pt_span s
+        LEFT JOIN pt_day_scores a ON a.person_id = s.person_id AND a.c = s.c AND a.at = s.lo
+        LEFT JOIN pt_day_scores b ON b.person_id = s.person_id AND b.c = s.c AND b.at = s.hi - {day}""")
+    changing = f"""{tier_sql('first_score')} <> {tier_sql('last_score')}
+                   OR (first_score >= {mm!r}) <> (last_score >= {mm!r})"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_days AS
+                    SELECT person_id, c, unnest(generate_series(lo, hi - {day}, {day})) AS at
+                    FROM pt_ends WHERE {changing}""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pt_day_scores AS {rolled_scores_sql('pt_states', 'pt_days')}")
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_seg AS
-        WITH grid AS (SELECT g, lead(g, 1, {_ts(end)}) OVER (ORDER BY g) AS g_next FROM ({bounds})),
-        p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a, talk FROM pt_people),
-        s AS (SELECT p.person_id, g.g, greatest(p.a, g.g) AS lo, g.g_next AS hi, p.talk
-              FROM p JOIN grid g ON g.g_next > p.a WHERE p.talk < {_ts(end)}),
-        talked AS (SELECT s.person_id, greatest(s.lo, s.talk) AS lo, s.hi, {talked_score} AS score
-                   FROM s LEFT JOIN pt_grid gs ON gs.person_id = s.person_id AND gs.g = s.g
-                   LEFT JOIN pt_first fs ON fs.person_id = s.person_id
-                   WHERE s.talk < s.hi)
-        SELECT person_id, a AS lo, {_ts(end)} AS hi, '{NO_RELATIONSHIP}' AS grp, false AS strong
-        FROM p WHERE talk IS NULL OR talk >= {_ts(end)}
-        UNION ALL SELECT person_id, lo, least(hi, talk), '{NO_RELATIONSHIP}', false FROM s WHERE talk > lo
-        UNION ALL SELECT person_id, lo, hi, {tier_sql('score')}, score >= {float(meaningful_min)!r} FROM talked""")
+        WITH p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a,
+                          least(coalesce(talk, {_ts(end)}), {_ts(end)}) AS talk FROM pt_people),
+        split AS (SELECT d.person_id, d.c, d.at AS d_at, coalesce(x.score, 0.0) AS score FROM pt_days d
+                  LEFT JOIN pt_day_scores x ON x.person_id = d.person_id AND x.c = d.c AND x.at = d.at),
+        runs AS (SELECT person_id, min(d_at) AS lo, max(d_at) + {day} AS hi, {tier_sql('score')} AS grp,
+                        score >= {mm!r} AS strong FROM split GROUP BY person_id, c, grp, strong)
+        SELECT person_id, a AS lo, talk AS hi, '{NO_RELATIONSHIP}' AS grp, false AS strong FROM p WHERE talk > a
+        UNION ALL SELECT person_id, lo, hi, {tier_sql('first_score')}, first_score >= {mm!r}
+        FROM pt_ends WHERE NOT ({changing})
+        UNION ALL SELECT person_id, lo, hi, grp, strong FROM runs""")
+    for name in ("pt_days", "pt_day_scores", "pt_ends"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _orders(store: Store, start: datetime, end: datetime, account: str | None, matched: str) -> str:
@@ -379,23 +454,37 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
     return groups, outside
 
 
-TEMP_TABLES = ("pt_people", "pt_grid", "pt_now", "pt_first", "pt_seg", "pt_orders", "pt_first_order", "pt_pg")
+TEMP_TABLES = ("pt_people", "pt_span", "pt_states", "pt_now", "pt_seg", "pt_orders", "pt_first_order", "pt_pg",
+               "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends")
+
+
+def _prune(meaningful_min: float) -> float | None:
+    return min(LOWEST_TIER_ABOVE_ZERO, meaningful_min) if meaningful_min > 0 else None
+
+
+def _exposure(store: Store, grid: list[datetime], start: datetime, end: datetime, meaningful_min: float,
+              account: str | None, fresh: set[datetime]) -> None:
+    """TEMP pt_people, pt_now and pt_seg: who is watched, their tier now, and the tier of every day."""
+    _people(store, account, end)
+    _spans(store, grid, start, end)
+    _states(store, account, {g for g in grid if g in fresh} if account is None else set())
+    _now(store, end, account, fresh, _prune(meaningful_min))
+    _segments(store, start, end, meaningful_min, _prune(meaningful_min))
 
 
 def person_time(store: Store, start: datetime, end: datetime, meaningful_min: float, account: str | None = None,
                 fresh: set[datetime] | None = None, matched: str | None = None) -> PersonTime:
     """Person-time and orders by tier in [start, end) (naive UTC midnights). ``fresh``: the grid
-    dates the score history composes exactly (insights.snapshots.fresh_dates); the others are
-    scored from the touchpoints. ``matched``: a table holding the orders as MATCH_SQL gives them."""
+    dates (and ``end``) the score history composes exactly (insights.snapshots.fresh_dates); the
+    other cuts are scored from the touchpoints. ``matched``: a table holding the orders as MATCH_SQL
+    gives them."""
     grid = month_grid(start, end)
     if fresh is None:
         from .snapshots import fresh_dates
 
-        fresh = fresh_dates(store, grid)
+        fresh = fresh_dates(store, [*grid, end])
     try:
-        _people(store, account, end)
-        _scores(store, grid, end, account, fresh, meaningful_min)
-        _segments(store, grid, start, end, meaningful_min)
+        _exposure(store, grid, start, end, meaningful_min, account, fresh)
         currency = _orders(store, start, end, account, matched or f"({MATCH_SQL})")
         groups, outside = _aggregate(store, currency, end, meaningful_min, grid)
     finally:
@@ -405,7 +494,8 @@ def person_time(store: Store, start: datetime, end: datetime, meaningful_min: fl
 
 
 def exposure_segments(store: Store, start: datetime, end: datetime, meaningful_min: float,
-                      fresh: set[datetime] | None = None) -> list[tuple[int, datetime, datetime, str, bool]]:
+                      fresh: set[datetime] | None = None, account: str | None = None
+                      ) -> list[tuple[int, datetime, datetime, str, bool]]:
     """Every person's days in [start, end) as (person_id, from, to, tier, meaningful) runs: what each
     person-day counts as. The simulation harness plants orders on them (tests/revenue)."""
     grid = month_grid(start, end)
@@ -414,9 +504,7 @@ def exposure_segments(store: Store, start: datetime, end: datetime, meaningful_m
 
         fresh = fresh_dates(store, [*grid, end])
     try:
-        _people(store, None, end)
-        _scores(store, grid, end, None, fresh, meaningful_min)
-        _segments(store, grid, start, end, meaningful_min)
+        _exposure(store, grid, start, end, meaningful_min, account, fresh)
         return [(int(r[0]), r[1], r[2], str(r[3]), bool(r[4])) for r in store.con.execute(
             "SELECT person_id, lo, hi, grp, strong FROM pt_seg ORDER BY person_id, lo").fetchall()]
     finally:

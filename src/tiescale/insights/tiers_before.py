@@ -38,16 +38,11 @@ def midnight(value: datetime | date) -> datetime:
     return datetime(value.year, value.month, value.day)
 
 
-def score_pairs(
-    store: Store, pairs: Iterable[tuple[int, datetime]], account: str | None = None,
-) -> dict[tuple[int, datetime], PairScore]:
-    """``{(person_id, as_of): PairScore}`` for each pair; ``as_of`` must be a midnight (naive UTC).
-
-    With ``account``, only that account's touchpoints count (the person's relationship with it).
-    """
-    unique = sorted(set(pairs))
-    if not unique:
-        return {}
+def _pair_people(store: Store, unique: list[tuple[int, datetime]], account: str | None
+                 ) -> tuple[pa.Table | None, set[int], datetime]:
+    """The scale's person rows of every pair (``pair_id`` in ``person_id``), computed with every
+    pair's touchpoints before its midnight moved forward to one reference date; the pairs that had
+    talked; the reference date."""
     for _, as_of in unique:
         if as_of != midnight(as_of):
             raise ValueError(f"as_of {as_of} is not a midnight")
@@ -75,9 +70,9 @@ def score_pairs(
         FROM tiescale_pairs p JOIN touchpoints i ON i.person_id = p.person_id
         WHERE i.ts IS NOT NULL AND (i.ts AT TIME ZONE 'UTC') < p.as_of {account_sql}
     """, params)
-    talked = {r["person_id"] for r in store.rows(
+    talked = {int(r["person_id"]) for r in store.rows(
         f"SELECT DISTINCT person_id FROM tiescale_pair_events WHERE kind NOT IN {SILENT_KINDS}")}
-    scores: dict[int, float] = {}
+    result: pa.Table | None = None
     if store.scalar("SELECT count(*) FROM tiescale_pair_events"):
         import ibis
 
@@ -85,16 +80,102 @@ def score_pairs(
 
         backend = ibis.duckdb.from_connection(con)
         _connections, people = score_expressions(backend.table("tiescale_pair_events"), reference)
-        result = people.select("person_id", "score").to_pyarrow()
-        scores = dict(zip(result.column("person_id").to_pylist(), result.column("score").to_pylist()))
+        result = people.to_pyarrow()
     con.execute("DROP TABLE IF EXISTS tiescale_pair_events")
     con.execute("DROP TABLE IF EXISTS tiescale_pairs")
+    return result, talked, reference
+
+
+def score_pairs(
+    store: Store, pairs: Iterable[tuple[int, datetime]], account: str | None = None,
+) -> dict[tuple[int, datetime], PairScore]:
+    """``{(person_id, as_of): PairScore}`` for each pair; ``as_of`` must be a midnight (naive UTC).
+
+    With ``account``, only that account's touchpoints count (the person's relationship with it).
+    """
+    unique = sorted(set(pairs))
+    if not unique:
+        return {}
+    result, talked, _reference = _pair_people(store, unique, account)
+    scores: dict[int, float] = {}
+    if result is not None:
+        scores = dict(zip(result.column("person_id").to_pylist(), result.column("score").to_pylist()))
     out: dict[tuple[int, datetime], PairScore] = {}
     for pair_id, key in enumerate(unique):
         score = float(scores.get(pair_id, 0.0))
         spoke = pair_id in talked
         out[key] = PairScore(score, tier_of(score) if spoke else NO_RELATIONSHIP, spoke)
     return out
+
+
+def pair_states(store: Store, pairs: Iterable[tuple[int, datetime]], account: str | None = None) -> pa.Table:
+    """Each pair's *state* at its midnight: ``person_id``, ``c`` (the midnight), the raw dimensions
+    of the person's touchpoints strictly before it, referenced to it (the columns of a score
+    history row, scoring/history.py), and ``score`` then. A pair with no touchpoint has no row.
+
+    A state rolled forward to a later day (:func:`rolled_scores_sql`) is the score that day of the
+    touchpoints before the midnight: what the score history composes between two stored dates."""
+    from tiescale.scoring.config import RAW_DIMENSIONS
+
+    unique = sorted(set(pairs))
+    result = _pair_people(store, unique, account)[0] if unique else None
+    if result is None:
+        return pa.table({"person_id": pa.array([], pa.int64()), "c": pa.array([], pa.timestamp("us")),
+                         **{c: pa.array([], _ARROW_TYPES[c]) for c in RAW_DIMENSIONS},
+                         "score": pa.array([], pa.float64())})
+    reference = max(d for _, d in unique)
+    ids = result.column("person_id").to_pylist()
+    shifts = [reference - unique[i][1] for i in ids]
+    columns: dict[str, pa.Array] = {
+        "person_id": pa.array([unique[i][0] for i in ids], pa.int64()),
+        "c": pa.array([unique[i][1] for i in ids], pa.timestamp("us"))}
+    for name in RAW_DIMENSIONS:
+        values = result.column(name).to_pylist()
+        if name in ("first_contact", "last_contact"):  # back from the reference date to the pair's own
+            values = [v - shift if v is not None else None for v, shift in zip(values, shifts)]
+        columns[name] = pa.array(values, _ARROW_TYPES[name])
+    columns["score"] = pa.array(result.column("score").to_pylist(), pa.float64())
+    return pa.table(columns)
+
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "first_contact": pa.timestamp("us"), "last_contact": pa.timestamp("us"),
+    **{c: pa.int64() for c in ("two_way_days", "touchpoints_in", "touchpoints_out", "dms", "words",
+                              "active_days", "started_by_them")}}
+for _name in ("intensity", "weight_in", "weight_out", "turns", "warm", "regularity"):
+    _ARROW_TYPES[_name] = pa.float64()
+
+
+def rolled_scores_sql(states: str, days: str) -> str:
+    """SQL of ``(person_id, c, at, score)``: for each row of the table ``days`` (person_id, c, at),
+    the state of the table ``states`` (person_id, c, as_of, raw dimensions: a history row, or
+    :func:`pair_states`) rolled forward from its ``as_of`` to ``at`` and scored there, exactly as
+    scoring/history.py composes a date (rolled_forward, then scale.scored at that date). A day
+    whose (person_id, c) has no state has no row (score 0: no touchpoint, or removed)."""
+    from tiescale.scoring.history import RAW_TYPES
+    from tiescale.sqlcache import SQL_CACHE
+
+    def compile_body() -> str:
+        import ibis
+
+        from tiescale.scoring.config import DEFAULT, RAW_DIMENSIONS
+        from tiescale.scoring.history import rolled_forward
+        from tiescale.scoring.scale import scored
+
+        kept = ibis.table({"person_id": "int64", "c": "timestamp", "as_of": "timestamp", **RAW_TYPES},
+                          name="rolled_states")
+        asked = ibis.table({"person_id": "int64", "c": "timestamp", "at": "timestamp"}, name="rolled_days")
+        rows = asked.join(kept, [asked.person_id == kept.person_id, asked.c == kept.c]).select(
+            asked.person_id, asked.c, asked.at, kept.as_of, *[kept[c] for c in RAW_DIMENSIONS])
+        dims = rolled_forward(rows, rows.at, DEFAULT).select("person_id", "c", "at", *RAW_DIMENSIONS)
+        return str(ibis.to_sql(scored(dims, dims.at, DEFAULT).select("person_id", "c", "at", "score"),
+                               dialect="duckdb"))
+
+    from tiescale.scoring.config import DEFAULT
+
+    body = SQL_CACHE.get_or_compile(f"rolled states v1 {DEFAULT!r}", compile_body)
+    return f"""WITH rolled_states AS (SELECT * FROM {states}), rolled_days AS (SELECT * FROM {days})
+               SELECT r.person_id, r.c, r.at, r.score FROM ({body}) r"""
 
 
 def days_between(start: datetime, end: datetime) -> list[datetime]:

@@ -678,5 +678,29 @@ MIGRATIONS.append((
             touchpoints BIGINT NOT NULL, newest_import BIGINT NOT NULL, score DOUBLE NOT NULL);
     """,
 ))
+MIGRATIONS.append((
+    25,
+    "first_talk_scores keeps the state at that midnight too (the raw dimensions of a score history row)",
+    """
+        -- Revenue's person-time counts every later day in the tier of that state rolled forward to
+        -- the day, as the score history composes (insights/person_time.py). Rows kept before hold
+        -- NULL here and are scored again once.
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS intensity DOUBLE;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS weight_in DOUBLE;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS weight_out DOUBLE;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS turns DOUBLE;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS two_way_days BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS touchpoints_in BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS touchpoints_out BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS dms BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS words BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS warm DOUBLE;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS active_days BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS regularity DOUBLE;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS started_by_them BIGINT;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS first_contact TIMESTAMP;
+        ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS last_contact TIMESTAMP;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
