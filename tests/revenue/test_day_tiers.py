@@ -75,7 +75,7 @@ def test_a_score_that_decays_mid_month_moves_the_days_after_the_crossing(tmp_pat
         assert any(lo == crossing and tier == lower for _p, lo, _hi, tier, _s in runs)
 
         # an order on the day before the crossing counts in the higher tier, one two days after in the lower
-        orders = [["before", iso((crossing - DAY).replace(tzinfo=UTC) + timedelta(hours=12)), "10", "USD", "x",
+        orders: list[list[object]] = [["before", iso((crossing - DAY).replace(tzinfo=UTC) + timedelta(hours=12)), "10", "USD", "x",
                    "fading", ""],
                   ["after", iso((crossing + 2 * DAY).replace(tzinfo=UTC) + timedelta(hours=1)), "30", "USD", "x",
                    "fading", ""]]
