@@ -10,16 +10,21 @@ tiers they did not have when they could have bought. Here everyone is observed e
   (inclusive). An order never starts the watch: only buyers can be first seen through an order, so
   counting them from it would fill their tier with buyers (a simulation showed "never talked" rise
   tenfold). Orders placed before a person was seen are counted apart, never in a tier.
-- **The tier of a day**: the tier as of the first of that day's month (the latest date the refresh
-  scores, composed from the score history: scoring/history.py), except that a person who starts
-  talking mid-month counts from the midnight after their first conversation with the score they had
-  then (not as "never talked" until the next month). Nothing from the day itself or later is used.
+- **The tier of a day**: the score *on that day* of the person's latest state: the state at the
+  latest cut at or before the day (the first of the month, or the midnight after the person's first
+  conversation when that is later), rolled forward to the day and scored there, exactly as the
+  score history composes a date (scoring/history.py). So a score that decays across a tier boundary
+  in the middle of a month moves the days after the crossing to the lower tier. Nothing from the day
+  itself or later is used; touchpoints after a cut count from the next cut (the next month start).
   A day before the person's first conversation is "none" (never talked).
 - Every order counts in the tier of its day, with the same rule, so the orders and the days they are
   divided by always agree.
 
-Everything is one pass of DuckDB SQL over TEMP tables (no Python loop over people); the result is a
-few numbers per tier (:class:`GroupTime`), small enough to keep in the store after a refresh.
+Everything is DuckDB SQL over TEMP tables (no Python loop over people). Between two cuts nothing
+enters the state and silence never raises a score (scoring/scale.py), so each run between cuts is
+scored on its first and last day only; the few runs whose two ends differ in tier are scored day by
+day and split. The result is a few numbers per tier (:class:`GroupTime`), small enough to keep in the
+store after a refresh.
 """
 from __future__ import annotations
 

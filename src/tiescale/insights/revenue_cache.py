@@ -1,7 +1,7 @@
 """The person-time of the default revenue window, computed by the refresh and read back.
 
 ``tiescale revenue`` must answer in about a second on a 10M-event store, and person-time needs a
-pass over every person (their first day, their first conversation, their tier at each month start).
+pass over every person (their first day, their first conversation, their tier on each day).
 So :func:`refresh_revenue` (called by ``insights.derived.refresh_derived`` after every write) computes
 the default report's person-time once and keeps its few numbers per tier in ``revenue_person_time``
 (migration 20); a read whose window, threshold and store state match reads them; any other read
