@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ..store.identity import find_person
+from ..store.identity import find_person, person_connections_filter
 from .activity import activity_from_row, activity_sql, rescore_if_scale_changed
 from ..records import UsageError
 from ..results import Records
@@ -322,8 +322,9 @@ def person_profile(store: Store, ref: str, timeline_limit: int = 50, score_if_ne
     every_run = scores_over_sql("SELECT DISTINCT as_of AS at FROM score_runs", only=person_id)
     history = store.rows(f"SELECT as_of, score, tier FROM ({every_run}) ORDER BY as_of")
     timeline = add_timeline_links(store, store.rows(
-        "SELECT ts, platform, account, direction, kind, text, handle, item_id, thread, in_reply_to FROM touchpoints "
-        "WHERE person_id = ? ORDER BY ts DESC NULLS LAST LIMIT ?", [person_id, timeline_limit]))
+        "SELECT ts, platform, account, direction, kind, text, handle, item_id, thread, in_reply_to FROM interactions "
+        f"WHERE {person_connections_filter(store.con, person_id)} ORDER BY ts DESC NULLS LAST LIMIT ?",
+        [timeline_limit]))
     add_identity_links(identities)
     return PersonProfile(person_id, names["label"], names["display_name"], identities, as_of, score, tier, connections,
                          reasons, history, timeline, activity.state if activity else None,

@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from tiescale.store.identity import person_connections_filter
+
 from .config import TIERS
 
 
@@ -48,14 +50,13 @@ def days_ago(days: float) -> str:
 
 def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, Any], as_of: datetime) -> list[str]:
     """The top reasons behind a person's score, biggest contribution first."""
-    # the person's identities first, and the dates compared as stored (with their time zone): the
+    # the person's connections by id, and the dates compared as stored (with their time zone): the
     # column's statistics then skip every older row group instead of converting 10M timestamps
+    theirs = person_connections_filter(con, person_id, "i.connection_id")
     recent = con.execute(
-        """SELECT direction, kind, count(*) FROM interactions i
-           SEMI JOIN (SELECT platform, handle FROM identities WHERE person_id = ?) d
-             ON d.platform = i.platform AND d.handle = i.handle
-           WHERE i.ts < ? AND i.ts >= ? GROUP BY ALL""",
-        [person_id, as_of.replace(tzinfo=UTC), (as_of - timedelta(days=30)).replace(tzinfo=UTC)],
+        f"""SELECT direction, kind, count(*) FROM interactions i
+           WHERE {theirs} AND i.ts < ? AND i.ts >= ? GROUP BY ALL""",
+        [as_of.replace(tzinfo=UTC), (as_of - timedelta(days=30)).replace(tzinfo=UTC)],
     ).fetchall()
     inbound = {k: n for d, k, n in recent if d == "in"}
     outbound = sum(n for d, _k, n in recent if d == "out")
@@ -82,9 +83,9 @@ def reasons_for(con: duckdb.DuckDBPyConnection, person_id: int, dims: dict[str, 
         parts.append((dims["pts_reciprocity"] + 0.01,
                       f"no two-way conversation yet ({one_way}); one-way contact counts less"))
     (weeks,) = con.execute(
-        """SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM touchpoints i
-           WHERE i.person_id = ? AND (i.ts AT TIME ZONE 'UTC') < ? AND (i.ts AT TIME ZONE 'UTC') >= ?""",
-        [person_id, as_of, as_of - timedelta(weeks=26)],
+        f"""SELECT count(DISTINCT date_trunc('week', i.ts AT TIME ZONE 'UTC')) FROM interactions i
+           WHERE {theirs} AND i.ts < ? AND i.ts >= ?""",
+        [as_of.replace(tzinfo=UTC), (as_of - timedelta(weeks=26)).replace(tzinfo=UTC)],
     ).fetchone() or (0,)
     active_days = int(dims.get("active_days") or 0)
     if weeks:
