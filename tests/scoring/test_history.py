@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tiescale import Store, ingest_path, merge_people
 from tiescale.scoring.config import RAW_DIMENSIONS
 from tiescale.scoring.engines import duckdb_events
-from tiescale.scoring.history import composed_sql, compose, history_table
+from tiescale.scoring.history import composed_sql, compose, history_table, scores_over_sql
 from tiescale.scoring.run import DIMENSION_FIELDS, score_expressions, score_store
 
 START = datetime(2025, 1, 1)
@@ -120,6 +120,27 @@ def test_a_year_of_daily_scores_of_an_unchanged_store_writes_no_history(tmp_path
         assert store.scalar("SELECT count(DISTINCT as_of) FROM connection_scores") == 1  # the newest date only
         assert_composition_is_exact(store, first + timedelta(days=12))
         assert_composition_is_exact(store, first + timedelta(days=29))
+
+
+def test_composing_a_few_keys_gives_their_rows_of_the_whole_composition(tmp_path: Path) -> None:
+    """``scores_over_sql(only=[...])`` (a page of people) filters the history before composing: the
+    rows are those keys' rows of the composition of everyone, at scored and unscored dates."""
+    from tests.scoring.test_engines import write_events
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=600, seed=5)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, events)
+        for at in (datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(2025, 2, 1)):
+            score_store(store, at)
+        people = [r["person_id"] for r in store.rows("SELECT person_id FROM people ORDER BY person_id")]
+        some = people[::3][:6]
+        dates = "SELECT TIMESTAMP '2024-09-01' AS at UNION ALL SELECT TIMESTAMP '2024-12-15' AS at"
+        everyone = rows(store, f"SELECT * FROM ({scores_over_sql(dates)}) WHERE person_id IN ({', '.join(map(str, some))})",
+                        ("as_of", "person_id"))
+        assert len(everyone) >= 6
+        assert rows(store, scores_over_sql(dates, only=some), ("as_of", "person_id")) == everyone
+        assert rows(store, scores_over_sql(dates, only=[]), ("as_of", "person_id")) == {}
 
 
 def test_a_late_import_is_exact_again_once_its_date_is_rescored(tmp_path: Path) -> None:

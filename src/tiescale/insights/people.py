@@ -18,7 +18,7 @@ from ..records import UsageError
 from ..results import Records
 from ..scoring.config import TIER_NAMES
 from ..scoring.explain import PersonProfile, reasons_for, tier_meaning
-from ..scoring.history import scores_over_sql, scores_sql
+from ..scoring.history import materialised_date, scores_over_sql, scores_sql
 from ..scoring.config import DIMENSION_COLUMNS as DIMENSION_FIELDS
 from ..scoring.stamp import resolve_as_of
 from ..scoring.top import top_answers
@@ -263,6 +263,15 @@ def people_page(
     return PeoplePage(_named(store, snap, page_rows), int(total), max(page, 1), limit)
 
 
+def _scores_of(store: Store, at: datetime, ids: list[int]) -> str:
+    """SQL of the person score rows at ``at`` of ``ids`` only: the materialised table when it holds
+    ``at``, else the composition of just their history rows (composing everyone's and filtering
+    after took 3.4 s at 1.4M people for a page of 50)."""
+    if materialised_date(store.con, "person") == at:
+        return scores_sql(store, at)
+    return scores_over_sql(f"SELECT TIMESTAMP '{at.isoformat(sep=' ')}' AS at", only=ids)
+
+
 def _named(store: Store, snap: Snapshot, page_rows: list[dict[str, Any]]) -> Records[PersonRow]:
     """Names, handles and the previous score for one page's people only (a join before the limit
     would build hash tables over every person)."""
@@ -278,7 +287,7 @@ def _named(store: Store, snap: Snapshot, page_rows: list[dict[str, Any]]) -> Rec
     previous: dict[int, float] = {}
     if snap.previous is not None:
         previous = {r["person_id"]: r["score"] for r in store.rows(
-            f"SELECT person_id, score FROM ({scores_sql(store, snap.previous)}) "
+            f"SELECT person_id, score FROM ({_scores_of(store, snap.previous, ids)}) "
             "WHERE as_of = ? AND person_id IN (SELECT unnest(?))",
             [snap.previous, ids])}
     rows = []

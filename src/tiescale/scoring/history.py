@@ -14,6 +14,7 @@ the listings; readers of any other date use :func:`scores_sql`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import duckdb
@@ -162,10 +163,11 @@ _ONLY_STAND_IN = -987_654_321_987
 
 
 def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig = DEFAULT,
-                    min_score: float | None = None, only: int | None = None) -> str:
+                    min_score: float | None = None, only: int | Sequence[int] | None = None) -> str:
     """SQL of score rows at every date of ``dates_sql`` (a SELECT of one timestamp column ``at``),
     with ``as_of`` the date; ``min_score`` prunes pairs freshness keeps below it (rows below it may
-    remain: filter on score too); ``only``: that one key's rows."""
+    remain: filter on score too); ``only``: that key's rows, or those keys' (a page of people: the
+    history is filtered before it is composed, so a page costs its rows, not the whole history)."""
     table, key = HISTORY[level]
     bound = silence_bound(min_score, config) if min_score is not None else None
 
@@ -182,7 +184,14 @@ def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig
     if only is not None:
         if body.count(str(_ONLY_STAND_IN)) != 1:
             raise AssertionError("the stand-in key is not in the compiled history filter once")
-        body = body.replace(str(_ONLY_STAND_IN), str(int(only)))
+        if isinstance(only, int):
+            body = body.replace(str(_ONLY_STAND_IN), str(int(only)))
+        else:
+            compared = f"= {_ONLY_STAND_IN}"
+            if body.count(compared) != 1:
+                raise AssertionError("the stand-in key is not compared with = in the compiled history filter")
+            keys = ", ".join(str(int(k)) for k in only)
+            body = body.replace(compared, f"IN ({keys})" if keys else "IN (NULL)")
     columns = ", ".join(f"s.{c}" for c in SCORED_COLUMNS)
     if level == "connection":
         return f"""WITH score_history_dates AS ({dates_sql})
