@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--k", type=float, default=5.0)
     parser.add_argument("--profile", default="sale_week", choices=sim.PROFILES)
+    parser.add_argument("--rate", type=float, default=0.5,
+                        help="the planted base rate, times the harness's (0.5: about 1,000 orders a seed; the demo "
+                             "has few days at 7+, so a larger rate gives the 7+ group enough orders to judge bias)")
     opts = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
@@ -65,11 +68,11 @@ def main() -> None:
         shutil.copyfile(db, base)
         with Store(base) as store:
             store.con.execute("DELETE FROM conversions")
-        estimates = []
+        estimates, strong_orders = [], []
         for seed in range(opts.seeds):
             copy = work / "seed.duckdb"
             shutil.copyfile(base, copy)
-            rows = plant(segs, handles, opts.k, opts.profile, seed, start)
+            rows = plant(segs, handles, opts.k, opts.profile, seed, start, opts.rate)
             orders = work / "orders.csv"
             with orders.open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
@@ -79,20 +82,23 @@ def main() -> None:
                 ingest_path(store, orders, fmt="conversions")
                 got = revenue_report(store, window_days=(end - start).days).meaningful
             estimates.append(sim.Estimate(seed, got.lift, got.lift_low, got.lift_high, len(rows)))
+            strong_orders.append(got.orders)
             copy.unlink()
         found = sim.summary(estimates, opts.k)
-        print(json.dumps({"planted": {"k": opts.k, "profile": opts.profile, **{k: round(v, 4) for k, v in found.items()},
-                                      "mean_orders": sum(e.orders for e in estimates) / len(estimates)},
+        print(json.dumps({"planted": {"k": opts.k, "profile": opts.profile, "rate": opts.rate,
+                                      **{k: round(v, 4) for k, v in found.items()},
+                                      "mean_orders": sum(e.orders for e in estimates) / len(estimates),
+                                      "mean_orders_7plus": sum(strong_orders) / len(strong_orders)},
                           "seconds": round(time.perf_counter() - started, 1)}, indent=1))
 
 
 def plant(segs: list[tuple[int, datetime, datetime, str, bool]], handles: dict[int, tuple[str, str]], k: float,
-          profile: str, seed: int, start: datetime) -> list[list[str]]:
+          profile: str, seed: int, start: datetime, rate: float = 0.5) -> list[list[str]]:
     """sim.plant_orders on the demo's window (the harness's profiles are laid on its 365 days)."""
     offset = sim.START - start
     moved = [(p, lo + offset, hi + offset, tier, strong) for p, lo, hi, tier, strong in segs]
     keys = {p: f"{platform}\t{handle}" for p, (platform, handle) in handles.items()}
-    rows = sim.plant_orders(moved, keys, k, profile, seed, sim.BASE[profile] / 2)
+    rows = sim.plant_orders(moved, keys, k, profile, seed, sim.BASE[profile] * rate)
     out = []
     for order_id, ts, value, currency, _platform, key in rows:
         platform, handle = key.split("\t", 1)
