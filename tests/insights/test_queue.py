@@ -54,6 +54,24 @@ def test_questions_and_complaints_in_other_languages_rank_first(store: Store, tm
     assert max(items.values(), key=lambda i: i.priority).person == "enojada"
 
 
+def test_needs_stay_right_when_the_queue_is_rebuilt_after_an_import(store: Store, tmp_path: Path) -> None:
+    """The rebuild after an import reads the patterns for the new messages only and keeps the needs
+    it read before for the others: a question stays a question, the new complaint is a complaint,
+    and a kept need is that message's own (an identical message from someone else is not mixed up)."""
+    ingest_events(store, tmp_path, "a", [
+        event(at(4), "asker", "in", "reply", "a1", "When is the Kenya back in stock?", thread="a0"),
+        event(at(4), "chatty", "in", "mention", "c1", "@brand nice photo", thread="c1"),
+    ])
+    first = {i.person: i.need for i in build_queue(store, now=NOW, limit=0, config=FAST)}
+    assert first == {"asker": "question", "chatty": None}
+    ingest_events(store, tmp_path, "b", [
+        event(at(3), "angry", "in", "dm", "d1", "My order arrived damaged", thread="conv"),
+        event(at(4), "echo", "in", "reply", "e1", "When is the Kenya back in stock?", thread="e0"),
+    ])
+    again = {i.person: i.need for i in build_queue(store, now=NOW, limit=0, config=FAST)}
+    assert again == {"asker": "question", "chatty": None, "angry": "complaint", "echo": "question"}
+
+
 def test_a_person_appears_once_with_the_most_urgent_reason(store: Store, tmp_path: Path) -> None:
     rows = exchange_weekly("regular_rita", 150, 40)  # cooled off: no contact for 40 days ...
     rows.append(event(at(3), "regular_rita", "in", "dm", "rq", "Are you open on Sunday?", thread="rc"))

@@ -150,9 +150,14 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
     t_tz = t_now.replace(tzinfo=UTC)
     writable_tables(store, *CACHE_TABLES)
     with store.transaction():
+        # the needs the last build read with these patterns, by message (a need is a function of the
+        # text): only the messages new to the queue go through the patterns (~2.7 s at 10M events)
+        con.execute("""CREATE OR REPLACE TEMP TABLE q_known_needs AS
+                       SELECT DISTINCT platform, account, person, ts, kind, hash(text) AS text_hash, need
+                       FROM nurture_queue_messages WHERE contains(cache_key, ?)""", [f"|needs {NEEDS_VERSION}|"])
         for table in CACHE_TABLES:
             con.execute(f"DELETE FROM {table}")
-        account_filter = "AND account = $account" if account is not None else ""
+        account_filter = "AND m.account = $account" if account is not None else ""
         query_params: dict[str, Any] = {"key": key, "t_tz": t_tz, "min_wait": config.min_wait_hours,
                                         "complaint": COMPLAINT_RE, "question": QUESTION_RE,
                                         "max_wait": config.max_wait_days}
@@ -160,15 +165,19 @@ def _build_cache(store: Store, key: str, t_now: datetime, account: str | None, c
             query_params["account"] = account
         con.execute(f"""
             INSERT INTO nurture_queue_messages (cache_key, person_id, platform, account, person, ts, kind, text, need)
-            SELECT $key, person_id, platform, account, person, ts, kind, text,
+            SELECT $key, m.person_id, m.platform, m.account, m.person, m.ts, m.kind, m.text,
                    -- question or complaint in eleven languages (text.needs): read here, for the messages
                    -- the queue lists only (the patterns cost ~17 us a message: millions in the index)
-                   CASE WHEN regexp_matches(lower(coalesce(text, '')), $complaint) THEN 'complaint'
-                        WHEN regexp_matches(lower(coalesce(text, '')), $question) THEN 'question' END AS need
-            FROM answer_messages
-            WHERE (answered_at IS NULL OR answered_at > $t_tz)
-              AND ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
-              AND ts >= $t_tz - to_microseconds(($max_wait * 86400e6)::BIGINT) {account_filter}""", query_params)
+                   CASE WHEN k.text_hash IS NOT NULL THEN k.need
+                        WHEN regexp_matches(lower(coalesce(m.text, '')), $complaint) THEN 'complaint'
+                        WHEN regexp_matches(lower(coalesce(m.text, '')), $question) THEN 'question' END AS need
+            FROM answer_messages m
+            LEFT JOIN q_known_needs k ON k.platform = m.platform AND k.account = m.account AND k.person = m.person
+                 AND k.ts = m.ts AND k.kind = m.kind AND k.text_hash = hash(m.text)
+            WHERE (m.answered_at IS NULL OR m.answered_at > $t_tz)
+              AND m.ts <= $t_tz - to_microseconds(($min_wait * 3600e6)::BIGINT)
+              AND m.ts >= $t_tz - to_microseconds(($max_wait * 86400e6)::BIGINT) {account_filter}""", query_params)
+        con.execute("DROP TABLE q_known_needs")
         if relationship:
             import pyarrow as pa
 
