@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from tiescale.store.db import Store
 from .content import refresh_content_labels, refresh_message_index
+from .goals import refresh_vanity
 from .languages import refresh_languages
 from .people import current_as_of
 from .queue import build_queue
@@ -39,3 +40,4 @@ def refresh_derived(store: Store) -> None:
     refresh_message_index(store)  # the outbound messages the content report counts
     refresh_languages(store)  # the content report's language mix, for the newest messages
     refresh_revenue(store)  # the default revenue report's person-time (insights/revenue_cache.py)
+    refresh_vanity(store)  # the default vanity report (its people at 7+ per month: insights/score_highs.py)

@@ -8,6 +8,7 @@ insights/meaningful.py: 7 by default, the same threshold as the overview, Revenu
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +19,9 @@ from tiescale.timeparse import BadTimestamp, parse_ts
 from .meaningful import MEANINGFUL_MIN
 from .revenue import revenue_window_end
 from .snapshots import composable, fresh_dates
-from tiescale.scoring.history import scores_over_sql
+from .score_highs import highs_sql
+from .shadow import is_read_only
+from tiescale.scoring.stamp import scale_fingerprint
 from .tiers_before import SILENT_KINDS, score_pairs
 
 METRICS = ("meaningful",)
@@ -79,11 +82,9 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     counts: dict[datetime, int] = {}
     fresh = fresh_dates(store, as_ofs) if account is None else set()
     covered = [d for d in as_ofs if account is None and (d in fresh or composable(store, d))]
-    if covered:
-        dates = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in covered)
+    if covered:  # kept per date by the refresh (score_highs): composed again only where the history moved
         found = {r["as_of"]: r["n"] for r in store.rows(
-            f"SELECT as_of, count(*) AS n FROM ({scores_over_sql(dates, 'person', min_score=min_score)}) "
-            f"WHERE score >= ? GROUP BY as_of", [min_score])}
+            f"SELECT as_of, count(*) AS n FROM ({highs_sql(store, covered, min_score)}) GROUP BY as_of")}
         counts.update({d: int(found.get(d, 0)) for d in covered})
     account_sql = "AND i.account = ?" if account else ""
     people: list[int] | None = None
@@ -99,10 +100,58 @@ def meaningful_people(store: Store, as_ofs: list[datetime], account: str | None 
     return counts
 
 
+#: Bump when what the vanity report computes changes: a kept report of another version is recomputed.
+VANITY_VERSION = 1
+
+
+def vanity_state(store: Store, min_score: float = MEANINGFUL_MIN) -> str:
+    """What the default vanity report depends on: imports (follower lists too), orders and the
+    window's end, people (forget, merges), score runs, the scale and the threshold."""
+    row = store.row("""
+        SELECT ? AS watermark, (SELECT count(*) FROM conversions) AS orders,
+               (SELECT max(ts) FROM conversions) AS newest_order,
+               (SELECT count(*) FROM people WHERE merged_into IS NULL) AS people,
+               (SELECT count(*) FROM merges) AS merges, (SELECT max(undone_at) FROM merges) AS undone,
+               (SELECT max(computed_at) FROM score_runs) AS scored,
+               (SELECT count(*) FROM follower_snapshots) AS follower_rows""", [store.watermark()])
+    return json.dumps({**(row or {}), "end": revenue_window_end(store), "min_score": min_score,
+                       "scale": scale_fingerprint(), "version": VANITY_VERSION}, default=str, sort_keys=True)
+
+
+def _has_report_cache(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'report_cache'"))
+
+
+def refresh_vanity(store: Store) -> None:
+    """Compute the default vanity report (every account, the meaningful threshold) and keep it, so
+    ``vanity``, the overview's chart and the report read it back (a refresh; not on a read-only store)."""
+    if is_read_only(store) or not _has_report_cache(store):
+        return
+    state = vanity_state(store)
+    if store.scalar("SELECT count(*) FROM report_cache WHERE name = 'vanity' AND state = ?", [state]):
+        return
+    report = _vanity(store, None, MEANINGFUL_MIN)
+    with store.transaction() as con:
+        con.execute("DELETE FROM report_cache WHERE name = 'vanity'")
+        con.execute("INSERT INTO report_cache (name, state, body, computed_at) VALUES ('vanity', ?, ?, now())",
+                    [state, json.dumps(report.to_dict())])
+
+
 def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "month",
                          min_score: float = MEANINGFUL_MIN) -> VanityReport:
     if by != "month":
         raise UsageError("vanity vs meaningful is reported by month")
+    if account is None and min_score == MEANINGFUL_MIN and _has_report_cache(store):
+        body = store.scalar("SELECT body FROM report_cache WHERE name = 'vanity' AND state = ?",
+                            [vanity_state(store)])
+        if body is not None:  # what the refresh computed for this very state of the store
+            data = json.loads(body)
+            points = [VanityPoint(**{**p, "as_of": datetime.fromisoformat(p["as_of"])}) for p in data["points"]]
+            return VanityReport(data["account"], data["min_score"], points, data["statement"])
+    return _vanity(store, account, min_score)
+
+
+def _vanity(store: Store, account: str | None, min_score: float) -> VanityReport:
     end = revenue_window_end(store)
     # the oldest instant from the column's statistics, converted once (not every row)
     first = store.scalar("SELECT min(ts) AT TIME ZONE 'UTC' FROM interactions")

@@ -10,6 +10,7 @@ from typing import Any
 from tiescale.scoring.history import scores_over_sql, scores_sql
 from tiescale.store.db import Store
 from .queue_items import ACTIONS, QueueConfig, QueueItem
+from .score_highs import highs_sql
 
 
 def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConfig) -> dict[int, QueueItem]:
@@ -23,8 +24,12 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
         def scores(as_of: str) -> str:
             return f"""SELECT person_id, score, tier, first_contact, last_contact FROM ({scores_sql(store, at[as_of])})
                        WHERE as_of = {as_of}"""
+        # every scored date of the window: its people at the peak kept by the refresh (score_highs)
+        dates = [r["as_of"] for r in store.rows(
+            "SELECT DISTINCT as_of FROM score_runs WHERE as_of >= ? AND as_of <= ?",
+            [params["history_from"], params["t"]])]
         history = (f"SELECT person_id, max(score) AS peak, arg_max(as_of, score) AS peak_at "
-                   f"FROM ({scores_over_sql(run_dates, min_score=c.reengage_peak)}) "
+                   f"FROM ({highs_sql(store, dates, c.reengage_peak)}) "
                    "WHERE as_of >= $history_from AND as_of <= $t AND score >= $peak GROUP BY 1")
     else:
         def scores(as_of: str) -> str:

@@ -702,5 +702,22 @@ MIGRATIONS.append((
         ALTER TABLE first_talk_scores ADD COLUMN IF NOT EXISTS last_contact TIMESTAMP;
     """,
 ))
+MIGRATIONS.append((
+    26,
+    "score_highs: the people at or above a score on each scored date, kept by the refresh with a stamp",
+    """
+        -- vanity's people at 7+ on every month start and the queue's former champions (9+) compose
+        -- the history at two dozen dates: seconds at a million people. A date's rows depend only on
+        -- the history at or before it, which the stamp names (insights/score_highs.py): a date whose
+        -- stamp moved is composed again, the others are read.
+        CREATE TABLE IF NOT EXISTS score_highs (
+            as_of TIMESTAMP NOT NULL, min_score DOUBLE NOT NULL, person_id BIGINT NOT NULL, score DOUBLE NOT NULL);
+        CREATE TABLE IF NOT EXISTS score_highs_dates (
+            as_of TIMESTAMP NOT NULL, min_score DOUBLE NOT NULL, stamp VARCHAR NOT NULL);
+        -- a report computed by the refresh, read back while the store's state (``state``) holds
+        CREATE TABLE IF NOT EXISTS report_cache (
+            name VARCHAR NOT NULL, state VARCHAR NOT NULL, body VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL);
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

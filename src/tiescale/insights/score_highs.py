@@ -1,0 +1,94 @@
+"""The people at or above a score on each scored date, kept by the refresh.
+
+Two readers ask the whole history the same question: ``vanity`` (and goals, the overview's
+chart) counts the people at 7+ on the first of every month, and the queue looks for former
+champions (9+ on any scored date of the last months). Composing the history at two dozen dates for
+every person costs seconds on a store of a million people (4 s for vanity, 3 s for the queue at 10M
+events), on every read or every refresh.
+
+The answer for a date depends only on the history rows at or before it: a run at that date or
+earlier, a person forgotten, or a new scale changes it. So each date's rows are
+kept (``score_highs``, migration 26) with a stamp of those (``score_highs_dates``) and composed again
+only when the stamp moved: after one more day, the new dates only. A read-only store composes what
+is not kept (TEMP tables, nothing written); it gets the same rows.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from tiescale.scoring.history import scores_over_sql
+from tiescale.scoring.stamp import scale_fingerprint
+from tiescale.store.db import Store
+from .shadow import is_read_only
+
+TABLES = ("score_highs", "score_highs_dates")
+
+
+def _kept(store: Store) -> bool:
+    return bool(store.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'score_highs_dates'"))
+
+
+def history_stamps(store: Store, dates: list[datetime]) -> dict[datetime, str]:
+    """For each date, a text that changes whenever its composed scores may: the runs at or before it
+    (the newest and how many: a rescore after a late import or a merge is a run), the history rows
+    at or before it (a forgotten person's rows leave), and the scale. New people and runs after
+    the date leave it alone, so one more day recomposes the new dates only."""
+    if not dates:
+        return {}
+    found = store.rows("""
+        WITH d AS (SELECT unnest(?::TIMESTAMP[]) AS at),
+             r AS (SELECT as_of, max(computed_at) AS c, count(*) AS n FROM score_runs GROUP BY 1),
+             h AS (SELECT as_of, count(*) AS n FROM person_history GROUP BY 1)
+        SELECT d.at, (SELECT max(c) FROM r WHERE r.as_of <= d.at) AS runs_at,
+               (SELECT sum(n) FROM r WHERE r.as_of <= d.at) AS runs,
+               (SELECT sum(n) FROM h WHERE h.as_of <= d.at) AS rows
+        FROM d""", [sorted(set(dates))])
+    return {r["at"]: f"{scale_fingerprint()}|{r['runs_at']}|{r['runs']}|{r['rows']}" for r in found}
+
+
+def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
+    """SQL (a SELECT of ``as_of, person_id, score``) of the people scoring at least ``min_score`` on
+    each of ``dates``, from the kept rows where their stamp holds; the other dates are composed now
+    and kept (on a writable store) or held in a TEMP table for this connection (read-only)."""
+    dates = sorted(set(dates))
+    if not dates:
+        return "SELECT NULL::TIMESTAMP AS as_of, NULL::BIGINT AS person_id, NULL::DOUBLE AS score WHERE false"
+    stamps = history_stamps(store, dates)
+    kept = _kept(store)
+    valid: set[datetime] = set()
+    if kept:
+        valid = {r["as_of"] for r in store.rows(
+            "SELECT as_of, stamp FROM score_highs_dates WHERE min_score = ? AND as_of IN (SELECT unnest(?))",
+            [float(min_score), dates]) if stamps.get(r["as_of"]) == r["stamp"]}
+    missing = [d for d in dates if d not in valid]
+    dates_sql = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in dates)
+    if not missing:
+        return (f"SELECT as_of, person_id, score FROM score_highs WHERE min_score = {float(min_score)!r} "
+                f"AND as_of IN ({dates_sql})")
+    composed = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in missing)
+    fresh = (f"SELECT as_of, person_id, score FROM ({scores_over_sql(composed, 'person', min_score=min_score)}) "
+             f"WHERE score >= {float(min_score)!r}")
+    if kept and not is_read_only(store):
+        with store.transaction() as con:
+            con.execute("CREATE OR REPLACE TEMP TABLE score_highs_new AS " + fresh)
+            con.execute("DELETE FROM score_highs WHERE min_score = ? AND as_of IN (SELECT unnest(?))",
+                        [float(min_score), missing])
+            con.execute("DELETE FROM score_highs_dates WHERE min_score = ? AND as_of IN (SELECT unnest(?))",
+                        [float(min_score), missing])
+            con.execute("INSERT INTO score_highs (as_of, min_score, person_id, score) "
+                        "SELECT as_of, ?, person_id, score FROM score_highs_new", [float(min_score)])
+            con.executemany("INSERT INTO score_highs_dates (as_of, min_score, stamp) VALUES (?, ?, ?)",
+                            [[d, float(min_score), stamps[d]] for d in missing])
+            con.execute("DROP TABLE score_highs_new")
+        return (f"SELECT as_of, person_id, score FROM score_highs WHERE min_score = {float(min_score)!r} "
+                f"AND as_of IN ({dates_sql})")
+    # read-only (or a store before migration 26): the kept dates from the table, the rest composed
+    name = f"score_highs_read_{abs(hash((tuple(missing), float(min_score))))}"
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {fresh}")
+    kept_part = ""
+    if valid:
+        valid_sql = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in sorted(valid))
+        kept_part = (f" UNION ALL SELECT as_of, person_id, score FROM score_highs "
+                     f"WHERE min_score = {float(min_score)!r} AND as_of IN ({valid_sql})")
+    return f"SELECT as_of, person_id, score FROM {name}{kept_part}"
