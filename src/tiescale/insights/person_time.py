@@ -329,16 +329,25 @@ def _segments(store: Store, start: datetime, end: datetime, meaningful_min: floa
         quiet = f"""SEMI JOIN pt_states st ON st.person_id = s.person_id AND st.c = s.c
                     AND (epoch(s.lo) - epoch(st.last_contact)) / 86400.0 <= {silence_bound(prune)!r}"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_days AS
-                    SELECT s.person_id, s.c, s.lo AS at FROM pt_span s {quiet}
-                    UNION SELECT s.person_id, s.c, s.hi - {day} FROM pt_span s {quiet}""")
+                    SELECT s.person_id, s.c, s.lo AS at FROM pt_span s {quiet}""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE pt_day_scores AS {rolled_scores_sql('pt_states', 'pt_days')}")
     mm = float(meaningful_min)
+    # a run that starts under the lowest tier above 0 and under the threshold stays there: its last
+    # day needs no score (most runs of a big store: people who talked a little, long ago)
+    floor = 0.0 if prune is None else float(prune)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE pt_starts AS
+        SELECT s.person_id, s.c, s.lo, s.hi, coalesce(a.score, 0.0) AS first_score
+        FROM pt_span s LEFT JOIN pt_day_scores a ON a.person_id = s.person_id AND a.c = s.c AND a.at = s.lo""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_days AS SELECT person_id, c, hi - {day} AS at FROM pt_starts
+                    WHERE first_score >= {floor!r} AND hi - {day} > lo""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pt_day_scores AS {rolled_scores_sql('pt_states', 'pt_days')}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_ends AS
-        SELECT s.person_id, s.c, s.lo, s.hi, coalesce(a.score, 0.0) AS first_score, coalesce(b.score, 0.0) AS last_score
-        FROM pt_span s
-        LEFT JOIN pt_day_scores a ON a.person_id = s.person_id AND a.c = s.c AND a.at = s.lo
-        LEFT JOIN pt_day_scores b ON b.person_id = s.person_id AND b.c = s.c AND b.at = s.hi - {day}""")
+        SELECT s.*, CASE WHEN s.first_score < {floor!r} OR s.hi - {day} <= s.lo THEN s.first_score
+                         ELSE coalesce(b.score, 0.0) END AS last_score
+        FROM pt_starts s LEFT JOIN pt_day_scores b ON b.person_id = s.person_id AND b.c = s.c AND b.at = s.hi - {day}""")
+    con.execute("DROP TABLE IF EXISTS pt_starts")
     changing = f"""{tier_sql('first_score')} <> {tier_sql('last_score')}
                    OR (first_score >= {mm!r}) <> (last_score >= {mm!r})"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_days AS
@@ -460,7 +469,7 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
 
 
 TEMP_TABLES = ("pt_people", "pt_span", "pt_states", "pt_now", "pt_seg", "pt_orders", "pt_first_order", "pt_pg",
-               "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends")
+               "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends", "pt_starts")
 
 
 def _prune(meaningful_min: float) -> float | None:
