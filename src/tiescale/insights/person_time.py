@@ -469,7 +469,8 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
 
 
 TEMP_TABLES = ("pt_people", "pt_span", "pt_states", "pt_now", "pt_seg", "pt_orders", "pt_first_order", "pt_pg",
-               "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends", "pt_starts")
+               "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends", "pt_starts", "pt_composed",
+               "pt_states_new", "pt_first_new")
 
 
 def _prune(meaningful_min: float) -> float | None:
