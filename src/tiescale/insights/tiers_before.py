@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, UTC
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pyarrow as pa
 
@@ -123,18 +124,19 @@ def pair_states(store: Store, pairs: Iterable[tuple[int, datetime]], account: st
         return pa.table({"person_id": pa.array([], pa.int64()), "c": pa.array([], pa.timestamp("us")),
                          **{c: pa.array([], _ARROW_TYPES[c]) for c in RAW_DIMENSIONS},
                          "score": pa.array([], pa.float64())})
+    import pyarrow.compute as pc
+
     reference = max(d for _, d in unique)
-    ids = result.column("person_id").to_pylist()
-    shifts = [reference - unique[i][1] for i in ids]
-    columns: dict[str, pa.Array] = {
-        "person_id": pa.array([unique[i][0] for i in ids], pa.int64()),
-        "c": pa.array([unique[i][1] for i in ids], pa.timestamp("us"))}
+    ids = result.column("person_id")  # the pair ids
+    cuts = pc.take(pa.array([d for _, d in unique], pa.timestamp("us")), ids)
+    shifts = pc.subtract(pa.scalar(reference, pa.timestamp("us")), cuts)
+    columns: dict[str, Any] = {"person_id": pc.take(pa.array([p for p, _ in unique], pa.int64()), ids), "c": cuts}
     for name in RAW_DIMENSIONS:
-        values = result.column(name).to_pylist()
+        values = result.column(name).cast(_ARROW_TYPES[name])
         if name in ("first_contact", "last_contact"):  # back from the reference date to the pair's own
-            values = [v - shift if v is not None else None for v, shift in zip(values, shifts)]
-        columns[name] = pa.array(values, _ARROW_TYPES[name])
-    columns["score"] = pa.array(result.column("score").to_pylist(), pa.float64())
+            values = pc.subtract(values, shifts)
+        columns[name] = values
+    columns["score"] = result.column("score").cast(pa.float64())
     return pa.table(columns)
 
 
