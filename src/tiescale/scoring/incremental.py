@@ -118,7 +118,10 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     else:
         _touched_connections(store, backend, as_of, prev, config, people_changed)
         _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
-    newest = _write(store, as_of, config, materialise)
+    # what an incremental run may have changed: the touched connections, and the touched people
+    # unless people regrouped (then every person was recomputed)
+    changed = None if prev is None else (prev.as_of, "touched_pairs", None if people_changed else "touched_people")
+    newest = _write(store, as_of, config, materialise, changed)
     connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
     people = int(store.scalar("SELECT count(*) FROM person_dims"))
     if not newest:
@@ -307,12 +310,15 @@ def _multi_dims(con: Connection, backend: Backend, as_of: datetime, config: Scal
     return "multi_dims"
 
 
-def _write(store: Store, as_of: datetime, config: ScaleConfig, materialise: bool = True) -> bool:
+def _write(store: Store, as_of: datetime, config: ScaleConfig, materialise: bool = True,
+           changed: tuple[datetime, str | None, str | None] | None = None) -> bool:
     """History rows for the states that changed at ``as_of``; when it is the newest date, the score
-    tables emptied (True: :func:`write_newest` fills them)."""
+    tables emptied (True: :func:`write_newest` fills them). ``changed``: the previous run's date and
+    the tables of the connections and people that may differ from it (None: any)."""
     con = store.con
-    write_history(con, "connection", as_of, "conn_dims", config)
-    write_history(con, "person", as_of, "person_dims", config)
+    since, connections, people = changed if changed is not None else (None, None, None)
+    write_history(con, "connection", as_of, "conn_dims", config, keys=connections, since=since)
+    write_history(con, "person", as_of, "person_dims", config, keys=people, since=since)
     if not materialise or not is_newest(store, as_of):
         return False
     for table in ("connection_scores", "person_scores", "connection_top"):
