@@ -101,3 +101,24 @@ def test_the_refresh_stores_the_newest_languages_and_the_report_reads_them(tmp_p
 
 def _refuse(texts: list[str]) -> list[str | None]:
     raise AssertionError(f"the detector ran on {len(texts)} texts")
+
+
+def test_the_default_mix_is_kept_by_the_refresh_and_a_forgotten_person_leaves_it(tmp_path: Path) -> None:
+    """The refresh keeps the default mix (every account, whole history); a read takes it back while
+    the store is unchanged, and after a forget the read computes again (ana's messages gone)."""
+    from tiescale.insights.derived import refresh_derived
+    from tiescale.insights.languages import MAX_MESSAGES, _language_mix
+    from tiescale.store.identity import forget_person
+
+    with Store(tmp_path / "s.duckdb") as store:
+        write_events(tmp_path / "dms.csv")
+        ingest_path(store, tmp_path / "dms.csv")
+        refresh_derived(store)
+        computed = _language_mix(store, None, None, MAX_MESSAGES).to_dict()
+        assert language_mix(store).to_dict() == computed
+        store.con.execute("UPDATE report_cache SET body = replace(body, '\"total\": 10', '\"total\": 77') "
+                          "WHERE name = 'language_mix'")
+        assert language_mix(store).total == 77  # read back, not computed
+        forget_person(store, "x:ana")
+        after = language_mix(store)
+        assert after.total == 8 and after.to_dict() == _language_mix(store, None, None, MAX_MESSAGES).to_dict()

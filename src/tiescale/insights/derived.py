@@ -18,7 +18,7 @@ from __future__ import annotations
 from tiescale.store.db import Store
 from .content import refresh_content_labels, refresh_message_index
 from .goals import refresh_vanity
-from .languages import refresh_languages
+from .languages import refresh_language_mix, refresh_languages
 from .people import current_as_of
 from .queue import build_queue
 from .queue_items import DEFAULT_QUEUE
@@ -39,5 +39,6 @@ def refresh_derived(store: Store) -> None:
     refresh_content_labels(store)
     refresh_message_index(store)  # the outbound messages the content report counts
     refresh_languages(store)  # the content report's language mix, for the newest messages
+    refresh_language_mix(store)  # and the default mix itself (insights/report_cache.py)
     refresh_revenue(store)  # the default revenue report's person-time (insights/revenue_cache.py)
     refresh_vanity(store)  # the default vanity report (its people at 7+ per month: insights/score_highs.py)

@@ -8,7 +8,6 @@ insights/meaningful.py: 7 by default, the same threshold as the overview, Revenu
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,8 +19,8 @@ from .meaningful import MEANINGFUL_MIN
 from .revenue import revenue_window_end
 from .snapshots import composable, fresh_dates
 from .score_highs import highs_sql
+from .report_cache import is_kept, keep_report, kept_report, store_state
 from .shadow import is_read_only
-from tiescale.scoring.stamp import scale_fingerprint
 from .tiers_before import SILENT_KINDS, score_pairs
 
 METRICS = ("meaningful",)
@@ -105,47 +104,29 @@ VANITY_VERSION = 1
 
 
 def vanity_state(store: Store, min_score: float = MEANINGFUL_MIN) -> str:
-    """What the default vanity report depends on: imports (follower lists too), orders and the
-    window's end, people (forget, merges), score runs, the scale and the threshold."""
-    row = store.row("""
-        SELECT ? AS watermark, (SELECT count(*) FROM conversions) AS orders,
-               (SELECT max(ts) FROM conversions) AS newest_order,
-               (SELECT count(*) FROM people WHERE merged_into IS NULL) AS people,
-               (SELECT count(*) FROM merges) AS merges, (SELECT max(undone_at) FROM merges) AS undone,
-               (SELECT max(computed_at) FROM score_runs) AS scored,
-               (SELECT count(*) FROM follower_snapshots) AS follower_rows""", [store.watermark()])
-    return json.dumps({**(row or {}), "end": revenue_window_end(store), "min_score": min_score,
-                       "scale": scale_fingerprint(), "version": VANITY_VERSION}, default=str, sort_keys=True)
-
-
-def _has_report_cache(store: Store) -> bool:
-    return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'report_cache'"))
+    """What the default vanity report depends on (report_cache.store_state), the window's end and
+    the threshold."""
+    return store_state(store, report="vanity", end=revenue_window_end(store), min_score=min_score,
+                       version=VANITY_VERSION)
 
 
 def refresh_vanity(store: Store) -> None:
     """Compute the default vanity report (every account, the meaningful threshold) and keep it, so
     ``vanity``, the overview's chart and the report read it back (a refresh; not on a read-only store)."""
-    if is_read_only(store) or not _has_report_cache(store):
+    if is_read_only(store):
         return
     state = vanity_state(store)
-    if store.scalar("SELECT count(*) FROM report_cache WHERE name = 'vanity' AND state = ?", [state]):
-        return
-    report = _vanity(store, None, MEANINGFUL_MIN)
-    with store.transaction() as con:
-        con.execute("DELETE FROM report_cache WHERE name = 'vanity'")
-        con.execute("INSERT INTO report_cache (name, state, body, computed_at) VALUES ('vanity', ?, ?, now())",
-                    [state, json.dumps(report.to_dict())])
+    if not is_kept(store, "vanity", state):
+        keep_report(store, "vanity", state, _vanity(store, None, MEANINGFUL_MIN).to_dict())
 
 
 def vanity_vs_meaningful(store: Store, account: str | None = None, by: str = "month",
                          min_score: float = MEANINGFUL_MIN) -> VanityReport:
     if by != "month":
         raise UsageError("vanity vs meaningful is reported by month")
-    if account is None and min_score == MEANINGFUL_MIN and _has_report_cache(store):
-        body = store.scalar("SELECT body FROM report_cache WHERE name = 'vanity' AND state = ?",
-                            [vanity_state(store)])
-        if body is not None:  # what the refresh computed for this very state of the store
-            data = json.loads(body)
+    if account is None and min_score == MEANINGFUL_MIN:
+        data = kept_report(store, "vanity", vanity_state(store))
+        if data is not None:  # what the refresh computed for this very state of the store
             points = [VanityPoint(**{**p, "as_of": datetime.fromisoformat(p["as_of"])}) for p in data["points"]]
             return VanityReport(data["account"], data["min_score"], points, data["statement"])
     return _vanity(store, account, min_score)

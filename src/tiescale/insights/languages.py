@@ -29,6 +29,7 @@ from tiescale.store.db import Store
 
 from .content_data import account_filter
 from .derived_state import derived_watermark, set_derived_watermark
+from .report_cache import is_kept, keep_report, kept_report, store_state
 from .shadow import is_read_only
 
 MAX_MESSAGES = 2_000  # about 1 s, plus 2.5 s to load the models once (docs/languages.md)
@@ -139,11 +140,35 @@ def _available() -> bool:
     return True
 
 
+def _mix_state(store: Store) -> str:
+    return store_state(store, report="language_mix", detector=DETECTOR_VERSION, max_messages=MAX_MESSAGES,
+                       available=_available())
+
+
+def refresh_language_mix(store: Store) -> None:
+    """Compute the default language mix (every account, whole history) and keep it: the content
+    report reads it back instead of counting and reading millions of messages (a refresh)."""
+    if is_read_only(store):
+        return
+    state = _mix_state(store)
+    if not is_kept(store, "language_mix", state):
+        keep_report(store, "language_mix", state, _language_mix(store, None, None, MAX_MESSAGES).to_dict())
+
+
 def language_mix(store: Store, account: str | None = None, window_days: int | None = None,
                  max_messages: int = MAX_MESSAGES) -> LanguageMix:
     """Languages of the people's messages to the account (every account when ``None``), newest first."""
     if window_days is not None and window_days <= 0:
         raise UsageError(f"window_days {window_days}: must be a positive number of days")
+    if account is None and window_days is None and max_messages == MAX_MESSAGES:
+        data = kept_report(store, "language_mix", _mix_state(store))
+        if data is not None:  # what the refresh computed for this very state of the store
+            shares = [LanguageShare(**share) for share in data.pop("languages")]
+            return LanguageMix(**data, languages=shares)
+    return _language_mix(store, account, window_days, max_messages)
+
+
+def _language_mix(store: Store, account: str | None, window_days: int | None, max_messages: int) -> LanguageMix:
     where, params = account_filter(store, account)
     kinds = ", ".join(f"'{k}'" for k in INBOUND_KINDS)
     end = store.data_end()
