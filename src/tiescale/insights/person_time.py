@@ -46,6 +46,9 @@ MEANINGFUL = "meaningful"
 #: People whose silence keeps them under this score are left out of the composition (their score
 #: counts as 0: the lowest tier, where they are anyway); it must not be above the meaningful threshold.
 LOWEST_TIER_ABOVE_ZERO = min(low for _name, low, _high, _ in TIERS if low > 0)
+#: A run whose ends differ in tier is scored every STEP_DAYS days first, then day by day only between
+#: two of those days in different tiers (a score only falls along a run, so the tier changes there).
+STEP_DAYS = 4
 
 
 @dataclass
@@ -173,12 +176,13 @@ def _spans(store: Store, grid: list[datetime], start: datetime, end: datetime) -
     The cuts are dates every store has (not the dates some refresh happened to score), so the
     figures do not depend on when the store was refreshed."""
     grid_sql = " UNION ALL ".join(f"SELECT {_ts(g)} AS g" for g in grid)
+    grid_list = ", ".join(_ts(g) for g in grid)
     first, last = _ts(grid[0]), _ts(end)
     store.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_span AS
         WITH p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a, talk FROM pt_people WHERE talk < {last}),
         cuts AS (SELECT p.person_id, g.g AS c FROM p CROSS JOIN ({grid_sql}) g WHERE g.g >= p.talk
-                 UNION SELECT person_id, talk FROM p WHERE talk > {first}),
+                 UNION ALL SELECT person_id, talk FROM p WHERE talk > {first} AND talk NOT IN ({grid_list})),
         runs AS (SELECT person_id, c, lead(c, 1, {last}) OVER (PARTITION BY person_id ORDER BY c) AS c_next FROM cuts)
         SELECT r.person_id, r.c, greatest(r.c, p.a, p.talk) AS lo, r.c_next AS hi
         FROM runs r JOIN p USING (person_id) WHERE r.c_next > greatest(r.c, p.a, p.talk)""")
@@ -350,23 +354,36 @@ def _segments(store: Store, start: datetime, end: datetime, meaningful_min: floa
     con.execute("DROP TABLE IF EXISTS pt_starts")
     changing = f"""{tier_sql('first_score')} <> {tier_sql('last_score')}
                    OR (first_score >= {mm!r}) <> (last_score >= {mm!r})"""
+    # the runs whose ends differ: every STEP-th day and the last, then every day between two of
+    # those in different tiers (the score falls, so the tier changes only there)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_days AS
-                    SELECT person_id, c, unnest(generate_series(lo, hi - {day}, {day})) AS at
-                    FROM pt_ends WHERE {changing}""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE pt_day_scores AS {rolled_scores_sql('pt_states', 'pt_days')}")
+                    SELECT person_id, c, unnest(generate_series(lo, hi - {day}, INTERVAL {STEP_DAYS} DAY)) AS at
+                    FROM pt_ends WHERE {changing}
+                    UNION SELECT person_id, c, hi - {day} FROM pt_ends WHERE {changing}""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pt_points AS {rolled_scores_sql('pt_states', 'pt_days')}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pt_days AS
+        WITH k AS (SELECT x.person_id, x.c, x.at AS day_at, lead(x.at) OVER w AS at_next,
+                          {tier_sql('x.score')} AS grp, lead({tier_sql('x.score')}) OVER w AS grp_next,
+                          x.score >= {mm!r} AS strong, lead(x.score >= {mm!r}) OVER w AS strong_next
+                   FROM pt_points x WINDOW w AS (PARTITION BY x.person_id, x.c ORDER BY x.at))
+        SELECT person_id, c, unnest(generate_series(day_at + {day}, at_next - {day}, {day})) AS "at" FROM k
+        WHERE at_next - day_at > {day} AND (grp <> grp_next OR strong <> strong_next)""")
+    con.execute(f"INSERT INTO pt_points {rolled_scores_sql('pt_states', 'pt_days')}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_seg AS
         WITH p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a,
                           least(coalesce(talk, {_ts(end)}), {_ts(end)}) AS talk FROM pt_people),
-        split AS (SELECT d.person_id, d.c, d.at AS d_at, coalesce(x.score, 0.0) AS score FROM pt_days d
-                  LEFT JOIN pt_day_scores x ON x.person_id = d.person_id AND x.c = d.c AND x.at = d.at),
-        runs AS (SELECT person_id, min(d_at) AS lo, max(d_at) + {day} AS hi, {tier_sql('score')} AS grp,
-                        score >= {mm!r} AS strong FROM split GROUP BY person_id, c, grp, strong)
+        tiers AS (SELECT x.person_id, x.c, min(x.at) AS lo, {tier_sql('x.score')} AS grp, x.score >= {mm!r} AS strong
+                  FROM pt_points x GROUP BY x.person_id, x.c, grp, strong),
+        runs AS (SELECT t.person_id, t.lo, lead(t.lo, 1, e.hi) OVER (PARTITION BY t.person_id, t.c ORDER BY t.lo) AS hi,
+                        t.grp, t.strong
+                 FROM tiers t JOIN pt_ends e ON e.person_id = t.person_id AND e.c = t.c)
         SELECT person_id, a AS lo, talk AS hi, '{NO_RELATIONSHIP}' AS grp, false AS strong FROM p WHERE talk > a
         UNION ALL SELECT person_id, lo, hi, {tier_sql('first_score')}, first_score >= {mm!r}
         FROM pt_ends WHERE NOT ({changing})
         UNION ALL SELECT person_id, lo, hi, grp, strong FROM runs""")
-    for name in ("pt_days", "pt_day_scores", "pt_ends"):
+    for name in ("pt_days", "pt_day_scores", "pt_ends", "pt_points"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -470,7 +487,7 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
 
 TEMP_TABLES = ("pt_people", "pt_span", "pt_states", "pt_now", "pt_seg", "pt_orders", "pt_first_order", "pt_pg",
                "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends", "pt_starts", "pt_composed",
-               "pt_states_new", "pt_first_new")
+               "pt_states_new", "pt_first_new", "pt_points")
 
 
 def _prune(meaningful_min: float) -> float | None:
