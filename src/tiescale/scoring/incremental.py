@@ -82,12 +82,21 @@ def _materialize(con: Connection, name: str, key: tuple[object, ...], build: Cal
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {compiled_sql(key, build, **dates)}")
 
 
-def previous_state_sql(level: str, since: datetime, as_of: datetime, config: ScaleConfig) -> str:
-    """Raw dimensions at ``as_of`` of every key as the history stood at ``since`` (rolled forward)."""
+def previous_state_sql(level: str, since: datetime, as_of: datetime, config: ScaleConfig,
+                       keys: str | None = None) -> str:
+    """Raw dimensions at ``as_of`` of every key (or of the keys in table ``keys``) as the history
+    stood at ``since`` (rolled forward)."""
     key = "connection_id" if level == "connection" else "person_id"
     history = history_table("connection" if level == "connection" else "person")
-    return compiled_sql(("state", level, config),
-                        lambda since, as_of: state(history, key, since, as_of, config), since=since, as_of=as_of)
+    if keys is None:
+        return compiled_sql(("state", level, config),
+                            lambda since, as_of: state(history, key, since, as_of, config), since=since, as_of=as_of)
+    chosen = ibis.table({key: "int64"}, name="state_keys")
+    sql = compiled_sql(("state of keys", level, config),
+                       lambda since, as_of: state(history.filter(history[key].isin(chosen[key])), key, since, as_of,
+                                                  config), since=since, as_of=as_of)
+    return f"WITH state_keys AS (SELECT {key} FROM {keys}) {sql}" if not sql.lstrip().upper().startswith("WITH") \
+        else sql.replace("WITH ", f"WITH state_keys AS (SELECT {key} FROM {keys}), ", 1)
 
 
 def is_newest(store: Store, as_of: datetime) -> bool:
@@ -106,6 +115,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     backend = ibis.duckdb.from_connection(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
     cut = _ts(as_of)
+    scope = False
     people_changed = prev is not None and store.scalar(
         "SELECT count(*) FROM merges WHERE greatest(created_at, coalesce(undone_at, created_at)) > ?",
         [prev.computed_at]) > 0
@@ -116,17 +126,31 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
                      lambda as_of: dimensions(days, CONNECTION_KEY, as_of, config), as_of=as_of)
         _person_dims(store, backend, as_of, config, None, incremental=False)
     else:
-        _touched_connections(store, backend, as_of, prev, config, people_changed)
-        _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True)
+        # a date whose score tables are not written (a month start, one window back) needs the states
+        # of the touched people only: the others' rows would be the history's composition, unwritten
+        scope = not people_changed and (not materialise or not is_newest(store, as_of))
+        _touched_connections(store, backend, as_of, prev, config, people_changed, scope)
+        _person_dims(store, backend, as_of, config, None if people_changed else prev, incremental=True,
+                     scope=scope)
     # what an incremental run may have changed: the touched connections, and the touched people
     # unless people regrouped (then every person was recomputed)
     changed = None if prev is None else (prev.as_of, "touched_pairs", None if people_changed else "touched_people")
     newest = _write(store, as_of, config, materialise, changed)
-    connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
-    people = int(store.scalar("SELECT count(*) FROM person_dims"))
+    if prev is not None and scope:  # the keys the composition holds at as_of (the dims hold a few)
+        connections, people = (_alive(store, level, as_of) for level in ("connection", "person"))
+    else:
+        connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
+        people = int(store.scalar("SELECT count(*) FROM person_dims"))
     if not newest:
         _drop_temporaries(con)
     return ("full" if prev is None else "incremental"), connections, people, newest
+
+
+def _alive(store: Store, level: str, as_of: datetime) -> int:
+    """How many keys the history composes at ``as_of``: their latest row at or before it is no tombstone."""
+    table, key = ("connection_history", "connection_id") if level == "connection" else ("person_history", "person_id")
+    return int(store.scalar(f"""SELECT count(*) FROM (SELECT arg_max(removed, as_of) AS removed FROM {table}
+                                WHERE as_of <= {_ts(as_of)} GROUP BY {key}) WHERE NOT removed"""))
 
 
 SCORING_TEMPORARIES = (
@@ -134,7 +158,7 @@ SCORING_TEMPORARIES = (
     "score_events", "delta_events", "missing_events", "multi_days", "multi_conn_dims",
     "conn_days", "conn_dims", "touched_pairs", "backfill_pairs", "append_pairs", "fresh_conn", "delta_days",
     "delta_conn", "conn_people", "touched_people", "backfill_people", "multi_people", "multi_full", "multi_conns",
-    "multi_dims", "missing_conns", "missing_days", "person_dims", "prev_conn", "prev_people",
+    "multi_dims", "missing_conns", "missing_days", "person_dims", "prev_conn", "prev_people", "scope_conns",
 )
 
 
@@ -148,7 +172,7 @@ def _drop_temporaries(con: Connection) -> None:
 
 
 def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: Previous,
-                         config: ScaleConfig, people_changed: bool) -> None:
+                         config: ScaleConfig, people_changed: bool, scope: bool = False) -> None:
     """``conn_dims`` from the previous snapshot: untouched rows rolled forward, touched ones updated.
 
     A connection whose new touchpoints all fall on or after the previous cut (the usual case: a new
@@ -156,6 +180,9 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
     every dimension is a sum over days (or a first/last time), and the new days are not among the
     old ones. Only a connection with new touchpoints from before the previous cut (an older export
     imported late), or marked dirty, is recomputed from its whole history.
+
+    ``scope``: only the connections of the touched people get a row (every connection of theirs:
+    a person's dimensions span them all), for a date whose score tables are not written.
     """
     con = store.con
     cut, since = _ts(as_of), _ts(prev.as_of)
@@ -186,7 +213,14 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
     _materialize(con, "delta_conn", ("dimensions", "delta_days", config),
                  lambda as_of: dimensions(delta_days, CONNECTION_KEY, as_of, config), as_of=as_of)
     columns = ", ".join(RAW_DIMENSIONS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE prev_conn AS {previous_state_sql('connection', prev.as_of, as_of, config)}")
+    if scope:
+        con.execute("""CREATE OR REPLACE TEMP TABLE scope_conns AS
+            SELECT DISTINCT c2.connection_id FROM touched_pairs t JOIN connections c USING (connection_id)
+            JOIN identities i ON i.platform = c.platform AND i.handle = c.person
+            JOIN identities i2 ON i2.person_id = i.person_id
+            JOIN connections c2 ON c2.platform = i2.platform AND c2.person = i2.handle""")
+    prev_sql = previous_state_sql('connection', prev.as_of, as_of, config, keys="scope_conns" if scope else None)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE prev_conn AS {prev_sql}")
     appended_old = f"SELECT connection_id, {columns} FROM prev_conn s SEMI JOIN append_pairs USING (connection_id)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE conn_dims AS
@@ -211,7 +245,7 @@ def _added_sql(old: str, new: str, keys: tuple[str, ...]) -> str:
 
 
 def _person_dims(store: Store, backend: Backend, as_of: datetime, config: ScaleConfig,
-                 prev: Previous | None, incremental: bool) -> None:
+                 prev: Previous | None, incremental: bool, scope: bool = False) -> None:
     """People: one connection -> its dimensions; several -> rolled up from their touchpoints.
 
     Full run (``incremental`` False): everyone from ``conn_days``. Incremental with people regrouped
@@ -264,7 +298,8 @@ def _person_dims(store: Store, backend: Backend, as_of: datetime, config: ScaleC
         ANTI JOIN backfill_people b ON b.person_id = c.person_id WHERE c.n_connections > 1""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE multi_full AS SELECT * FROM {full_dims}")
     delta_dims = _multi_dims(con, backend, as_of, config, "delta_days", "delta_conn")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE prev_people AS {previous_state_sql('person', prev.as_of, as_of, config)}")
+    prev_sql = previous_state_sql('person', prev.as_of, as_of, config, keys="touched_people" if scope else None)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE prev_people AS {prev_sql}")
     old_rows = f"""SELECT person_id, {columns} FROM prev_people s SEMI JOIN multi_people m ON m.person_id = s.person_id"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE person_dims AS
