@@ -9,6 +9,11 @@ Works on the store given (copy it first: this script imports orders into it). St
    includes the revenue person-time: insights/revenue_cache.refresh_revenue);
 3. `tiescale revenue --format json` three times (whole process, start-up included), and the person-time
    computed without the stored copy (what a read of another window costs).
+
+    nice .venv/bin/python bench/bench_revenue.py /tmp/c10.duckdb --orders 0 --against dfb0f18 --rounds 4
+
+``--against REV``: instead, time `refresh_revenue` with the kept figures deleted, interleaved in one
+process with ``person_time.py`` as it was at git revision REV (loaded beside the current one).
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "tiescale.surfaces.cli"]
@@ -56,11 +62,46 @@ def timed(args: list[str], db: Path) -> tuple[float, str]:
     return took, done.stdout
 
 
+def interleaved(db: Path, revision: str, rounds: int) -> dict[str, list[float]]:
+    """Seconds of refresh_revenue (kept figures deleted) with person_time.py at ``revision`` and now."""
+    import importlib.util
+
+    from tiescale.insights import person_time as current, revenue_cache
+    from tiescale.store.db import Store
+
+    source = subprocess.run(["git", "show", f"{revision}:src/tiescale/insights/person_time.py"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    path = db.with_suffix(".person_time_before.py")
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("tiescale.insights._person_time_before", path)
+    assert spec is not None and spec.loader is not None
+    before = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = before
+    spec.loader.exec_module(before)
+    seconds: dict[str, list[float]] = {revision: [], "now": []}
+    patched: Any = revenue_cache
+    with Store(db) as store:
+        for _ in range(rounds):
+            for name, compute in ((revision, before.person_time), ("now", current.person_time)):
+                patched.person_time = compute  # what revenue_cache.compute() calls
+                store.con.execute("DELETE FROM revenue_person_time")
+                started = time.perf_counter()
+                revenue_cache.refresh_revenue(store)
+                seconds[name].append(round(time.perf_counter() - started, 2))
+    patched.person_time = current.person_time
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("db", type=Path)
     parser.add_argument("--orders", type=int, default=30000)
+    parser.add_argument("--against", help="a git revision: time refresh_revenue against its person_time.py")
+    parser.add_argument("--rounds", type=int, default=4)
     opts = parser.parse_args()
+    if opts.against:
+        print(json.dumps({"refresh_revenue_s": interleaved(opts.db, opts.against, opts.rounds)}, indent=1))
+        return
     figures: dict[str, object] = {"store": str(opts.db)}
     orders = opts.db.with_suffix(".orders.csv")
     if opts.orders:

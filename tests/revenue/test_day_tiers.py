@@ -1,7 +1,9 @@
 """Each person-day counts in the tier of that day (issue 17): a score that decays across a tier
 boundary in the middle of a month moves the days after the crossing, and the orders on them, to the
-lower tier on the day the score history's composition crosses; and on a small random store the
-days by tier equal a brute force that scores every single day from the touchpoints."""
+lower tier on the day the score history's composition crosses; a conversation on the 10th raises
+the tier from the 11th; and on a small random store the days by tier equal a brute force that scores
+every single day from every touchpoint before it (and differ from the previous rule, which counted a
+touchpoint only from the next month start)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, UTC
@@ -14,8 +16,8 @@ import pytest
 from tiescale.insights.derived import refresh_derived
 from tiescale.insights.person_time import exposure_segments, month_grid, person_time
 from tiescale.insights.revenue import revenue_report
-from tiescale.insights.tiers_before import NO_RELATIONSHIP, SILENT_KINDS
-from tiescale.scoring.config import tier_of
+from tiescale.insights.tiers_before import NO_RELATIONSHIP, SILENT_KINDS, score_pairs
+from tiescale.scoring.config import TIER_NAMES, tier_of
 from tiescale.scoring.history import scores_over_sql
 from tiescale.store.db import Store
 from tiescale.store.ingest import ingest_path
@@ -88,6 +90,38 @@ def test_a_score_that_decays_mid_month_moves_the_days_after_the_crossing(tmp_pat
     assert sum(t.orders for t in report.tiers) == 2
 
 
+# -- a touchpoint inside a month raises the tier from the next day ------------------------------------
+def test_talking_on_the_10th_at_a_higher_level_moves_the_person_up_from_the_11th(tmp_path: Path) -> None:
+    burst = datetime(2026, 5, 10, 9, tzinfo=UTC)
+    events = conversation("riser", END - timedelta(days=200), END - timedelta(days=120), step_days=3)
+    events += [[iso(burst + timedelta(minutes=10 * i)), "brand", "riser", d, "dm", "x"]
+               for i in range(13) for d in ("in", "out")]  # a long two-way conversation on the 10th
+    events.append([iso(END - timedelta(hours=2)), "brand", "filler", "in", "dm", "x"])
+    tenth, eleventh = datetime(2026, 5, 10), datetime(2026, 5, 11)
+    with Store(tmp_path / "d.duckdb") as store:
+        ingest_path(store, write(tmp_path / "e.csv", EVENT_COLUMNS, events))
+        refresh_derived(store)
+        person = int(store.scalar("SELECT person_id FROM identities WHERE handle = 'riser'"))
+        scores = score_pairs(store, [(person, d) for d in (datetime(2026, 5, 1), tenth, eleventh)])
+        lower, higher = scores[(person, tenth)].tier, scores[(person, eleventh)].tier
+        assert scores[(person, datetime(2026, 5, 1))].tier == lower  # the month start's state: the lower tier
+        assert TIER_NAMES.index(higher) > TIER_NAMES.index(lower), (lower, higher)
+        end = datetime(2026, 6, 1)
+        counted = _by_day([r for r in exposure_segments(store, end - timedelta(days=120), end, 7.0) if r[0] == person])
+        assert counted[(person, tenth)][0] == lower  # nothing from the day itself
+        assert counted[(person, eleventh)][0] == higher  # the conversation counts from the next day, not next month
+        assert [counted[(person, eleventh + DAY * i)][0] for i in range(5)] == [higher] * 5
+        # an order on the 10th (after the conversation) counts in the lower tier, one on the 11th in the higher
+        orders: list[list[object]] = [["on10", iso(burst + timedelta(hours=6)), "10", "USD", "x", "riser", ""],
+                                      ["on11", iso(burst + timedelta(hours=16)), "30", "USD", "x", "riser", ""]]
+        ingest_path(store, write(tmp_path / "o.csv", ORDER_COLUMNS, orders), fmt="conversions")
+        report = revenue_report(store, window_days=120)
+    assert report.end == end
+    by_tier = {t.tier: t for t in report.tiers}
+    assert (by_tier[lower].orders, by_tier[lower].revenue) == (1, 10.0)
+    assert (by_tier[higher].orders, by_tier[higher].revenue) == (1, 30.0)
+
+
 # -- property: person-days by tier equal a brute force over every day ---------------------------------
 def _random_events(seed: int) -> list[list[object]]:
     """A dozen people, two accounts: follows, bursts of two-way talk, one-way comments and likes,
@@ -112,14 +146,15 @@ def _random_events(seed: int) -> list[list[object]]:
     return rows
 
 
-def _brute_force(store: Store, start: datetime, end: datetime, account: str | None
+def _brute_force(store: Store, start: datetime, end: datetime, account: str | None, month_cuts: bool = False
                  ) -> dict[tuple[int, datetime], tuple[str, bool]]:
     """The slow definition, day by day: a person is watched from the day of their first touchpoint;
     a day before the midnight after their first conversation is "none"; any other day's tier is the
-    scale's score *on that day* of the touchpoints before its cut (the latest month start or the
-    midnight after the first conversation at or before it), computed by the scale's own expressions
-    for every (person, day) at once (each pair's touchpoints moved to one reference date, as
-    tiers_before.score_pairs does): no state rolled forward, no run scored only at its ends."""
+    scale's score *on that day* of every touchpoint before that day (its midnight), computed by the
+    scale's own expressions for every (person, day) at once (each pair's touchpoints moved to one
+    reference date, as tiers_before.score_pairs does): no state rolled forward, no run scored only at
+    its ends, no cut. ``month_cuts``: the previous rule instead, the touchpoints before the latest month
+    start or first conversation's midnight only (a touchpoint counted from the next month)."""
     import ibis
 
     from tiescale.scoring.run import score_expressions
@@ -139,7 +174,7 @@ def _brute_force(store: Store, start: datetime, end: datetime, account: str | No
             if talk is None or day < talk:
                 out[(person, day)] = (NO_RELATIONSHIP, False)
             else:
-                cut = max([g for g in grid if g <= day] + [talk])
+                cut = max([g for g in grid if g <= day] + [talk]) if month_cuts else day
                 pairs.append((len(pairs), person, cut, day))
             day += DAY
     reference = max(p[3] for p in pairs)
@@ -171,10 +206,15 @@ def test_person_days_by_tier_equal_a_brute_force_over_every_day(tmp_path: Path, 
         refresh_derived(store)  # the month starts composed from the score history
         end = datetime(2026, 6, 1)
         start = end - timedelta(days=150)
+        previous_rule_differs = []
         for account in (None, "brand"):
             expected = _brute_force(store, start, end, account)
             counted = _by_day(exposure_segments(store, start, end, 7.0, account=account))
             assert counted == expected, (account, sorted(set(counted.items()) ^ set(expected.items()))[:10])
+            # people talk several times inside a month: counting a touchpoint only from the next month
+            # start (the previous rule) puts some of their days in another tier
+            month_rule = _brute_force(store, start, end, account, month_cuts=True)
+            previous_rule_differs.append(sum(month_rule[k] != v for k, v in expected.items()))
             moving = {p for (p, _d), (tier, _s) in expected.items() if tier != NO_RELATIONSHIP}
             assert len({t for t, _s in expected.values()}) >= 3 and len(moving) >= 4
             # a crossing inside a month, not at a month start, is among them
@@ -187,6 +227,7 @@ def test_person_days_by_tier_equal_a_brute_force_over_every_day(tmp_path: Path, 
                     assert group.person_days == sum(1 for _t, s in expected.values() if s)
                 else:
                     assert group.person_days == sum(1 for t, _s in expected.values() if t == tier), tier
+        assert all(previous_rule_differs), previous_rule_differs
         # read from the touchpoints only (no month start composed): the same days
         assert _by_day(exposure_segments(store, start, end, 7.0, fresh=set())) == _brute_force(store, start, end, None)
 

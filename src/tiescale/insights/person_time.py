@@ -10,18 +10,19 @@ tiers they did not have when they could have bought. Here everyone is observed e
   (inclusive). An order never starts the watch: only buyers can be first seen through an order, so
   counting them from it would fill their tier with buyers (a simulation showed "never talked" rise
   tenfold). Orders placed before a person was seen are counted apart, never in a tier.
-- **The tier of a day**: the score *on that day* of the person's latest state: the state at the
-  latest cut at or before the day (the first of the month, or the midnight after the person's first
-  conversation when that is later), rolled forward to the day and scored there, exactly as the
-  score history composes a date (scoring/history.py). So a score that decays across a tier boundary
-  in the middle of a month moves the days after the crossing to the lower tier. Nothing from the day
-  itself or later is used; touchpoints after a cut count from the next cut (the next month start).
-  A day before the person's first conversation is "none" (never talked).
+- **The tier of a day**: the score the person had *on that day*: every touchpoint before the day
+  (its midnight), nothing from the day itself or later. It is the state at the latest cut at or
+  before the day (the first of the month, the midnight after the person's first conversation, or
+  the midnight after any other day with a touchpoint: touch_states.py), rolled forward to the day
+  and scored there, exactly as the score history composes a date (scoring/history.py). So a score
+  that decays across a tier boundary in the middle of a month moves the days after the crossing to
+  the lower tier, and a conversation on the 10th counts from the 11th. A day before the person's
+  first conversation is "none" (never talked).
 - Every order counts in the tier of its day, with the same rule, so the orders and the days they are
   divided by always agree.
 
-Everything is DuckDB SQL over TEMP tables (no Python loop over people). Between two cuts nothing
-enters the state and silence never raises a score (scoring/scale.py), so each run between cuts is
+Everything is DuckDB SQL over TEMP tables (no Python loop over people). Between two cuts no
+touchpoint enters the state and silence never raises a score (scoring/scale.py), so each run between cuts is
 scored on its first and last day only; the few runs whose two ends differ in tier are scored day by
 day and split. The result is a few numbers per tier (:class:`GroupTime`), small enough to keep in the
 store after a refresh.
@@ -40,6 +41,7 @@ from tiescale.store.db import Store
 from .orders import MATCH_SQL
 from .shadow import is_read_only
 from .tiers_before import NO_RELATIONSHIP, SILENT_KINDS
+from .touch_states import TOUCH_TEMP_TABLES, add_touch_cuts
 
 GROUPS = (NO_RELATIONSHIP, *TIER_NAMES)
 MEANINGFUL = "meaningful"
@@ -166,10 +168,11 @@ def _people(store: Store, account: str | None, end: datetime) -> None:
         GROUP BY 1 HAVING min(s.first_any) < {_ts(end)}""", params + params)
 
 
-def _spans(store: Store, grid: list[datetime], start: datetime, end: datetime) -> None:
+def _spans(store: Store, grid: list[datetime], start: datetime, end: datetime, touch_cuts: bool = False) -> None:
     """TEMP pt_span(person_id, c, lo, hi): each talking person's days in [start, end) from their
     first conversation on, cut at the month starts and at the midnight after the first
-    conversation. ``c`` is the cut a run starts from: its days are scored from the state at ``c``
+    conversation (and, with ``touch_cuts``, at the midnights of TEMP pt_touch_cuts: after each other
+    day with a touchpoint). ``c`` is the cut a run starts from: its days are scored from the state at ``c``
     (the touchpoints before it) rolled forward to each day, and since nothing enters that state
     between two cuts, the score can only fall along a run (scoring/scale.py).
 
@@ -182,7 +185,8 @@ def _spans(store: Store, grid: list[datetime], start: datetime, end: datetime) -
         CREATE OR REPLACE TEMP TABLE pt_span AS
         WITH p AS (SELECT person_id, greatest(known, {_ts(start)}) AS a, talk FROM pt_people WHERE talk < {last}),
         cuts AS (SELECT p.person_id, g.g AS c FROM p CROSS JOIN ({grid_sql}) g WHERE g.g >= p.talk
-                 UNION ALL SELECT person_id, talk FROM p WHERE talk > {first} AND talk NOT IN ({grid_list})),
+                 UNION ALL SELECT person_id, talk FROM p WHERE talk > {first} AND talk NOT IN ({grid_list})
+                 {"UNION ALL SELECT person_id, c FROM pt_touch_cuts" if touch_cuts else ""}),
         runs AS (SELECT person_id, c, lead(c, 1, {last}) OVER (PARTITION BY person_id ORDER BY c) AS c_next FROM cuts)
         SELECT r.person_id, r.c, greatest(r.c, p.a, p.talk) AS lo, r.c_next AS hi
         FROM runs r JOIN p USING (person_id) WHERE r.c_next > greatest(r.c, p.a, p.talk)""")
@@ -487,7 +491,7 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
 
 TEMP_TABLES = ("pt_people", "pt_span", "pt_states", "pt_now", "pt_seg", "pt_orders", "pt_first_order", "pt_pg",
                "pt_need", "pt_firsts", "pt_first_keys", "pt_days", "pt_day_scores", "pt_ends", "pt_starts", "pt_composed",
-               "pt_states_new", "pt_first_new", "pt_points")
+               "pt_states_new", "pt_first_new", "pt_points", *TOUCH_TEMP_TABLES)
 
 
 def _prune(meaningful_min: float) -> float | None:
@@ -500,6 +504,8 @@ def _exposure(store: Store, grid: list[datetime], start: datetime, end: datetime
     _people(store, account, end)
     _spans(store, grid, start, end)
     _states(store, account, {g for g in grid if g in fresh} if account is None else set())
+    if add_touch_cuts(store, account, grid[0], end):  # the midnight after every other day with a touchpoint
+        _spans(store, grid, start, end, touch_cuts=True)
     _now(store, end, account, fresh, _prune(meaningful_min))
     _segments(store, start, end, meaningful_min, _prune(meaningful_min))
 

@@ -24,7 +24,7 @@ from .tiers_before import midnight
 
 DEFAULT_WINDOW_DAYS = 365
 #: Bump when what person_time computes changes: stored figures of another version are recomputed
-VERSION = 4
+VERSION = 5
 
 
 def revenue_window_end(store: Store) -> datetime | None:
