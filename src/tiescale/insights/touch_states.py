@@ -10,11 +10,15 @@ Its state is computed the way the scorer's incremental runs add new days (scorin
 every dimension is a sum over days (decayed by each day's age) or a first/last time, so the state at
 the midnight ``c`` after an active day is the state at the run's cut ``b`` rolled forward to ``c``
 plus the dimensions, as of ``c``, of the person's days in [b, c) alone (sums add, first/last widen).
-Only the days since the run's cut are read for each new cut (at most 31 x 31 / 2 day rows a
-person-month), never the whole history. The day rows are the scale's own (scoring.dimensions.daily
-keyed by person, which equals rolling up the connections' days) and the dimensions the scale's own
-expression, computed for every new cut at once with each cut's days moved forward by whole days to
-one reference date, as tiers_before.score_pairs does.
+Only the month's own days are read, never the whole history, and each of them once: the day rows are
+the scale's own (scoring.dimensions.daily keyed by person, which equals rolling up the connections'
+days); each day's dimensions at the midnight after it are the scale's own expression
+(scoring.dimensions.dimensions, every day at once, each moved forward by whole days to one reference
+date as tiers_before.score_pairs does); and the dimensions of [b, c) are those added up in order, a
+decayed one times its decay from the midnight after its day to ``c`` (the factor rolled_forward
+applies), in a running sum per person and month. So the cost grows with the days that had a
+touchpoint, not with their square. tests/revenue/test_day_tiers.py checks every day's tier against
+scoring every day from the touchpoints.
 """
 from __future__ import annotations
 
