@@ -106,7 +106,8 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
                                 as_of=reference)
         # the days of a run so far, added up (a run is a person's days of one month from its cut): a
         # decayed dimension of a day at the cut c is its value at the midnight after the day times
-        # decay(c - that midnight); written relative to the month start so the sum keeps its precision
+        # decay(c - that midnight); written relative to the run's cut (at most a month before c) so the
+        # running sum keeps its precision
         window = "OVER (PARTITION BY person_id, base ORDER BY c ROWS UNBOUNDED PRECEDING)"
         age = "(epoch(c) - epoch(base)) / 86400.0"
         sums = []
