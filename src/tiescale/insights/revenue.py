@@ -6,9 +6,8 @@ The design, in the terms the report uses (insights/person_time.py has the detail
   order or touchpoint). Orders before it are ignored.
 - **Person-time**: everyone is at risk on every day of the window from the day tiescale first knows
   them (a touchpoint, a follow, a follower list, an order); each of those days counts in the tier the
-  person had that day (their score on that day, from their state at the first of the month or at the
-  midnight after their first conversation, whichever is later: nothing from the day itself or after;
-  touchpoints after that cut count from the next month), and so does every order placed that day.
+  person had that day (their score on that day, from every touchpoint before it: nothing from the
+  day itself or after), and so does every order placed that day.
 - **Rates**: orders per 1,000 person-days per tier (every order; people stay at risk after buying),
   first orders per 1,000 person-days (at risk until the first order ever), revenue per person-month;
   95% intervals exact (Poisson) spanned with a cluster-robust one (people are the clusters).
@@ -182,8 +181,8 @@ class RevenueReport:
     caution: str = CAUTION
     notes: list[str] = field(default_factory=list)
     method: str = ("person-time: every day of the window counts in the tier the person had that day (their score "
-                   "that day, from what they had done before the first of the month or before the midnight after their "
-                   "first conversation), and so does every order; the lift compares days of the same calendar month")
+                   "that day, from every touchpoint before it), and so does every order; the lift compares days of "
+                   "the same calendar month")
     revenue_people: float = 0.0  # revenue of orders tied to a person of the report (the tiers add up to it)
     revenue_unplaced: float = 0.0  # tied to a person, placed before tiescale saw them (in no tier)
     meaningful_label: str = ""
