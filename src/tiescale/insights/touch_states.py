@@ -47,6 +47,7 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
     from tiescale.scoring.config import DEFAULT, RAW_DIMENSIONS
     from tiescale.scoring.dimensions import HALF_LIVES, daily, dimensions
     from tiescale.scoring.history import RAW_TYPES, rolled_forward
+    from tiescale.scoring.incremental import added_columns_sql
     from tiescale.scoring.warmth import scoring_inputs
 
     con = store.con
@@ -137,14 +138,7 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
                       name="pt_touch_base")
     rolled_sql = compiled_sql(("person_time touch rolled", DEFAULT),
                               lambda: rolled_forward(base, base.c, DEFAULT).select("person_id", "c", *RAW_DIMENSIONS))
-    columns = []
-    for c in RAW_DIMENSIONS:
-        if c == "first_contact":
-            columns.append(f"least(o.{c}, n.{c})")
-        elif c == "last_contact":
-            columns.append(f"greatest(o.{c}, n.{c})")
-        else:
-            columns.append(f"coalesce(o.{c}, 0) + n.{c}")
+    columns = added_columns_sql("o", "n")  # as the incremental scorer adds new days to a state
     # every new cut has a day in its delta (the day before it); the run's state may be missing
     con.execute(f"""
         INSERT INTO pt_states SELECT n.person_id, n.c, n.c, {', '.join(columns)}

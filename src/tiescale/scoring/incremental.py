@@ -229,16 +229,23 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
         UNION ALL BY NAME {_added_sql(appended_old, "delta_conn", CONNECTION_KEY)}""")
 
 
-def _added_sql(old: str, new: str, keys: tuple[str, ...]) -> str:
-    """Rows of ``old`` plus rows of ``new`` (same keys, disjoint days): sums add, first/last widen."""
+def added_columns_sql(old: str = "o", new: str = "n") -> list[str]:
+    """Every raw dimension of a state (rows ``old``) plus the dimensions of new, disjoint days (rows
+    ``new``), both at the same date: sums add, first/last contact widen (either side may be missing)."""
     columns = []
     for c in RAW_DIMENSIONS:
         if c == "first_contact":
-            columns.append(f"least(o.{c}, n.{c}) AS {c}")
+            columns.append(f"least({old}.{c}, {new}.{c}) AS {c}")
         elif c == "last_contact":
-            columns.append(f"greatest(o.{c}, n.{c}) AS {c}")
+            columns.append(f"greatest({old}.{c}, {new}.{c}) AS {c}")
         else:
-            columns.append(f"coalesce(o.{c}, 0) + coalesce(n.{c}, 0) AS {c}")
+            columns.append(f"coalesce({old}.{c}, 0) + coalesce({new}.{c}, 0) AS {c}")
+    return columns
+
+
+def _added_sql(old: str, new: str, keys: tuple[str, ...]) -> str:
+    """Rows of ``old`` plus rows of ``new`` (same keys, disjoint days): sums add, first/last widen."""
+    columns = added_columns_sql()
     key_columns = ", ".join(f"coalesce(o.{k}, n.{k}) AS {k}" for k in keys)
     on = " AND ".join(f"o.{k} = n.{k}" for k in keys)
     return f"SELECT {key_columns}, {', '.join(columns)} FROM ({old}) o FULL OUTER JOIN {new} n ON {on}"
