@@ -19,7 +19,6 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
     c = config
     # the scores at T and T - window, and at every scored date of the history (composed, scoring/history.py)
     at = {"$t": params["t"], "$tprev": params["tprev"]}
-    run_dates = "SELECT DISTINCT as_of AS at FROM score_runs WHERE as_of >= $history_from AND as_of <= $t"
     if params["account"] is None:
         def scores(as_of: str) -> str:
             return f"""SELECT person_id, score, tier, first_contact, last_contact FROM ({scores_sql(store, at[as_of])})
@@ -32,6 +31,8 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
                    f"FROM ({highs_sql(store, dates, c.reengage_peak)}) "
                    "WHERE as_of >= $history_from AND as_of <= $t AND score >= $peak GROUP BY 1")
     else:
+        run_dates = "SELECT DISTINCT as_of AS at FROM score_runs WHERE as_of >= $history_from AND as_of <= $t"
+
         def scores(as_of: str) -> str:
             return f"""SELECT d.person_id, max(s.score) AS score, arg_max(s.tier, s.score) AS tier,
                               min(s.first_contact) AS first_contact, max(s.last_contact) AS last_contact

@@ -21,9 +21,6 @@ from tiescale.scoring.stamp import scale_fingerprint
 from tiescale.store.db import Store
 from .shadow import is_read_only
 
-TABLES = ("score_highs", "score_highs_dates")
-
-
 def _kept(store: Store) -> bool:
     return bool(store.scalar(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'score_highs_dates'"))
@@ -62,10 +59,8 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
             "SELECT as_of, stamp FROM score_highs_dates WHERE min_score = ? AND as_of IN (SELECT unnest(?))",
             [float(min_score), dates]) if stamps.get(r["as_of"]) == r["stamp"]}
     missing = [d for d in dates if d not in valid]
-    dates_sql = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in dates)
     if not missing:
-        return (f"SELECT as_of, person_id, score FROM score_highs WHERE min_score = {float(min_score)!r} "
-                f"AND as_of IN ({dates_sql})")
+        return _kept_sql(dates, min_score)
     composed = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in missing)
     fresh = (f"SELECT as_of, person_id, score FROM ({scores_over_sql(composed, 'person', min_score=min_score)}) "
              f"WHERE score >= {float(min_score)!r}")
@@ -81,14 +76,16 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
             con.executemany("INSERT INTO score_highs_dates (as_of, min_score, stamp) VALUES (?, ?, ?)",
                             [[d, float(min_score), stamps[d]] for d in missing])
             con.execute("DROP TABLE score_highs_new")
-        return (f"SELECT as_of, person_id, score FROM score_highs WHERE min_score = {float(min_score)!r} "
-                f"AND as_of IN ({dates_sql})")
+        return _kept_sql(dates, min_score)
     # read-only (or a store before migration 26): the kept dates from the table, the rest composed
     name = f"score_highs_read_{abs(hash((tuple(missing), float(min_score))))}"
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {fresh}")
-    kept_part = ""
-    if valid:
-        valid_sql = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in sorted(valid))
-        kept_part = (f" UNION ALL SELECT as_of, person_id, score FROM score_highs "
-                     f"WHERE min_score = {float(min_score)!r} AND as_of IN ({valid_sql})")
+    kept_part = f" UNION ALL {_kept_sql(sorted(valid), min_score)}" if valid else ""
     return f"SELECT as_of, person_id, score FROM {name}{kept_part}"
+
+
+def _kept_sql(dates: list[datetime], min_score: float) -> str:
+    """SQL of the kept rows of ``dates`` at ``min_score``."""
+    dates_sql = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in dates)
+    return (f"SELECT as_of, person_id, score FROM score_highs WHERE min_score = {float(min_score)!r} "
+            f"AND as_of IN ({dates_sql})")

@@ -210,6 +210,25 @@ def _equal_sql(column: str) -> str:
     return f"({new} IS NOT DISTINCT FROM {old})"
 
 
+def state_sql(level: Level, upto: datetime, at: datetime | None = None, config: ScaleConfig = DEFAULT,
+              keys: str | None = None) -> str:
+    """SQL of :func:`state` (raw dimensions per key at ``at``, from the rows at or before ``upto``),
+    for every key or only the keys in table ``keys`` (its history filtered before it is composed)."""
+    _table, key = HISTORY[level]
+    history = history_table(level)
+    dates = {"upto": upto, "at": at or upto}
+    if keys is None:
+        return compiled_sql(("state", level, config),
+                            lambda upto, at: state(history, key, upto, at, config), **dates)
+    chosen = ibis.table({key: "int64"}, name="state_keys")
+    sql = compiled_sql(("state of keys", level, config),
+                       lambda upto, at: state(history.filter(history[key].isin(chosen[key])), key, upto, at, config),
+                       **dates)
+    keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
+    return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
+        else f"WITH {keys_cte} {sql}"
+
+
 def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, dims: str,
                   config: ScaleConfig = DEFAULT, keys: str | None = None, since: datetime | None = None) -> int:
     """Store the states in ``dims`` (a table: key and raw dimensions of every scored key at ``at``)
@@ -225,17 +244,13 @@ def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, di
     table, key = HISTORY[level]
     cut = _literal_sql(at)
     con.execute(f"DELETE FROM {table} WHERE as_of = {cut}")
-    history = history_table(level)
     if keys is None or since is None:
-        before = compiled_sql(("state", level, config), lambda at: state(history, key, at, config=config), at=at)
+        before = state_sql(level, at, config=config)
         new_rows = dims
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE history_keys AS SELECT {key} FROM {keys} UNION "
                     f"SELECT {key} FROM {table} WHERE as_of > {_literal_sql(since)} AND as_of < {cut}")
-        chosen = ibis.table({key: "int64"}, name="history_keys")
-        before = compiled_sql(("state of keys", level, config),
-                              lambda at: state(history.filter(history[key].isin(chosen[key])), key, at,
-                                               config=config), at=at)
+        before = state_sql(level, at, config=config, keys="history_keys")
         new_rows = f"(SELECT * FROM {dims} SEMI JOIN history_keys USING ({key}))"
     raw = ", ".join(f"n.{c}" for c in RAW_DIMENSIONS)
     same = " AND ".join(_equal_sql(c) for c in RAW_DIMENSIONS)

@@ -25,7 +25,7 @@ from tiescale.store.db import Store
 from .compiled import compiled_sql
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import across, daily, dimensions
-from .history import history_table, state, write_history
+from .history import Level, state_sql, write_history
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -82,21 +82,11 @@ def _materialize(con: Connection, name: str, key: tuple[object, ...], build: Cal
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {compiled_sql(key, build, **dates)}")
 
 
-def previous_state_sql(level: str, since: datetime, as_of: datetime, config: ScaleConfig,
+def previous_state_sql(level: Level, since: datetime, as_of: datetime, config: ScaleConfig,
                        keys: str | None = None) -> str:
     """Raw dimensions at ``as_of`` of every key (or of the keys in table ``keys``) as the history
     stood at ``since`` (rolled forward)."""
-    key = "connection_id" if level == "connection" else "person_id"
-    history = history_table("connection" if level == "connection" else "person")
-    if keys is None:
-        return compiled_sql(("state", level, config),
-                            lambda since, as_of: state(history, key, since, as_of, config), since=since, as_of=as_of)
-    chosen = ibis.table({key: "int64"}, name="state_keys")
-    sql = compiled_sql(("state of keys", level, config),
-                       lambda since, as_of: state(history.filter(history[key].isin(chosen[key])), key, since, as_of,
-                                                  config), since=since, as_of=as_of)
-    return f"WITH state_keys AS (SELECT {key} FROM {keys}) {sql}" if not sql.lstrip().upper().startswith("WITH") \
-        else sql.replace("WITH ", f"WITH state_keys AS (SELECT {key} FROM {keys}), ", 1)
+    return state_sql(level, since, as_of, config, keys)
 
 
 def is_newest(store: Store, as_of: datetime) -> bool:
