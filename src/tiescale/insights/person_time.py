@@ -138,17 +138,25 @@ def _register(store: Store, name: str, table: pa.Table) -> None:
         con.unregister(f"{name}_arrow")
 
 
-def _people(store: Store, account: str | None, end: datetime) -> None:
+def _people(store: Store, account: str | None, end: datetime, only: str | None = None) -> None:
     """TEMP pt_people(person_id, known, talk): the midnight of the first day tiescale saw each person
     on the social side (a touchpoint, a follow, a follower list), and the midnight after their first
     conversation (NULL: never talked before ``end``).
 
     An order never opens the watch: only people who buy can be first seen that way (those who did
     not buy stay unseen), so counting from an order would fill whichever tier they entered with
-    buyers. Orders placed before a person was seen are counted apart, never in a tier."""
+    buyers. Orders placed before a person was seen are counted apart, never in a tier.
+
+    ``only``: a TEMP table of person ids; the people outside it are left out (their touchpoints are
+    found through their connections' integer ids, not read)."""
     acc = "AND account = ?" if account else ""
     facc = "AND f.account = ?" if account else ""
     params: list[Any] = [account] if account else []
+    if only is not None:
+        acc += f""" AND connection_id IN (SELECT c.connection_id FROM connections c
+                    JOIN identities d ON d.platform = c.platform AND d.handle = c.person
+                    SEMI JOIN {only} o ON o.person_id = d.person_id)"""
+        facc += f" AND id.person_id IN (SELECT person_id FROM {only})"
     store.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pt_people AS
         WITH handles AS (  -- per handle first (the touchpoints view joins every row to its person)
@@ -291,7 +299,14 @@ def _now(store: Store, end: datetime, account: str | None, fresh: set[datetime],
 
     con = store.con
     con.execute("CREATE OR REPLACE TEMP TABLE pt_now (person_id BIGINT, score DOUBLE)")
-    if account is None and end in fresh:
+    if account is None and end in fresh and store.scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM person_scores WHERE as_of = ? LIMIT 1)", [end]):
+        # the newest date's scores, materialised: the history's composition at ``end``, read
+        con.execute(f"""
+            INSERT INTO pt_now SELECT s.person_id, s.score FROM person_scores s
+            SEMI JOIN pt_people p ON p.person_id = s.person_id AND p.talk <= {_ts(end)}
+            WHERE s.as_of = {_ts(end)}""")
+    elif account is None and end in fresh:
         from tiescale.scoring.history import scores_over_sql
 
         con.execute(f"""
@@ -511,18 +526,24 @@ def _exposure(store: Store, grid: list[datetime], start: datetime, end: datetime
 
 
 def person_time(store: Store, start: datetime, end: datetime, meaningful_min: float, account: str | None = None,
-                fresh: set[datetime] | None = None, matched: str | None = None) -> PersonTime:
+                fresh: set[datetime] | None = None, matched: str | None = None, keep: bool = False) -> PersonTime:
     """Person-time and orders by tier in [start, end) (naive UTC midnights). ``fresh``: the grid
     dates (and ``end``) the score history composes exactly (insights.snapshots.fresh_dates); the
     other cuts are scored from the touchpoints. ``matched``: a table holding the orders as MATCH_SQL
-    gives them."""
+    gives them. ``keep`` (the whole store, a writable one: the refresh): every person's days by tier
+    are carried from the kept ones where they allow it, and kept (person_days_kept.py)."""
     grid = month_grid(start, end)
     if fresh is None:
         from .snapshots import fresh_dates
 
         fresh = fresh_dates(store, [*grid, end])
     try:
-        _exposure(store, grid, start, end, meaningful_min, account, fresh)
+        if keep and account is None:
+            from .person_days_kept import exposure_kept
+
+            exposure_kept(store, grid, start, end, meaningful_min, fresh)
+        else:
+            _exposure(store, grid, start, end, meaningful_min, account, fresh)
         currency = _orders(store, start, end, account, matched or f"({MATCH_SQL})")
         groups, outside = _aggregate(store, currency, end, meaningful_min, grid)
     finally:

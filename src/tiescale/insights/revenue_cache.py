@@ -111,12 +111,14 @@ def _summary(store: Store, start: datetime, end: datetime, account: str | None, 
 
 
 def compute(store: Store, start: datetime, end: datetime, meaningful_min: float,
-            account: str | None = None) -> tuple[PersonTime, OrderSummary]:
-    """Person-time and the orders' summary, reading the matched orders once (a TEMP table)."""
+            account: str | None = None, keep: bool = False) -> tuple[PersonTime, OrderSummary]:
+    """Person-time and the orders' summary, reading the matched orders once (a TEMP table).
+    ``keep``: the refresh's run, which carries every person's days from the kept ones and keeps them
+    (insights/person_days_kept.py)."""
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE rv_matched AS SELECT * FROM ({MATCH_SQL})")
     try:
         fresh = composed_dates(store, [*month_grid(start, end), end]) if account is None else set()
-        pt = person_time(store, start, end, meaningful_min, account, fresh=fresh, matched="rv_matched")
+        pt = person_time(store, start, end, meaningful_min, account, fresh=fresh, matched="rv_matched", keep=keep)
         return pt, _summary(store, start, end, account, "rv_matched")
     finally:
         store.con.execute("DROP TABLE IF EXISTS rv_matched")
@@ -146,7 +148,7 @@ def refresh_revenue(store: Store) -> None:
     params, state = _params(start, end, MEANINGFUL_MIN), _state(store)
     if store.scalar("SELECT count(*) FROM revenue_person_time WHERE params = ? AND state = ?", [params, state]):
         return
-    pt, summary = compute(store, start, end, MEANINGFUL_MIN)
+    pt, summary = compute(store, start, end, MEANINGFUL_MIN, keep=True)
     payload = json.dumps({"person_time": pt.to_json(), "orders": summary.to_json()})
     with store.transaction() as con:
         con.execute("DELETE FROM revenue_person_time")

@@ -61,9 +61,7 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
     missing = [d for d in dates if d not in valid]
     if not missing:
         return _kept_sql(dates, min_score)
-    composed = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in missing)
-    fresh = (f"SELECT as_of, person_id, score FROM ({scores_over_sql(composed, 'person', min_score=min_score)}) "
-             f"WHERE score >= {float(min_score)!r}")
+    fresh = _composed_sql(store, missing, min_score)
     if kept and not is_read_only(store):
         with store.transaction() as con:
             con.execute("CREATE OR REPLACE TEMP TABLE score_highs_new AS " + fresh)
@@ -82,6 +80,25 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {fresh}")
     kept_part = f" UNION ALL {_kept_sql(sorted(valid), min_score)}" if valid else ""
     return f"SELECT as_of, person_id, score FROM {name}{kept_part}"
+
+
+def _composed_sql(store: Store, dates: list[datetime], min_score: float) -> str:
+    """SQL of the people at ``min_score`` or more on ``dates``, composed from the history; the newest
+    date's scores are read from the score tables when they are materialised there and fresh (the
+    same composition, written by the run: a scan instead of a composition of every person)."""
+    from .snapshots import snapshot_is_fresh
+
+    parts = []
+    newest = store.scalar("SELECT max(as_of) FROM person_scores")
+    if newest in dates and snapshot_is_fresh(store, newest):
+        parts.append(f"SELECT as_of, person_id, score FROM person_scores WHERE as_of = "
+                     f"TIMESTAMP '{newest.isoformat(sep=' ')}' AND score >= {float(min_score)!r}")
+        dates = [d for d in dates if d != newest]
+    if dates:
+        composed = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in dates)
+        parts.append(f"SELECT as_of, person_id, score FROM ({scores_over_sql(composed, 'person', min_score=min_score)}) "
+                     f"WHERE score >= {float(min_score)!r}")
+    return " UNION ALL ".join(parts)
 
 
 def _kept_sql(dates: list[datetime], min_score: float) -> str:

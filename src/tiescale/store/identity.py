@@ -101,6 +101,8 @@ PERSON_DATA: tuple[PersonData, ...] = (
     PersonData("answer_people", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("first_talk_scores", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("score_highs", ("person",), person_column="person_id", names=("person_id",)),
+    PersonData("revenue_segments", ("person",), person_column="person_id", names=("person_id",)),
+    PersonData("revenue_people", ("person",), person_column="person_id", names=("person_id",)),
     PersonData("nurture_queue_messages", ("person",), person_column="person_id", names=("person_id", "person")),
     PersonData("nurture_queue_people", ("person",), person_column="person_id",
                names=("person_id", "person", "name")),
@@ -114,6 +116,7 @@ PERSON_DATA: tuple[PersonData, ...] = (
 #: Tables with a column whose name sounds like a person but that hold none, and why.
 NOT_PERSON_DATA: dict[str, str] = {
     "score_highs_dates": "a stamp of the score history per date (counts and times), no person",
+    "revenue_segments_state": "the window, scale and store counts revenue's kept runs were computed at, no person",
     "report_cache": "reports the refresh computed for everyone (counts per month and tier), no person",
     "accounts": "the brand's own accounts (handle, display_name), not the people it talks with",
     "forgotten": "only a keyed hash of each forgotten handle (secret outside the file), so re-imports skip them",

@@ -719,5 +719,22 @@ MIGRATIONS.append((
             name VARCHAR NOT NULL, state VARCHAR NOT NULL, body VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL);
     """,
 ))
+MIGRATIONS.append((
+    27,
+    "revenue_segments: every person's days by tier in the default revenue window, kept by the refresh",
+    """
+        -- revenue's person-time needs each person's tier on every day of the last 365 (insights/
+        -- person_time.py): tens of seconds at a million people. The refresh keeps the runs of days
+        -- (``lo`` inclusive, ``hi`` exclusive, one tier each) and the people they cover; after an
+        -- import only the people it touched are computed again, the others' runs are trimmed to the
+        -- new window start and extended to its new end (insights/person_days_kept.py). ``state``
+        -- (JSON) names the window, the scale and the store counts the runs were computed at.
+        CREATE TABLE IF NOT EXISTS revenue_segments (
+            person_id BIGINT NOT NULL, lo TIMESTAMP NOT NULL, hi TIMESTAMP NOT NULL, grp VARCHAR NOT NULL,
+            strong BOOLEAN NOT NULL);
+        CREATE TABLE IF NOT EXISTS revenue_people (person_id BIGINT NOT NULL, known TIMESTAMP, talk TIMESTAMP);
+        CREATE TABLE IF NOT EXISTS revenue_segments_state (state VARCHAR NOT NULL);
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]

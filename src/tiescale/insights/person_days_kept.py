@@ -1,0 +1,200 @@
+"""Every person's days by tier, kept between refreshes: one more day costs about a day (issue 15).
+
+Person-time (person_time.py) needs each person's tier on every day of the default revenue window,
+which takes tens of seconds on a store of a million people. Yet a person's tier on a day is a pure
+function of their touchpoints before that day (and the scale), so between two refreshes only two
+kinds of people have different runs of days:
+
+- **the people an import touched** (a touchpoint or a follower-list entry in an import newer than the
+  kept runs): their runs are computed again, whole, exactly as a full computation does, for them only;
+- **everyone else**: their runs are the kept ones, trimmed to the window's new start, plus the days
+  from the old end to the new one. Those new days come after every touchpoint of theirs (they had
+  none since), so their tier there is their state at the old end, from the score history's
+  composition there, rolled forward to each day and scored: the same function a full computation
+  applies, computed for one run per person.
+
+Anything else that could move a person's past (a merge or unmerge, forget, a new scale, another
+threshold, a window that moved backwards or by more than its length, a store whose newest date was
+not scored) makes the refresh compute every run again. ``tests/revenue/test_person_days_kept.py``
+checks that the kept runs, and the figures from them, equal a full computation after each kind of
+change.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, UTC
+from typing import Any
+
+from tiescale.scoring.config import TIER_NAMES
+from tiescale.scoring.stamp import scale_fingerprint
+from tiescale.store.db import Store
+from .shadow import is_read_only
+
+#: Bump when what the kept runs mean changes: kept runs of another version are computed again
+VERSION = 1
+TEMP_TABLES = ("rv_changed", "rv_seg_changed", "rv_people_changed", "rv_seg_ext", "rv_seg_joined")
+
+
+def _ts(value: datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+def _counts(store: Store) -> dict[str, Any]:
+    """What must only have grown, by the imports newer than the kept runs, for them to stay valid."""
+    row = store.row("""
+        SELECT (SELECT coalesce(max(import_id), 0) FROM imports) AS watermark,
+               (SELECT count(*) FROM interactions) AS interactions,
+               (SELECT count(*) FROM follower_snapshots) AS snapshots,
+               (SELECT count(*) FROM merges) AS merges, (SELECT max(created_at) FROM merges) AS merged,
+               (SELECT max(undone_at) FROM merges) AS undone""")
+    assert row is not None
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+def _kept(store: Store) -> dict[str, Any] | None:
+    found = store.scalar("SELECT state FROM revenue_segments_state LIMIT 1")
+    return json.loads(found) if found else None
+
+
+def _usable(store: Store, kept: dict[str, Any] | None, start: datetime, end: datetime,
+            meaningful_min: float) -> bool:
+    """Whether the kept runs can be carried to [start, end): same version, scale and threshold, a
+    window that moved forward by less than its length, and a store that only grew by imports."""
+    if kept is None or kept.get("version") != VERSION or kept.get("scale") != scale_fingerprint():
+        return False
+    if float(kept["meaningful_min"]) != float(meaningful_min):
+        return False
+    kept_start, kept_end = datetime.fromisoformat(kept["start"]), datetime.fromisoformat(kept["end"])
+    if start < kept_start or end < kept_end or start >= kept_end:
+        return False
+    now, before = _counts(store), kept["counts"]
+    if any(now[k] != before[k] for k in ("merges", "merged", "undone")):
+        return False
+    grown = store.row("""SELECT (SELECT count(*) FROM interactions WHERE import_id > ?) AS interactions,
+                                (SELECT count(*) FROM follower_snapshots WHERE import_id > ?) AS snapshots""",
+                      [before["watermark"], before["watermark"]])
+    assert grown is not None
+    return (now["interactions"] == before["interactions"] + grown["interactions"]
+            and now["snapshots"] == before["snapshots"] + grown["snapshots"])
+
+
+def _coalesce(store: Store, table: str) -> None:
+    """Join a person's adjacent runs of the same tier into one (in place)."""
+    store.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        WITH o AS (SELECT *, CASE WHEN lag(hi) OVER w = lo AND lag(grp) OVER w = grp
+                                   AND lag(strong) OVER w = strong THEN 0 ELSE 1 END AS brk
+                   FROM {table} WINDOW w AS (PARTITION BY person_id ORDER BY lo)),
+        g AS (SELECT *, sum(brk) OVER (PARTITION BY person_id ORDER BY lo ROWS UNBOUNDED PRECEDING) AS island FROM o)
+        SELECT person_id, min(lo) AS lo, max(hi) AS hi, any_value(grp) AS grp, any_value(strong) AS strong
+        FROM g GROUP BY person_id, island""")
+
+
+def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: datetime, meaningful_min: float,
+                  fresh: set[datetime]) -> str:
+    """TEMP pt_people, pt_now and pt_seg for the whole store, as person_time's exposure leaves them,
+    from the kept runs where they allow it; the new runs are kept. Returns "kept" or "full"."""
+    from . import person_time as pt
+
+    prune = pt._prune(meaningful_min)  # noqa: SLF001 - this module is person_time's other half
+    kept = _kept(store)
+    if not _usable(store, kept, start, end, meaningful_min):
+        pt._exposure(store, grid, start, end, meaningful_min, None, fresh)  # noqa: SLF001
+        _coalesce(store, "pt_seg")
+        _keep(store, start, end, meaningful_min, "full")
+        return "full"
+    assert kept is not None
+    kept_end = datetime.fromisoformat(kept["end"])
+    watermark = int(kept["counts"]["watermark"])
+    con = store.con
+    try:
+        # the people the imports since touched (a touchpoint, or an entry in a follower list)
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE rv_changed AS
+            SELECT DISTINCT d.person_id FROM identities d
+            JOIN (SELECT platform, handle FROM interactions WHERE import_id > ?
+                  UNION SELECT platform, person FROM follower_snapshots WHERE import_id > ?) n
+              ON n.platform = d.platform AND n.handle = d.handle""", [watermark, watermark])
+        # 1. their runs, whole, as a full computation gives them
+        pt._people(store, None, end, only="rv_changed")  # noqa: SLF001
+        pt._spans(store, grid, start, end)  # noqa: SLF001
+        pt._states(store, None, {g for g in grid if g in fresh})  # noqa: SLF001
+        if pt.add_touch_cuts(store, None, grid[0], end):
+            pt._spans(store, grid, start, end, touch_cuts=True)  # noqa: SLF001
+        pt._segments(store, start, end, meaningful_min, prune)  # noqa: SLF001
+        _coalesce(store, "pt_seg")
+        con.execute("ALTER TABLE pt_seg RENAME TO rv_seg_changed")
+        con.execute("ALTER TABLE pt_people RENAME TO rv_people_changed")
+        # 2. everyone else: their kept people and runs; the days from the old end to the new one
+        con.execute("CREATE OR REPLACE TEMP TABLE pt_people AS SELECT * FROM revenue_people ANTI JOIN rv_changed "
+                    "USING (person_id)")
+        con.execute("CREATE OR REPLACE TEMP TABLE rv_seg_ext (person_id BIGINT, lo TIMESTAMP, hi TIMESTAMP, "
+                    "grp VARCHAR, strong BOOLEAN)")
+        if end > kept_end:
+            # silence never raises a score, so a talking person in the lowest tier (and under the
+            # threshold) on the old window's last day stays there: their run goes on
+            lowest = f"k.grp = '{TIER_NAMES[0]}' AND NOT k.strong AND k.hi = {_ts(kept_end)}"
+            con.execute(f"""INSERT INTO rv_seg_ext SELECT k.person_id, {_ts(kept_end)}, {_ts(end)}, k.grp, k.strong
+                            FROM revenue_segments k SEMI JOIN pt_people p ON p.person_id = k.person_id
+                            AND p.talk <= {_ts(kept_end)} WHERE {lowest}""")
+            # the others, one run each from the old end: their state there, the history's composition
+            # (no touchpoint of theirs came since), rolled forward and scored day by day where it falls
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_span AS
+                            SELECT person_id, {_ts(kept_end)} AS c, {_ts(kept_end)} AS lo, {_ts(end)} AS hi
+                            FROM pt_people p WHERE talk <= {_ts(kept_end)} AND NOT EXISTS (
+                                SELECT 1 FROM revenue_segments k WHERE k.person_id = p.person_id AND {lowest})""")
+            pt._states(store, None, {kept_end})  # noqa: SLF001
+            pt._segments(store, kept_end, end, meaningful_min, prune)  # noqa: SLF001
+            _coalesce(store, "pt_seg")
+            # pt_seg's runs before the first conversation: every never-talking person's days
+            con.execute("INSERT INTO rv_seg_ext SELECT * FROM pt_seg")
+        # 3. the kept runs trimmed to the new start; a kept run that ends at the old end and an
+        # extension of the same tier that starts there are one run
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE rv_seg_joined AS
+            SELECT k.person_id, greatest(k.lo, {_ts(start)}) AS lo, e.hi, k.grp, k.strong FROM revenue_segments k
+            JOIN rv_seg_ext e ON e.person_id = k.person_id AND e.lo = k.hi AND e.grp = k.grp AND e.strong = k.strong
+            WHERE k.hi = {_ts(kept_end)} AND k.hi > {_ts(start)}""")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE pt_seg AS
+            SELECT person_id, greatest(lo, {_ts(start)}) AS lo, hi, grp, strong FROM revenue_segments k
+            ANTI JOIN rv_changed c USING (person_id)
+            ANTI JOIN rv_seg_joined j ON j.person_id = k.person_id AND k.hi = {_ts(kept_end)}
+            WHERE hi > {_ts(start)}
+            UNION ALL SELECT * FROM rv_seg_ext e
+            ANTI JOIN rv_seg_joined j ON j.person_id = e.person_id AND e.lo = {_ts(kept_end)}
+            UNION ALL SELECT * FROM rv_seg_joined
+            UNION ALL SELECT * FROM rv_seg_changed""")
+        con.execute("INSERT INTO pt_people SELECT * FROM rv_people_changed")
+        pt._now(store, end, None, fresh, prune)  # noqa: SLF001
+        _keep(store, start, end, meaningful_min, "kept")
+        return "kept"
+    finally:
+        for name in TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _keep(store: Store, start: datetime, end: datetime, meaningful_min: float, mode: str) -> None:
+    """Keep TEMP pt_seg and pt_people with the state they hold for (and ``mode``: how they were
+    computed, "kept" or "full"); on a store whose newest date is not scored, the kept runs are
+    dropped (the next refresh computes them all)."""
+    if is_read_only(store):
+        return
+    from .snapshots import snapshot_is_fresh
+
+    data_end = store.data_end()
+    newest = store.scalar("SELECT max(ts) FROM interactions")
+    # the others' new days are read from the history at the old end: it must hold every touchpoint
+    # (the newest date scored, and no touchpoint at or after it: the end of the data is not capped at now)
+    scored = (data_end is not None and newest is not None and data_end <= end
+              and data_end > newest.astimezone(UTC).replace(tzinfo=None) and snapshot_is_fresh(store, data_end))
+    state = json.dumps({"version": VERSION, "mode": mode, "scale": scale_fingerprint(), "meaningful_min": float(meaningful_min),
+                        "start": start.isoformat(), "end": end.isoformat(), "counts": _counts(store)})
+    with store.transaction() as con:
+        con.execute("DELETE FROM revenue_segments_state")
+        con.execute("DELETE FROM revenue_segments")
+        con.execute("DELETE FROM revenue_people")
+        if scored:
+            con.execute("INSERT INTO revenue_segments SELECT person_id, lo, hi, grp, strong FROM pt_seg")
+            con.execute("INSERT INTO revenue_people SELECT person_id, known, talk FROM pt_people")
+            con.execute("INSERT INTO revenue_segments_state VALUES (?)", [state])
