@@ -135,3 +135,18 @@ def test_the_default_vanity_report_is_kept_by_the_refresh_and_read_back(tmp_path
         refresh_derived(store)
         assert store.scalar("SELECT state FROM report_cache WHERE name = 'vanity'") == vanity_state(store)
         assert vanity_vs_meaningful(store) == _vanity(store, None, 7.0)
+
+
+def test_a_new_date_after_kept_ones_composes_the_kept_people_and_the_touched_ones_only(tmp_path: Path) -> None:
+    """A date after a kept one reads the people kept there and those with history rows since (silence
+    never raises a score): the same rows as composing everyone, whether the date is the newest
+    (read from the score tables) or one in between."""
+    with scored_store(tmp_path) as store:
+        highs(store, DATES)
+        between = datetime(2024, 10, 15)
+        score_store(store, between, materialise=False)
+        assert highs(store, [*DATES, between]) == composed(store, [*DATES, between])
+        newest = datetime(2025, 1, 1)
+        score_store(store, newest)
+        for min_score in (MIN, 1.0):
+            assert highs(store, [between, newest], min_score) == composed(store, [between, newest], min_score)

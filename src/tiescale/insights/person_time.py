@@ -222,7 +222,8 @@ def _states(store: Store, account: str | None, composed: set[datetime]) -> None:
         con.execute(f"""
             INSERT INTO pt_states SELECT n.person_id, n.c, h.as_of, {', '.join(f'h.{c}' for c in RAW_DIMENSIONS)}
             FROM (SELECT * FROM pt_need SEMI JOIN pt_composed USING (c)) n
-            ASOF JOIN person_history h ON h.person_id = n.person_id AND n.c >= h.as_of
+            ASOF JOIN (SELECT * FROM person_history SEMI JOIN pt_need USING (person_id)) h
+              ON h.person_id = n.person_id AND n.c >= h.as_of
             WHERE NOT h.removed""")
         con.execute("DELETE FROM pt_need WHERE c IN (SELECT c FROM pt_composed)")
         con.execute("DROP TABLE IF EXISTS pt_composed")
@@ -470,24 +471,34 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
             setattr(group, key, int(value or 0) if key in counts else float(value or 0))
         group.buyer_revenues = sorted(float(v) for v in revenues)
         groups[name] = group
-    # the same per calendar month: each run of days cut at the month starts
-    bounds = " UNION ALL ".join(f"SELECT {_ts(g)} AS g" for g in grid)
+    # the same per calendar month. The days come from how many people are in each group on each day
+    # (+1 where a run starts, -1 where it ends, added up day by day: a pass over the runs, not a row per
+    # run and month); t1 leaves out the days after a buyer's first order, from those buyers' runs only
     for row in store.rows(f"""
-        WITH grid AS (SELECT g, lead(g, 1, {_ts(end)}) OVER (ORDER BY g) AS g_next FROM ({bounds})),
-        runs AS (SELECT person_id, lo, hi, grp FROM pt_seg
-                 UNION ALL SELECT person_id, lo, hi, '{MEANINGFUL}' FROM pt_seg WHERE strong),
-        segs AS (SELECT r.person_id, greatest(r.lo, g.g) AS lo, least(r.hi, g.g_next) AS hi, r.grp
-                 FROM runs r JOIN grid g ON g.g < r.hi AND g.g_next > r.lo),
-        days AS (SELECT s.grp, date_trunc('month', s.lo) AS m, sum(date_diff('day', s.lo, s.hi))::DOUBLE AS t,
-                        sum(CASE WHEN f.day IS NULL OR f.day >= s.hi THEN date_diff('day', s.lo, s.hi)
-                                 WHEN f.day < s.lo THEN 0 ELSE date_diff('day', s.lo, f.day + {day}) END)::DOUBLE AS t1,
-                        count(f.day) FILTER (WHERE f.day >= s.lo AND f.day < s.hi)::DOUBLE AS o1
-                 FROM segs s LEFT JOIN pt_first_order f ON f.person_id = s.person_id GROUP BY 1, 2),
-        bought AS (SELECT s.grp, date_trunc('month', o.day) AS m, count(*)::DOUBLE AS o FROM segs s
-                   JOIN pt_orders o ON o.person_id = s.person_id AND o.day >= s.lo AND o.day < s.hi
+        WITH runs AS (SELECT person_id, lo, hi, grp FROM pt_seg
+                      UNION ALL SELECT person_id, lo, hi, '{MEANINGFUL}' FROM pt_seg WHERE strong),
+        after AS (SELECT r.grp, greatest(r.lo, f.day + {day}) AS lo, r.hi FROM runs r
+                  JOIN pt_first_order f ON f.person_id = r.person_id AND f.day + {day} < r.hi),
+        edges AS (SELECT grp, d, sum(n) AS n, sum(n1) AS n1 FROM (
+                      SELECT grp, lo AS d, 1 AS n, 0 AS n1 FROM runs UNION ALL SELECT grp, hi, -1, 0 FROM runs
+                      UNION ALL SELECT grp, lo, 0, 1 FROM after UNION ALL SELECT grp, hi, 0, -1 FROM after)
+                  GROUP BY 1, 2),
+        days AS (SELECT unnest(generate_series({_ts(grid[0])}, {_ts(end)} - {day}, {day})) AS d),
+        daily AS (SELECT g.grp, x.d, sum(coalesce(e.n, 0)) OVER w AS active, sum(coalesce(e.n1, 0)) OVER w AS after_first
+                  FROM (SELECT DISTINCT grp FROM edges) g CROSS JOIN days x
+                  LEFT JOIN edges e ON e.grp = g.grp AND e.d = x.d
+                  WINDOW w AS (PARTITION BY g.grp ORDER BY x.d ROWS UNBOUNDED PRECEDING)),
+        month_days AS (SELECT grp, date_trunc('month', d) AS m, sum(active)::DOUBLE AS t,
+                              sum(active - after_first)::DOUBLE AS t1
+                       FROM daily GROUP BY 1, 2 HAVING sum(active) > 0),
+        firsts AS (SELECT r.grp, date_trunc('month', f.day) AS m, count(*)::DOUBLE AS o1 FROM runs r
+                   JOIN pt_first_order f ON f.person_id = r.person_id AND f.day >= r.lo AND f.day < r.hi GROUP BY 1, 2),
+        bought AS (SELECT r.grp, date_trunc('month', o.day) AS m, count(*)::DOUBLE AS o FROM runs r
+                   JOIN pt_orders o ON o.person_id = r.person_id AND o.day >= r.lo AND o.day < r.hi
                    WHERE o.currency = ? GROUP BY 1, 2)
-        SELECT d.grp, strftime(d.m, '%Y-%m-%d') AS m, d.t, coalesce(b.o, 0.0) AS o, d.t1, d.o1
-        FROM days d LEFT JOIN bought b USING (grp, m) ORDER BY 1, 2""", [currency]):
+        SELECT d.grp, strftime(d.m, '%Y-%m-%d') AS m, d.t, coalesce(b.o, 0.0) AS o, d.t1, coalesce(f.o1, 0.0) AS o1
+        FROM month_days d LEFT JOIN bought b USING (grp, m) LEFT JOIN firsts f USING (grp, m) ORDER BY 1, 2""",
+            [currency]):
         groups[row["grp"]].by_month[row["m"]] = [row["t"], row["o"], row["t1"], row["o1"]]
     # people in each group at the end of the window (their score as of its last midnight)
     for row in store.rows(f"""

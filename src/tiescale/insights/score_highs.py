@@ -61,7 +61,20 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
     missing = [d for d in dates if d not in valid]
     if not missing:
         return _kept_sql(dates, min_score)
-    fresh = _composed_sql(store, missing, min_score)
+    if kept:  # every kept date whose stamp holds: a missing date after one composes from it
+        others = store.rows("SELECT as_of, stamp FROM score_highs_dates WHERE min_score = ? AND as_of < ?",
+                            [float(min_score), max(missing)])
+        stamps_then = history_stamps(store, [r["as_of"] for r in others])
+        valid |= {r["as_of"] for r in others if stamps_then.get(r["as_of"]) == r["stamp"]}
+    try:
+        return _highs_now(store, dates, missing, min_score, kept, valid, stamps)
+    finally:
+        _drop_candidates(store, len(missing))
+
+
+def _highs_now(store: Store, dates: list[datetime], missing: list[datetime], min_score: float, kept: bool,
+               valid: set[datetime], stamps: dict[datetime, str]) -> str:
+    fresh = _composed_sql(store, missing, min_score, valid)
     if kept and not is_read_only(store):
         with store.transaction() as con:
             con.execute("CREATE OR REPLACE TEMP TABLE score_highs_new AS " + fresh)
@@ -78,14 +91,20 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
     # read-only (or a store before migration 26): the kept dates from the table, the rest composed
     name = f"score_highs_read_{abs(hash((tuple(missing), float(min_score))))}"
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {fresh}")
-    kept_part = f" UNION ALL {_kept_sql(sorted(valid), min_score)}" if valid else ""
+    asked = sorted(d for d in valid if d in dates)
+    kept_part = f" UNION ALL {_kept_sql(asked, min_score)}" if asked else ""
     return f"SELECT as_of, person_id, score FROM {name}{kept_part}"
 
 
-def _composed_sql(store: Store, dates: list[datetime], min_score: float) -> str:
-    """SQL of the people at ``min_score`` or more on ``dates``, composed from the history; the newest
-    date's scores are read from the score tables when they are materialised there and fresh (the
-    same composition, written by the run: a scan instead of a composition of every person)."""
+def _composed_sql(store: Store, dates: list[datetime], min_score: float, valid: set[datetime]) -> str:
+    """SQL of the people at ``min_score`` or more on ``dates``, composed from the history.
+
+    - The newest date's scores are read from the score tables when they are materialised there and
+      fresh (the same composition, written by the run).
+    - A date after a kept one (``valid``: kept rows whose stamp holds) composes only the people kept
+      there and those with history rows between the two: silence never raises a score, so nobody
+      else can have reached ``min_score`` (TEMP ``score_highs_cand_*``, dropped by the caller).
+    - Any other date composes every person."""
     from .snapshots import snapshot_is_fresh
 
     parts = []
@@ -94,11 +113,30 @@ def _composed_sql(store: Store, dates: list[datetime], min_score: float) -> str:
         parts.append(f"SELECT as_of, person_id, score FROM person_scores WHERE as_of = "
                      f"TIMESTAMP '{newest.isoformat(sep=' ')}' AND score >= {float(min_score)!r}")
         dates = [d for d in dates if d != newest]
-    if dates:
-        composed = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in dates)
+    whole = []
+    for i, day in enumerate(dates):
+        base = max((k for k in valid if k < day), default=None)
+        if base is None:
+            whole.append(day)
+            continue
+        name = f"score_highs_cand_{i}"
+        store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+            SELECT person_id FROM score_highs WHERE min_score = ? AND as_of = ?
+            UNION SELECT person_id FROM person_history WHERE as_of > ? AND as_of <= ?""",
+                          [float(min_score), base, base, day])
+        at = f"SELECT TIMESTAMP '{day.isoformat(sep=' ')}' AS at"
+        parts.append(f"SELECT as_of, person_id, score FROM ({scores_over_sql(at, 'person', min_score=min_score, only=name)}) "
+                     f"WHERE score >= {float(min_score)!r}")
+    if whole:
+        composed = " UNION ALL ".join(f"SELECT TIMESTAMP '{d.isoformat(sep=' ')}' AS at" for d in whole)
         parts.append(f"SELECT as_of, person_id, score FROM ({scores_over_sql(composed, 'person', min_score=min_score)}) "
                      f"WHERE score >= {float(min_score)!r}")
     return " UNION ALL ".join(parts)
+
+
+def _drop_candidates(store: Store, count: int) -> None:
+    for i in range(count):
+        store.con.execute(f"DROP TABLE IF EXISTS score_highs_cand_{i}")
 
 
 def _kept_sql(dates: list[datetime], min_score: float) -> str:

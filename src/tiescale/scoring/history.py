@@ -163,11 +163,12 @@ _ONLY_STAND_IN = -987_654_321_987
 
 
 def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig = DEFAULT,
-                    min_score: float | None = None, only: int | Sequence[int] | None = None) -> str:
+                    min_score: float | None = None, only: int | Sequence[int] | str | None = None) -> str:
     """SQL of score rows at every date of ``dates_sql`` (a SELECT of one timestamp column ``at``),
     with ``as_of`` the date; ``min_score`` prunes pairs freshness keeps below it (rows below it may
     remain: filter on score too); ``only``: that key's rows, or those keys' (a page of people: the
-    history is filtered before it is composed, so a page costs its rows, not the whole history)."""
+    history is filtered before it is composed, so a page costs its rows, not the whole history), or
+    the keys of a table named by a string (its column named as the key)."""
     table, key = HISTORY[level]
     bound = silence_bound(min_score, config) if min_score is not None else None
 
@@ -186,6 +187,11 @@ def scores_over_sql(dates_sql: str, level: Level = "person", config: ScaleConfig
             raise AssertionError("the stand-in key is not in the compiled history filter once")
         if isinstance(only, int):
             body = body.replace(str(_ONLY_STAND_IN), str(int(only)))
+        elif isinstance(only, str):
+            compared = f"= {_ONLY_STAND_IN}"
+            if body.count(compared) != 1:
+                raise AssertionError("the stand-in key is not compared with = in the compiled history filter")
+            body = body.replace(compared, f"IN (SELECT {key} FROM {only})")
         else:
             compared = f"= {_ONLY_STAND_IN}"
             if body.count(compared) != 1:
