@@ -29,6 +29,7 @@ from tiescale.scoring.config import TIER_NAMES
 from tiescale.scoring.stamp import scale_fingerprint
 from tiescale.store.db import Store
 from .shadow import is_read_only
+from .touch_states import add_touch_cuts
 
 #: Bump when what the kept runs mean changes: kept runs of another version are computed again
 VERSION = 1
@@ -74,8 +75,8 @@ def _usable(store: Store, kept: dict[str, Any] | None, start: datetime, end: dat
                                 (SELECT count(*) FROM follower_snapshots WHERE import_id > ?) AS snapshots""",
                       [before["watermark"], before["watermark"]])
     assert grown is not None
-    return (now["interactions"] == before["interactions"] + grown["interactions"]
-            and now["snapshots"] == before["snapshots"] + grown["snapshots"])
+    return bool(now["interactions"] == before["interactions"] + grown["interactions"]
+                and now["snapshots"] == before["snapshots"] + grown["snapshots"])
 
 
 def _coalesce(store: Store, table: str) -> None:
@@ -119,7 +120,7 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
         pt._people(store, None, end, only="rv_changed")  # noqa: SLF001
         pt._spans(store, grid, start, end)  # noqa: SLF001
         pt._states(store, None, {g for g in grid if g in fresh})  # noqa: SLF001
-        if pt.add_touch_cuts(store, None, grid[0], end):
+        if add_touch_cuts(store, None, grid[0], end):
             pt._spans(store, grid, start, end, touch_cuts=True)  # noqa: SLF001
         pt._segments(store, start, end, meaningful_min, prune)  # noqa: SLF001
         _coalesce(store, "pt_seg")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -537,22 +538,21 @@ def _exposure(store: Store, grid: list[datetime], start: datetime, end: datetime
 
 
 def person_time(store: Store, start: datetime, end: datetime, meaningful_min: float, account: str | None = None,
-                fresh: set[datetime] | None = None, matched: str | None = None, keep: bool = False) -> PersonTime:
+                fresh: set[datetime] | None = None, matched: str | None = None,
+                exposure: Callable[..., object] | None = None) -> PersonTime:
     """Person-time and orders by tier in [start, end) (naive UTC midnights). ``fresh``: the grid
     dates (and ``end``) the score history composes exactly (insights.snapshots.fresh_dates); the
     other cuts are scored from the touchpoints. ``matched``: a table holding the orders as MATCH_SQL
-    gives them. ``keep`` (the whole store, a writable one: the refresh): every person's days by tier
-    are carried from the kept ones where they allow it, and kept (person_days_kept.py)."""
+    gives them. ``exposure`` (the whole store's refresh: person_days_kept.exposure_kept) leaves the
+    TEMP tables :func:`_exposure` would, its own way (from the days by tier it keeps)."""
     grid = month_grid(start, end)
     if fresh is None:
         from .snapshots import fresh_dates
 
         fresh = fresh_dates(store, [*grid, end])
     try:
-        if keep and account is None:
-            from .person_days_kept import exposure_kept
-
-            exposure_kept(store, grid, start, end, meaningful_min, fresh)
+        if exposure is not None and account is None:
+            exposure(store, grid, start, end, meaningful_min, fresh)
         else:
             _exposure(store, grid, start, end, meaningful_min, account, fresh)
         currency = _orders(store, start, end, account, matched or f"({MATCH_SQL})")

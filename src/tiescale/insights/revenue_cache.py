@@ -18,6 +18,7 @@ from typing import Any
 from tiescale.store.db import Store
 from .meaningful import MEANINGFUL_MIN
 from .orders import MATCH_SQL, MatchReport, match_report
+from .person_days_kept import exposure_kept
 from .person_time import PersonTime, month_grid, person_time
 from .snapshots import fresh_dates, snapshot_is_fresh
 from .tiers_before import midnight
@@ -120,7 +121,8 @@ def compute(store: Store, start: datetime, end: datetime, meaningful_min: float,
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE rv_matched AS SELECT * FROM ({MATCH_SQL}){none}")
     try:
         fresh = composed_dates(store, [*month_grid(start, end), end]) if account is None else set()
-        pt = person_time(store, start, end, meaningful_min, account, fresh=fresh, matched="rv_matched", keep=keep)
+        pt = person_time(store, start, end, meaningful_min, account, fresh=fresh, matched="rv_matched",
+                         exposure=exposure_kept if keep else None)
         return pt, _summary(store, start, end, account, "rv_matched")
     finally:
         store.con.execute("DROP TABLE IF EXISTS rv_matched")
