@@ -75,7 +75,18 @@ def test_newer_days_late_touchpoints_and_orders_carry_the_kept_runs(tmp_path: Pa
         assert _check(store) == "full"
         _import(store, tmp_path / "b.csv", [r for r in rows if cut <= _at(r) < END - 4 * DAY])
         assert _check(store) == "kept"
-        _import(store, tmp_path / "c.csv", [r for r in rows if _at(r) >= END - 4 * DAY])
+        _import(store, tmp_path / "c.csv", [r for r in rows if END - 4 * DAY <= _at(r) < END - 2 * DAY])
+        assert _check(store) == "kept"
+        # news on the window's last day only: nobody's earlier days move; a newcomer's first day does
+        last = END - 2 * DAY
+        _import(store, tmp_path / "c2.csv", [r for r in rows if _at(r) >= last]
+                + [[iso(last + timedelta(hours=5)), "brand", "fresh1", "in", "dm", "x"],
+                   [iso(last + timedelta(hours=6)), "brand", "r0", "in", "comment", "x"]])
+        assert _check(store) == "kept"
+        # and again the same day: the window does not move
+        _import(store, tmp_path / "c3.csv", [[iso(last + timedelta(hours=7)), "brand", "fresh2", "in", "reply", "x"],
+                                             [iso(last + timedelta(hours=8)), "brand", "r5", "in", "dm", "x"],
+                                             [iso(last + timedelta(hours=9)), "brand", "r5", "out", "dm", "x"]])
         assert _check(store) == "kept"
         # a late import: touchpoints months back for two people, a new person too
         late = END - 100 * DAY

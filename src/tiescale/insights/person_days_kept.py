@@ -33,7 +33,7 @@ from .touch_states import add_touch_cuts
 
 #: Bump when what the kept runs mean changes: kept runs of another version are computed again
 VERSION = 1
-TEMP_TABLES = ("rv_changed", "rv_seg_changed", "rv_people_changed", "rv_seg_ext", "rv_seg_joined")
+TEMP_TABLES = ("rv_changed", "rv_recompute", "rv_seg_changed", "rv_people_changed", "rv_seg_ext", "rv_seg_joined")
 
 
 def _ts(value: datetime) -> str:
@@ -109,15 +109,27 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
     watermark = int(kept["counts"]["watermark"])
     con = store.con
     try:
-        # the people the imports since touched (a touchpoint, or an entry in a follower list)
+        # the people the imports since touched (a touchpoint, or an entry in a follower list), and
+        # the midnight after the first day of what is new about them
         con.execute("""
             CREATE OR REPLACE TEMP TABLE rv_changed AS
-            SELECT DISTINCT d.person_id FROM identities d
-            JOIN (SELECT platform, handle FROM interactions WHERE import_id > ?
-                  UNION SELECT platform, person FROM follower_snapshots WHERE import_id > ?) n
-              ON n.platform = d.platform AND n.handle = d.handle""", [watermark, watermark])
-        # 1. their runs, whole, as a full computation gives them
+            SELECT d.person_id, date_trunc('day', min(n.ts) AT TIME ZONE 'UTC') + INTERVAL 1 DAY AS moved
+            FROM identities d
+            JOIN (SELECT platform, handle, ts FROM interactions WHERE import_id > ?
+                  UNION ALL SELECT platform, person, snapshot_at FROM follower_snapshots WHERE import_id > ?) n
+              ON n.platform = d.platform AND n.handle = d.handle
+            GROUP BY 1""", [watermark, watermark])
+        # a person's tier on a day depends on what came before it: someone known before whose news
+        # is all on the window's last day keeps every day of theirs (their first conversation, read
+        # again below, may still move); the others' runs are computed again, whole
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_recompute AS SELECT person_id FROM rv_changed c
+                        WHERE moved < {_ts(end)} OR NOT EXISTS (
+                            SELECT 1 FROM revenue_people k WHERE k.person_id = c.person_id)""")
         pt._people(store, None, end, only="rv_changed")  # noqa: SLF001
+        con.execute("ALTER TABLE pt_people RENAME TO rv_people_changed")
+        con.execute("CREATE OR REPLACE TEMP TABLE pt_people AS SELECT * FROM rv_people_changed "
+                    "SEMI JOIN rv_recompute USING (person_id)")
+        # 1. the runs of those people, whole, as a full computation gives them
         pt._spans(store, grid, start, end)  # noqa: SLF001
         pt._states(store, None, {g for g in grid if g in fresh})  # noqa: SLF001
         if add_touch_cuts(store, None, grid[0], end):
@@ -125,10 +137,10 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
         pt._segments(store, start, end, meaningful_min, prune)  # noqa: SLF001
         _coalesce(store, "pt_seg")
         con.execute("ALTER TABLE pt_seg RENAME TO rv_seg_changed")
-        con.execute("ALTER TABLE pt_people RENAME TO rv_people_changed")
-        # 2. everyone else: their kept people and runs; the days from the old end to the new one
-        con.execute("CREATE OR REPLACE TEMP TABLE pt_people AS SELECT * FROM revenue_people ANTI JOIN rv_changed "
-                    "USING (person_id)")
+        # 2. everyone else: their kept runs; the days from the old end to the new one
+        con.execute("""CREATE OR REPLACE TEMP TABLE pt_people AS
+                       SELECT * FROM revenue_people ANTI JOIN rv_changed USING (person_id)
+                       UNION ALL SELECT * FROM rv_people_changed ANTI JOIN rv_recompute USING (person_id)""")
         con.execute("CREATE OR REPLACE TEMP TABLE rv_seg_ext (person_id BIGINT, lo TIMESTAMP, hi TIMESTAMP, "
                     "grp VARCHAR, strong BOOLEAN)")
         if end > kept_end:
@@ -159,14 +171,14 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE pt_seg AS
             SELECT person_id, greatest(lo, {_ts(start)}) AS lo, hi, grp, strong FROM revenue_segments k
-            ANTI JOIN rv_changed c USING (person_id)
+            ANTI JOIN rv_recompute c USING (person_id)
             ANTI JOIN rv_seg_joined j ON j.person_id = k.person_id AND k.hi = {_ts(kept_end)}
             WHERE hi > {_ts(start)}
             UNION ALL SELECT * FROM rv_seg_ext e
             ANTI JOIN rv_seg_joined j ON j.person_id = e.person_id AND e.lo = {_ts(kept_end)}
             UNION ALL SELECT * FROM rv_seg_joined
             UNION ALL SELECT * FROM rv_seg_changed""")
-        con.execute("INSERT INTO pt_people SELECT * FROM rv_people_changed")
+        con.execute("INSERT INTO pt_people SELECT * FROM rv_people_changed SEMI JOIN rv_recompute USING (person_id)")
         pt._now(store, end, None, fresh, prune)  # noqa: SLF001
         _keep(store, start, end, meaningful_min, "kept")
         return "kept"
