@@ -117,3 +117,36 @@ def test_a_merge_or_a_forget_computes_every_run_again(tmp_path: Path) -> None:
         assert _check(store) == "full"
         gone = store.scalar("SELECT count(*) FROM revenue_segments s ANTI JOIN people p USING (person_id)")
         assert gone == 0
+
+
+def _tier_on(runs: list[tuple[int, datetime, datetime, str, bool]], person: int, day: datetime) -> str:
+    return next(tier for p, lo, hi, tier, _s in runs if p == person and lo <= day < hi)
+
+
+GAPS = (30, 90, 200)
+
+
+def test_a_quiet_person_who_talks_on_the_windows_last_day_rises_the_next(tmp_path: Path) -> None:
+    """People in the lowest tier keep it while silent, so their kept run simply goes on; not those who
+    talked on the old window's last day, whose talk counts from the first new day."""
+    cut = END - 10 * DAY
+    rows: list[list[Any]] = []
+    for gap in GAPS:  # a comment long ago (the lowest tier), then a conversation the day before the cut
+        name = f"revive{gap}"
+        rows.append([iso(cut - gap * DAY), "brand", name, "in", "comment", "x"])
+        rows += [[iso(cut - DAY + timedelta(hours=h)), "brand", name, d, "dm", "x"] for h in range(1, 7)
+                 for d in ("in", "out")]
+    with Store(tmp_path / "q.duckdb") as store:
+        _import(store, tmp_path / "a.csv", rows)
+        _import(store, tmp_path / "b.csv", [[iso(cut + 2 * DAY), "brand", "someone", "in", "dm", "x"]])
+        assert _check(store) == "kept"
+        end = revenue_window_end(store)
+        assert end is not None
+        runs = exposure_segments(store, end - timedelta(days=365), end, 7.0)
+        risen = []
+        for gap in GAPS:
+            person = int(store.scalar("SELECT person_id FROM identities WHERE handle = ?", [f"revive{gap}"]))
+            naive = cut.replace(tzinfo=None)
+            if _tier_on(runs, person, naive - DAY) == "stranger" and _tier_on(runs, person, naive) != "stranger":
+                risen.append(gap)
+        assert risen, "no quiet person rose on the first new day: the case this test is for did not occur"

@@ -22,7 +22,7 @@ change.
 from __future__ import annotations
 
 import json
-from datetime import datetime, UTC
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from tiescale.scoring.config import TIER_NAMES
@@ -33,7 +33,7 @@ from .touch_states import add_touch_cuts
 
 #: Bump when what the kept runs mean changes: kept runs of another version are computed again
 VERSION = 1
-TEMP_TABLES = ("rv_changed", "rv_recompute", "rv_seg_changed", "rv_people_changed", "rv_seg_ext", "rv_seg_joined")
+TEMP_TABLES = ("rv_changed", "rv_recompute", "rv_last_day", "rv_seg_changed", "rv_people_changed", "rv_seg_ext", "rv_seg_joined")
 
 
 def _ts(value: datetime) -> str:
@@ -145,8 +145,14 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
                     "grp VARCHAR, strong BOOLEAN)")
         if end > kept_end:
             # silence never raises a score, so a talking person in the lowest tier (and under the
-            # threshold) on the old window's last day stays there: their run goes on
-            lowest = f"k.grp = '{TIER_NAMES[0]}' AND NOT k.strong AND k.hi = {_ts(kept_end)}"
+            # threshold) on the old window's last day stays there, their run goes on, unless they
+            # talked that day (which counts from the next)
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_last_day AS SELECT DISTINCT d.person_id
+                            FROM interactions i JOIN identities d ON d.platform = i.platform AND d.handle = i.handle
+                            WHERE i.ts >= {_ts(kept_end - timedelta(days=1))}::TIMESTAMP AT TIME ZONE 'UTC'
+                              AND i.ts < {_ts(kept_end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
+            lowest = (f"k.grp = '{TIER_NAMES[0]}' AND NOT k.strong AND k.hi = {_ts(kept_end)} "
+                      f"AND k.person_id NOT IN (SELECT person_id FROM rv_last_day)")
             con.execute(f"""INSERT INTO rv_seg_ext SELECT k.person_id, {_ts(kept_end)}, {_ts(end)}, k.grp, k.strong
                             FROM revenue_segments k SEMI JOIN pt_people p ON p.person_id = k.person_id
                             AND p.talk <= {_ts(kept_end)} WHERE {lowest}""")
