@@ -8,10 +8,13 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
+from tiescale.insights import goals
 from tiescale.insights.derived import refresh_derived
+from tiescale.insights.person_days_kept import kept_people_current
 from tiescale.insights.person_time import exposure_segments
 from tiescale.insights.revenue_cache import compute, revenue_window_end
 from tiescale.store.db import Store
@@ -58,6 +61,12 @@ def _check(store: Store) -> str:
                 assert got == pytest.approx(value, rel=1e-9, abs=1e-9), (name, key)
             else:
                 assert got == value, (name, key)
+    # vanity counts the people who had talked before each month end from the kept people: the same
+    # counts as reading every touchpoint
+    assert kept_people_current(store)
+    kept_points = [(p.as_of, p.talked) for p in goals._vanity(store, None, 7.0).points]
+    with patch.object(goals, "kept_people_current", return_value=False):
+        assert kept_points == [(p.as_of, p.talked) for p in goals._vanity(store, None, 7.0).points]
     return str(state["mode"])
 
 

@@ -16,6 +16,7 @@ from tiescale.records import UsageError
 from tiescale.store.db import Store
 from tiescale.timeparse import BadTimestamp, parse_ts
 from .meaningful import MEANINGFUL_MIN
+from .person_days_kept import kept_people_current
 from .revenue import revenue_window_end
 from .snapshots import composable, fresh_dates
 from .score_highs import highs_sql
@@ -152,16 +153,13 @@ def _vanity(store: Store, account: str | None, min_score: float) -> VanityReport
                    GROUP BY ALL)
         SELECT x.cut, sum(l.n) AS n FROM latest x JOIN lists l USING (platform, account, taken) GROUP BY x.cut""",
         params)}
-    talked = {r["cut"]: r["n"] for r in store.rows(f"""
-        WITH cuts AS ({cuts_sql}),
-        -- each handle's first word, then each person's (the touchpoints view would join millions of
-        -- rows to their identities; converting the time zone per row scans them all again)
-        handle_firsts AS (SELECT platform, handle, min(ts) AS first FROM interactions
-                          WHERE kind NOT IN {SILENT_KINDS} {account_sql} GROUP BY ALL),
-        firsts AS (SELECT d.person_id, min(h.first) AT TIME ZONE 'UTC' AS first
-                   FROM handle_firsts h JOIN identities d USING (platform, handle) GROUP BY 1),
-        per_day AS (SELECT first, count(*) AS n FROM firsts GROUP BY 1)
-        SELECT c.cut, sum(p.n) AS n FROM cuts c JOIN per_day p ON p.first < c.cut GROUP BY c.cut""", params)}
+    if account is None and kept_people_current(store):
+        # the midnight after each person's first conversation, kept by the refresh with revenue's days
+        talked = {r["cut"]: r["n"] for r in store.rows(f"""
+            WITH cuts AS ({cuts_sql})
+            SELECT c.cut, count(*) AS n FROM cuts c JOIN revenue_people p ON p.talk <= c.cut GROUP BY c.cut""")}
+    else:
+        talked = _talked(store, cuts_sql, account_sql, params)
     points = []
     for cut in cuts:
         strong = meaningful[cut]
@@ -208,6 +206,21 @@ class GoalProgress:
         for key in ("by_date", "as_of", "baseline_at"):
             data[key] = data[key].isoformat()
         return data
+
+
+
+def _talked(store: Store, cuts_sql: str, account_sql: str, params: list[Any]) -> dict[datetime, int]:
+    """How many people had talked (a touchpoint that is no like or follow) before each cut."""
+    return {r["cut"]: r["n"] for r in store.rows(f"""
+        WITH cuts AS ({cuts_sql}),
+        -- each handle's first word, then each person's (the touchpoints view would join millions of
+        -- rows to their identities; converting the time zone per row scans them all again)
+        handle_firsts AS (SELECT platform, handle, min(ts) AS first FROM interactions
+                          WHERE kind NOT IN {SILENT_KINDS} {account_sql} GROUP BY ALL),
+        firsts AS (SELECT d.person_id, min(h.first) AT TIME ZONE 'UTC' AS first
+                   FROM handle_firsts h JOIN identities d USING (platform, handle) GROUP BY 1),
+        per_day AS (SELECT first, count(*) AS n FROM firsts GROUP BY 1)
+        SELECT c.cut, sum(p.n) AS n FROM cuts c JOIN per_day p ON p.first < c.cut GROUP BY c.cut""", params)}
 
 
 def _current(store: Store, account: str | None, min_score: float) -> tuple[float, datetime]:

@@ -217,3 +217,13 @@ def _keep(store: Store, start: datetime, end: datetime, meaningful_min: float, m
             con.execute("INSERT INTO revenue_segments SELECT person_id, lo, hi, grp, strong FROM pt_seg")
             con.execute("INSERT INTO revenue_people SELECT person_id, known, talk FROM pt_people")
             con.execute("INSERT INTO revenue_segments_state VALUES (?)", [state])
+
+
+def kept_people_current(store: Store) -> bool:
+    """Whether ``revenue_people`` holds every person as the store is now (each person's first day and
+    the midnight after their first conversation): the refresh kept it, and nothing came since."""
+    if not store.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'revenue_segments_state'"):
+        return False
+    kept = _kept(store)
+    return kept is not None and kept.get("version") == VERSION and kept["counts"] == _counts(store)
+
