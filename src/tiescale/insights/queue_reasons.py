@@ -30,6 +30,18 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
         history = (f"SELECT person_id, max(score) AS peak, arg_max(as_of, score) AS peak_at "
                    f"FROM ({highs_sql(store, dates, c.reengage_peak)}) "
                    "WHERE as_of >= $history_from AND as_of <= $t AND score >= $peak GROUP BY 1")
+        # the scores at T - window of the candidates only (composing every person costs a second at a
+        # million people): those at the thresholds now, at the cooling one then (kept by score_highs),
+        # and former champions
+        lowest_now = min(c.rising_min_score, c.cooling_min_score, c.thank_min_score)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE queue_reason_ids AS
+            SELECT person_id FROM ({scores('$t')}) WHERE score >= {lowest_now}
+            UNION SELECT person_id FROM ({highs_sql(store, [params['tprev']], c.cooling_min_score)})
+            UNION SELECT person_id FROM ({history})""",
+                    {"t": params["t"], "history_from": params["history_from"], "peak": c.reengage_peak})
+        tprev = f"SELECT TIMESTAMP '{params['tprev'].isoformat(sep=' ')}' AS at"
+        old_sql = f"""SELECT person_id, score, tier, first_contact, last_contact
+                      FROM ({scores_over_sql(tprev, 'person', only='queue_reason_ids')})"""
     else:
         run_dates = "SELECT DISTINCT as_of AS at FROM score_runs WHERE as_of >= $history_from AND as_of <= $t"
 
@@ -44,12 +56,15 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
                    "JOIN identities d ON d.platform = s.platform AND d.handle = s.person "
                    "WHERE s.as_of >= $history_from AND s.as_of <= $t AND s.account = $account AND s.score >= $peak "
                    "GROUP BY 1")
+        old_sql = scores("$tprev")
     query_params = {"t": params["t"], "tprev": params["tprev"], "history_from": params["history_from"],
                     "peak": c.reengage_peak}
     if params["account"] is not None:
         query_params["account"] = params["account"]
+    else:  # T - window is written into the candidates' composition
+        del query_params["tprev"]
     rows = con.execute(f"""
-        WITH cur AS ({scores('$t')}), old AS ({scores('$tprev')}), hist AS ({history}),
+        WITH cur AS ({scores('$t')}), old AS ({old_sql}), hist AS ({history}),
         ids AS (
             SELECT person_id FROM cur WHERE score >= {min(c.rising_min_score, c.cooling_min_score, c.thank_min_score)}
             UNION SELECT person_id FROM old WHERE score >= {c.cooling_min_score}
@@ -64,6 +79,7 @@ def relationship_reasons(store: Store, params: dict[str, Any], config: QueueConf
         FROM cand JOIN people p ON p.person_id = cand.person_id AND p.merged_into IS NULL
         LEFT JOIN answer_people np ON np.person_id = cand.person_id
     """, query_params).fetchall()
+    con.execute("DROP TABLE IF EXISTS queue_reason_ids")
     t = params["t"].replace(tzinfo=UTC)
     items: dict[int, QueueItem] = {}
     for (person_id, score, tier, old_score, peak, peak_at, first_contact, last_contact, last_out, any_contact,
