@@ -139,8 +139,12 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
 def _alive(store: Store, level: str, as_of: datetime) -> int:
     """How many keys the history composes at ``as_of``: their latest row at or before it is no tombstone."""
     table, key = ("connection_history", "connection_id") if level == "connection" else ("person_history", "person_id")
-    return int(store.scalar(f"""SELECT count(*) FROM (SELECT arg_max(removed, as_of) AS removed FROM {table}
-                                WHERE as_of <= {_ts(as_of)} GROUP BY {key}) WHERE NOT removed"""))
+    # the keys with a row by then, less those whose latest row is a tombstone (few keys have any)
+    return int(store.scalar(f"""
+        SELECT (SELECT count(*) FROM (SELECT {key} FROM {table} WHERE as_of <= {_ts(as_of)} GROUP BY {key}))
+             - (SELECT count(*) FROM (SELECT arg_max(removed, as_of) AS removed FROM {table}
+                                      WHERE as_of <= {_ts(as_of)} AND {key} IN (SELECT {key} FROM {table} WHERE removed)
+                                      GROUP BY {key}) WHERE removed)"""))
 
 
 SCORING_TEMPORARIES = (
