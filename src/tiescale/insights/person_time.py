@@ -219,7 +219,8 @@ def _states(store: Store, account: str | None, composed: set[datetime]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE pt_states (person_id BIGINT, c TIMESTAMP, as_of TIMESTAMP, {columns})")
     con.execute("CREATE OR REPLACE TEMP TABLE pt_need AS SELECT DISTINCT person_id, c FROM pt_span")
     if account is None and composed:
-        _register(store, "pt_composed", pa.table({"c": pa.array(sorted(composed), pa.timestamp("us"))}))
+        # a list parameter, not registered Arrow data (which would load pandas)
+        con.execute("CREATE OR REPLACE TEMP TABLE pt_composed AS SELECT unnest(?::TIMESTAMP[]) AS c", [sorted(composed)])
         con.execute(f"""
             INSERT INTO pt_states SELECT n.person_id, n.c, h.as_of, {', '.join(f'h.{c}' for c in RAW_DIMENSIONS)}
             FROM (SELECT * FROM pt_need SEMI JOIN pt_composed USING (c)) n

@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import ModuleType
 
-from scipy import special  # the incomplete gamma and beta inverses (lighter to import than scipy.stats)
+
+def _special() -> ModuleType:
+    """scipy.special (the incomplete gamma and beta inverses), imported when an interval is computed:
+    the refresh after every import loads this module and never needs it (0.1 s)."""
+    import importlib
+
+    return importlib.import_module("scipy.special")
 
 Z95 = 1.959963984540054
 
@@ -35,8 +42,8 @@ def garwood(events: float, exposure: float) -> tuple[float, float]:
         return (0.0, 0.0)
     k = round(events)
     # chi2.ppf(p, 2k) / 2 is the inverse of the regularised lower incomplete gamma function of k
-    low = float(special.gammaincinv(k, 0.025)) if k > 0 else 0.0
-    high = float(special.gammaincinv(k + 1, 0.975))
+    low = float(_special().gammaincinv(k, 0.025)) if k > 0 else 0.0
+    high = float(_special().gammaincinv(k + 1, 0.975))
     return (low / exposure, high / exposure)
 
 
@@ -65,8 +72,8 @@ def rate_interval(s: Sums, count: bool = True) -> tuple[float, float]:
 def exact_ratio_interval(a: int, ta: float, c: int, tc: float) -> tuple[float, float]:
     """95% exact conditional interval of (a / ta) / (c / tc) for Poisson counts a and c."""
     n = a + c
-    low_p = float(special.betaincinv(a, n - a + 1, 0.025)) if a > 0 else 0.0
-    high_p = float(special.betaincinv(a + 1, n - a, 0.975)) if a < n else 1.0
+    low_p = float(_special().betaincinv(a, n - a + 1, 0.025)) if a > 0 else 0.0
+    high_p = float(_special().betaincinv(a + 1, n - a, 0.975)) if a < n else 1.0
     scale = tc / ta
 
     def odds(p: float) -> float:
