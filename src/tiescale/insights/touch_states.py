@@ -23,6 +23,7 @@ scoring every day from the touchpoints.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from tiescale.store.db import Store
 
@@ -41,13 +42,11 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
     a touchpoint inside a run that is not already a cut, and their states added to pt_states.
     Returns how many cuts were added. ``first``: the first month start of the grid; with
     ``account``, that account's touchpoints only."""
-    import ibis
-
     from tiescale.scoring.compiled import compiled_sql
     from tiescale.scoring.config import DEFAULT, RAW_DIMENSIONS
     from tiescale.scoring.dimensions import HALF_LIVES, daily, dimensions
     from tiescale.scoring.history import RAW_TYPES, rolled_forward
-    from tiescale.scoring.incremental import added_columns_sql
+    from tiescale.scoring.incremental import Backend, added_columns_sql
     from tiescale.scoring.warmth import scoring_inputs
 
     con = store.con
@@ -70,10 +69,10 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
         WHERE t.ts >= {_ts(first)}::TIMESTAMP AT TIME ZONE 'UTC' AND t.ts < {_ts(end)}::TIMESTAMP AT TIME ZONE 'UTC'
           AND t.ts >= k.since""")
     try:
-        backend = ibis.duckdb.from_connection(con)
-        events = backend.table("pt_touch_events")
+        backend = Backend(con)  # Ibis loads only if the SQL was not compiled before
         days_sql = compiled_sql(("person_time touch days",),
-                                lambda as_of: daily(scoring_inputs(events), ["person_id"], as_of), as_of=end)
+                                lambda as_of: daily(scoring_inputs(backend.table("pt_touch_events")), ["person_id"],
+                                                    as_of), as_of=end)
         # each day in the run it falls in: its cut (the month start, or the first conversation's
         # midnight when later: the cuts of pt_span) and the next cut (the next month start)
         con.execute(f"""
@@ -101,9 +100,9 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
         SELECT person_id, base, day + INTERVAL 1 DAY AS c, w_in, w_out, n_in, n_out, n_dm, words, warm, {shifted}
         FROM pt_touch_days WHERE day + INTERVAL 1 DAY < base_next""")
     try:
-        pairs = backend.table("pt_touch_pairs")
         dims_sql = compiled_sql(("person_time touch day dims", ("person_id", "base", "c"), DEFAULT),
-                                lambda as_of: dimensions(pairs, ["person_id", "base", "c"], as_of, DEFAULT),
+                                lambda as_of: dimensions(backend.table("pt_touch_pairs"), ["person_id", "base", "c"],
+                                                         as_of, DEFAULT),
                                 as_of=reference)
         # the days of a run so far, added up (a run is a person's days of one month from its cut): a
         # decayed dimension of a day at the cut c is its value at the midnight after the day times
@@ -134,10 +133,14 @@ def add_touch_cuts(store: Store, account: str | None, first: datetime, end: date
         CREATE OR REPLACE TEMP TABLE pt_touch_base AS
         SELECT k.person_id, k.c, s.as_of, {', '.join(f's.{c}' for c in RAW_DIMENSIONS)}
         FROM pt_touch_delta k JOIN pt_states s ON s.person_id = k.person_id AND s.c = k.base""")
-    base = ibis.table({"person_id": "int64", "c": "timestamp", "as_of": "timestamp", **RAW_TYPES},
-                      name="pt_touch_base")
-    rolled_sql = compiled_sql(("person_time touch rolled", DEFAULT),
-                              lambda: rolled_forward(base, base.c, DEFAULT).select("person_id", "c", *RAW_DIMENSIONS))
+    def rolled() -> Any:  # built only when not compiled before
+        import ibis
+
+        base = ibis.table({"person_id": "int64", "c": "timestamp", "as_of": "timestamp", **RAW_TYPES},
+                          name="pt_touch_base")
+        return rolled_forward(base, base.c, DEFAULT).select("person_id", "c", *RAW_DIMENSIONS)
+
+    rolled_sql = compiled_sql(("person_time touch rolled", DEFAULT), rolled)
     columns = added_columns_sql("o", "n")  # as the incremental scorer adds new days to a state
     # every new cut has a day in its delta (the day before it); the run's state may be missing
     con.execute(f"""

@@ -8,8 +8,8 @@ from pathlib import Path
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.types as ir
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 from tiescale.records import TiescaleError
 from tiescale.store.db import Store
@@ -35,6 +35,8 @@ class EngineError(TiescaleError):
 @contextmanager
 def duckdb_events(store: Store) -> Iterator[tuple[ir.Table, object]]:
     store.con.execute(EVENTS_VIEW)
+    import ibis
+
     backend = ibis.duckdb.from_connection(store.con)
     yield backend.table("scoring_events"), backend
 
@@ -86,6 +88,8 @@ def spark_events(store: Store, master: str | None = None,
         spark = (builder.config("spark.sql.session.timeZone", "UTC")
                  .config("spark.ui.showConsoleProgress", "false").getOrCreate())
         spark.sparkContext.setLogLevel("ERROR") if not master.startswith("sc://") else None
+        import ibis
+
         backend = ibis.pyspark.connect(spark)
         try:
             spark.read.parquet(events_path).createOrReplaceTempView("canonical_events")

@@ -221,15 +221,16 @@ def state_sql(level: Level, upto: datetime, at: datetime | None = None, config: 
     """SQL of :func:`state` (raw dimensions per key at ``at``, from the rows at or before ``upto``),
     for every key or only the keys in table ``keys`` (its history filtered before it is composed)."""
     _table, key = HISTORY[level]
-    history = history_table(level)
     dates = {"upto": upto, "at": at or upto}
     if keys is None:
         return compiled_sql(("state", level, config),
-                            lambda upto, at: state(history, key, upto, at, config), **dates)
-    chosen = ibis.table({key: "int64"}, name="state_keys")
-    sql = compiled_sql(("state of keys", level, config),
-                       lambda upto, at: state(history.filter(history[key].isin(chosen[key])), key, upto, at, config),
-                       **dates)
+                            lambda upto, at: state(history_table(level), key, upto, at, config), **dates)
+
+    def of_keys(upto: datetime, at: datetime) -> ir.Table:  # built only when not compiled before
+        history, chosen = history_table(level), ibis.table({key: "int64"}, name="state_keys")
+        return state(history.filter(history[key].isin(chosen[key])), key, upto, at, config)
+
+    sql = compiled_sql(("state of keys", level, config), of_keys, **dates)
     keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
     return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
         else f"WITH {keys_cte} {sql}"

@@ -15,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import ibis.expr.types as ir
-from ibis.backends.duckdb import Backend
 
 from tiescale.store.db import Store
 from .compiled import compiled_sql
@@ -30,10 +28,30 @@ from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
 
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
 Connection = duckdb.DuckDBPyConnection
 
 #: Connections are grouped by their integer id (store.schema's ``connections``), named only when written.
 CONNECTION_KEY = ("connection_id",)
+
+
+class Backend:
+    """The connection's tables as Ibis expressions, the Ibis backend made on first use: a run whose
+    SQL was all compiled before (scoring/compiled.py keeps it between processes) never loads Ibis."""
+
+    def __init__(self, con: Connection) -> None:
+        self._con = con
+        self._backend: Any = None
+
+    def table(self, name: str) -> ir.Table:
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self._con)
+        table: ir.Table = self._backend.table(name)
+        return table
 
 
 
@@ -69,11 +87,11 @@ def _dirty_sql(prev: Previous) -> str:
 
 
 def _connection_days(con: Connection, backend: Backend, view: str, as_of: datetime,
-                     name: str = "conn_days") -> ir.Table:
+                     name: str = "conn_days") -> str:
     """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
     _materialize(con, name, ("daily", view),
                  lambda as_of: daily(scoring_inputs(backend.table(view)), CONNECTION_KEY, as_of), as_of=as_of)
-    return backend.table(name)
+    return name
 
 
 def _materialize(con: Connection, name: str, key: tuple[object, ...], build: Callable[..., ir.Table],
@@ -102,7 +120,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     :func:`write_newest` (after the caller's commit and a checkpoint). Returns (mode, connections,
     people, newest). ``materialise=False``: history rows only, even at the newest date."""
     con = store.con
-    backend = ibis.duckdb.from_connection(con)
+    backend = Backend(con)
     prev = None if full else previous_snapshot(store, as_of, fingerprint)
     cut = _ts(as_of)
     scope = False
@@ -113,7 +131,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
         con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
         days = _connection_days(con, backend, "score_events", as_of)
         _materialize(con, "conn_dims", ("dimensions", "conn_days", config),
-                     lambda as_of: dimensions(days, CONNECTION_KEY, as_of, config), as_of=as_of)
+                     lambda as_of: dimensions(backend.table(days), CONNECTION_KEY, as_of, config), as_of=as_of)
         _person_dims(store, backend, as_of, config, None, incremental=False)
     else:
         # a date whose score tables are not written (a month start, one window back) needs the states
@@ -199,13 +217,13 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
         SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN backfill_pairs USING (connection_id)""")
     days = _connection_days(con, backend, "score_events", as_of)
     _materialize(con, "fresh_conn", ("dimensions", "conn_days", config),
-                 lambda as_of: dimensions(days, CONNECTION_KEY, as_of, config), as_of=as_of)
+                 lambda as_of: dimensions(backend.table(days), CONNECTION_KEY, as_of, config), as_of=as_of)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW delta_events AS
         SELECT e.* FROM ({_events_sql(f'i.ts < {cut} AND i.ts >= {since}')}) e
         SEMI JOIN append_pairs USING (connection_id)""")
     delta_days = _connection_days(con, backend, "delta_events", as_of, name="delta_days")
     _materialize(con, "delta_conn", ("dimensions", "delta_days", config),
-                 lambda as_of: dimensions(delta_days, CONNECTION_KEY, as_of, config), as_of=as_of)
+                 lambda as_of: dimensions(backend.table(delta_days), CONNECTION_KEY, as_of, config), as_of=as_of)
     columns = ", ".join(RAW_DIMENSIONS)
     if scope:
         con.execute("""CREATE OR REPLACE TEMP TABLE scope_conns AS
@@ -322,7 +340,7 @@ def _add_missing_days(con: Connection, backend: Backend, as_of: datetime, recomp
         CREATE OR REPLACE TEMP VIEW missing_events AS
         SELECT e.* FROM ({_events_sql(f'i.ts < {_ts(as_of)}')}) e SEMI JOIN missing_conns USING (connection_id)""")
     missing = _connection_days(con, backend, "missing_events", as_of, name="missing_days")
-    con.execute(f"INSERT INTO conn_days BY NAME SELECT * FROM {missing.get_name()}")
+    con.execute(f"INSERT INTO conn_days BY NAME SELECT * FROM {missing}")
 
 
 def _multi_dims(con: Connection, backend: Backend, as_of: datetime, config: ScaleConfig,
@@ -373,7 +391,7 @@ def write_newest(store: Store, as_of: datetime, config: ScaleConfig) -> None:
     history.scores_sql), which already holds it.
     """
     con = store.con
-    backend = ibis.duckdb.from_connection(con)
+    backend = Backend(con)
     columns = ", ".join(SCORED_COLUMNS)
     cut = _ts(as_of)
     try:

@@ -7,12 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis.expr.types as ir
 import pyarrow as pa
-from ibis.backends.duckdb import Backend
 
 from tiescale.store.db import Store
 from tiescale.store.text_features import refresh_text_features
@@ -25,6 +23,10 @@ from .scale import scored
 from .stamp import resolve_as_of as resolve_as_of, scale_fingerprint as scale_fingerprint  # re-exported
 from .top import write_top
 from .warmth import scoring_inputs
+
+if TYPE_CHECKING:  # Ibis loads when an expression is built (the SQL of a run is mostly compiled before)
+    import ibis.expr.types as ir
+    from ibis.backends.duckdb import Backend
 
 CONNECTION_KEYS = ("account", "platform", "person")
 #: The dimension columns of a score row (config.DIMENSION_COLUMNS, the one list; this name stays for importers).

@@ -5,7 +5,10 @@ and recomputes the stored values when the expressions change.
 """
 from __future__ import annotations
 
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 from tiescale.text.features import message_warmth, word_count
 
