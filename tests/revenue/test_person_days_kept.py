@@ -49,8 +49,10 @@ def _check(store: Store) -> str:
     assert end is not None
     start = end - timedelta(days=365)
     assert (state["start"], state["end"]) == (start.isoformat(), end.isoformat())
+    # a run reaching the window's end is kept open (hi NULL), its start untrimmed
     kept = [tuple(r) for r in store.con.execute(
-        "SELECT person_id, lo, hi, grp, strong FROM revenue_segments ORDER BY ALL").fetchall()]
+        "SELECT person_id, greatest(lo, ?) AS lo, coalesce(hi, ?) AS hi, grp, strong FROM revenue_segments "
+        "WHERE coalesce(hi, ?) > ? ORDER BY ALL", [start, end, end, start]).fetchall()]
     assert kept == _coalesced(exposure_segments(store, start, end, 7.0))
     payload = json.loads(store.scalar("SELECT payload FROM revenue_person_time"))["person_time"]
     full = compute(store, start, end, 7.0)[0].to_json()

@@ -32,8 +32,9 @@ from .shadow import is_read_only
 from .touch_states import add_touch_cuts
 
 #: Bump when what the kept runs mean changes: kept runs of another version are computed again
-VERSION = 1
-TEMP_TABLES = ("rv_changed", "rv_recompute", "rv_last_day", "rv_seg_changed", "rv_people_changed", "rv_seg_ext", "rv_seg_joined")
+VERSION = 2  # 2: a run reaching the window's end is kept open (hi NULL), its start untrimmed
+TEMP_TABLES = ("rv_changed", "rv_recompute", "rv_last_day", "rv_seg_changed", "rv_people_changed", "rv_seg_ext",
+               "rv_seg_joined", "rv_people_all")
 
 
 def _ts(value: datetime) -> str:
@@ -98,6 +99,9 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
     from . import person_time as pt
 
     prune = pt._prune(meaningful_min)  # noqa: SLF001 - this module is person_time's other half
+    if is_read_only(store):  # nothing can be kept: a full computation, in TEMP tables
+        pt._exposure(store, grid, start, end, meaningful_min, None, fresh)  # noqa: SLF001
+        return "full"
     kept = _kept(store)
     if not _usable(store, kept, start, end, meaningful_min):
         pt._exposure(store, grid, start, end, meaningful_min, None, fresh)  # noqa: SLF001
@@ -144,61 +148,96 @@ def exposure_kept(store: Store, grid: list[datetime], start: datetime, end: date
         con.execute("CREATE OR REPLACE TEMP TABLE rv_seg_ext (person_id BIGINT, lo TIMESTAMP, hi TIMESTAMP, "
                     "grp VARCHAR, strong BOOLEAN)")
         if end > kept_end:
-            # silence never raises a score, so a talking person in the lowest tier (and under the
-            # threshold) on the old window's last day stays there, their run goes on, unless they
-            # talked that day (which counts from the next)
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_last_day AS SELECT DISTINCT d.person_id
-                            FROM interactions i JOIN identities d ON d.platform = i.platform AND d.handle = i.handle
-                            WHERE i.ts >= {_ts(kept_end - timedelta(days=1))}::TIMESTAMP AT TIME ZONE 'UTC'
-                              AND i.ts < {_ts(kept_end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
-            lowest = (f"k.grp = '{TIER_NAMES[0]}' AND NOT k.strong AND k.hi = {_ts(kept_end)} "
-                      f"AND k.person_id NOT IN (SELECT person_id FROM rv_last_day)")
-            con.execute(f"""INSERT INTO rv_seg_ext SELECT k.person_id, {_ts(kept_end)}, {_ts(end)}, k.grp, k.strong
-                            FROM revenue_segments k SEMI JOIN pt_people p ON p.person_id = k.person_id
-                            AND p.talk <= {_ts(kept_end)} WHERE {lowest}""")
-            # the others, one run each from the old end: their state there, the history's composition
-            # (no touchpoint of theirs came since), rolled forward and scored day by day where it falls
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_span AS
-                            SELECT person_id, {_ts(kept_end)} AS c, {_ts(kept_end)} AS lo, {_ts(end)} AS hi
-                            FROM pt_people p WHERE talk <= {_ts(kept_end)} AND NOT EXISTS (
-                                SELECT 1 FROM revenue_segments k WHERE k.person_id = p.person_id AND {lowest})""")
-            pt._states(store, None, {kept_end})  # noqa: SLF001
-            pt._segments(store, kept_end, end, meaningful_min, prune)  # noqa: SLF001
-            _coalesce(store, "pt_seg")
-            # pt_seg's runs before the first conversation: every never-talking person's days
-            con.execute("INSERT INTO rv_seg_ext SELECT * FROM pt_seg")
-        # 3. the kept runs trimmed to the new start; a kept run that ends at the old end and an
-        # extension of the same tier that starts there are one run
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE rv_seg_joined AS
-            SELECT k.person_id, greatest(k.lo, {_ts(start)}) AS lo, e.hi, k.grp, k.strong FROM revenue_segments k
-            JOIN rv_seg_ext e ON e.person_id = k.person_id AND e.lo = k.hi AND e.grp = k.grp AND e.strong = k.strong
-            WHERE k.hi = {_ts(kept_end)} AND k.hi > {_ts(start)}""")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE pt_seg AS
-            SELECT person_id, greatest(lo, {_ts(start)}) AS lo, hi, grp, strong FROM revenue_segments k
-            ANTI JOIN rv_recompute c USING (person_id)
-            ANTI JOIN rv_seg_joined j ON j.person_id = k.person_id AND k.hi = {_ts(kept_end)}
-            WHERE hi > {_ts(start)}
-            UNION ALL SELECT * FROM rv_seg_ext e
-            ANTI JOIN rv_seg_joined j ON j.person_id = e.person_id AND e.lo = {_ts(kept_end)}
-            UNION ALL SELECT * FROM rv_seg_joined
-            UNION ALL SELECT * FROM rv_seg_changed""")
+            _extend(store, kept_end, end, meaningful_min, prune)
         con.execute("INSERT INTO pt_people SELECT * FROM rv_people_changed SEMI JOIN rv_recompute USING (person_id)")
+        # 3. the kept runs, changed in place: what the new days changed, the recomputed people's
+        _write_changes(store, start, kept_end, end)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_seg AS
+                        SELECT person_id, greatest(lo, {_ts(start)}) AS lo, coalesce(hi, {_ts(end)}) AS hi, grp, strong
+                        FROM revenue_segments WHERE coalesce(hi, {_ts(end)}) > {_ts(start)}""")
         pt._now(store, end, None, fresh, prune)  # noqa: SLF001
-        _keep(store, start, end, meaningful_min, "kept")
+        _keep_state(store, start, end, meaningful_min, "kept")
         return "kept"
     finally:
         for name in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
+def _extend(store: Store, kept_end: datetime, end: datetime, meaningful_min: float, prune: float | None) -> None:
+    """TEMP rv_seg_ext: the runs of [kept_end, end) of the people of TEMP pt_people (kept, not
+    recomputed) whose open run may not simply go on.
+
+    Silence never raises a score, so a talking person in the lowest tier (and under the threshold)
+    on the old window's last day stays there unless they talked that day (which counts from the
+    next); a person who never talked stays "none". The others' new days are scored from their state
+    at the old end, the history's composition there (no touchpoint of theirs came since), rolled
+    forward and scored day by day where it falls, as a full computation does."""
+    from . import person_time as pt
+
+    con = store.con
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_last_day AS SELECT DISTINCT d.person_id FROM interactions i
+                    JOIN connections c USING (connection_id)
+                    JOIN identities d ON d.platform = c.platform AND d.handle = c.person
+                    WHERE i.ts >= {_ts(kept_end - timedelta(days=1))}::TIMESTAMP AT TIME ZONE 'UTC'
+                      AND i.ts < {_ts(kept_end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_span AS
+                    SELECT p.person_id, {_ts(kept_end)} AS c, {_ts(kept_end)} AS lo, {_ts(end)} AS hi FROM pt_people p
+                    WHERE p.talk <= {_ts(kept_end)} AND (p.person_id IN (SELECT person_id FROM rv_last_day) OR NOT EXISTS (
+                        SELECT 1 FROM revenue_segments k WHERE k.person_id = p.person_id AND k.hi IS NULL
+                        AND k.grp = '{TIER_NAMES[0]}' AND NOT k.strong))""")
+    con.execute("ALTER TABLE pt_people RENAME TO rv_people_all")
+    try:
+        con.execute("CREATE TEMP TABLE pt_people AS SELECT * FROM rv_people_all SEMI JOIN pt_span USING (person_id)")
+        pt._states(store, None, {kept_end})  # noqa: SLF001
+        pt._segments(store, kept_end, end, meaningful_min, prune)  # noqa: SLF001
+        _coalesce(store, "pt_seg")
+        con.execute("INSERT INTO rv_seg_ext SELECT * FROM pt_seg")
+    finally:
+        con.execute("DROP TABLE IF EXISTS pt_people")
+        con.execute("ALTER TABLE rv_people_all RENAME TO pt_people")
+
+
+def _write_changes(store: Store, start: datetime, kept_end: datetime, end: datetime) -> None:
+    """Bring the kept runs to [start, end): the recomputed people's runs replaced, the closed runs
+    that left the window deleted, and each extended person's open run (``hi`` NULL: up to the kept
+    end) either left open (the new days go on in its tier), or closed where their new days change
+    tier, followed by those days' runs. A run that reaches the window's end is kept open, so a day
+    that changes nobody's tier writes almost nothing."""
+    s_end, s_kept = _ts(end), _ts(kept_end)
+    with store.transaction() as con:
+        con.execute("DELETE FROM revenue_segments WHERE person_id IN (SELECT person_id FROM rv_recompute)")
+        con.execute(f"DELETE FROM revenue_segments WHERE hi <= {_ts(start)}")
+        # the first new run of each extended person, against their open run
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_seg_joined AS
+                        SELECT e.person_id, e.hi AS first_hi, e.grp = k.grp AND e.strong = k.strong AS same
+                        FROM rv_seg_ext e JOIN revenue_segments k ON k.person_id = e.person_id AND k.hi IS NULL
+                        WHERE e.lo = {s_kept}""")
+        con.execute(f"""UPDATE revenue_segments s SET hi = CASE WHEN j.same THEN j.first_hi ELSE {s_kept} END
+                        FROM rv_seg_joined j WHERE s.person_id = j.person_id AND s.hi IS NULL
+                        AND NOT (j.same AND j.first_hi = {s_end})""")
+        con.execute(f"""INSERT INTO revenue_segments
+                        SELECT e.person_id, e.lo, nullif(e.hi, {s_end}), e.grp, e.strong FROM rv_seg_ext e
+                        WHERE NOT EXISTS (SELECT 1 FROM rv_seg_joined j WHERE j.person_id = e.person_id AND j.same
+                                          AND e.lo = {s_kept})""")
+        con.execute(f"""INSERT INTO revenue_segments
+                        SELECT person_id, lo, nullif(hi, {s_end}), grp, strong FROM rv_seg_changed""")
+        con.execute("DELETE FROM revenue_people WHERE person_id IN (SELECT person_id FROM rv_changed)")
+        con.execute("INSERT INTO revenue_people SELECT person_id, known, talk FROM rv_people_changed")
+
+
 def _keep(store: Store, start: datetime, end: datetime, meaningful_min: float, mode: str) -> None:
-    """Keep TEMP pt_seg and pt_people with the state they hold for (and ``mode``: how they were
-    computed, "kept" or "full"); on a store whose newest date is not scored, the kept runs are
-    dropped (the next refresh computes them all)."""
-    if is_read_only(store):
-        return
+    """Keep TEMP pt_seg and pt_people (a full computation's), a run reaching ``end`` kept open."""
+    with store.transaction() as con:
+        con.execute("DELETE FROM revenue_segments")
+        con.execute("DELETE FROM revenue_people")
+        con.execute(f"INSERT INTO revenue_segments SELECT person_id, lo, nullif(hi, {_ts(end)}), grp, strong FROM pt_seg")
+        con.execute("INSERT INTO revenue_people SELECT person_id, known, talk FROM pt_people")
+    _keep_state(store, start, end, meaningful_min, mode)
+
+
+def _keep_state(store: Store, start: datetime, end: datetime, meaningful_min: float, mode: str) -> None:
+    """Name what the kept runs hold (and ``mode``: how they were computed, "kept" or "full"); on a
+    store whose newest date is not scored, no state: the next refresh computes every run again."""
     from .snapshots import snapshot_is_fresh
 
     data_end = store.data_end()
@@ -207,15 +246,12 @@ def _keep(store: Store, start: datetime, end: datetime, meaningful_min: float, m
     # (the newest date scored, and no touchpoint at or after it: the end of the data is not capped at now)
     scored = (data_end is not None and newest is not None and data_end <= end
               and data_end > newest.astimezone(UTC).replace(tzinfo=None) and snapshot_is_fresh(store, data_end))
-    state = json.dumps({"version": VERSION, "mode": mode, "scale": scale_fingerprint(), "meaningful_min": float(meaningful_min),
-                        "start": start.isoformat(), "end": end.isoformat(), "counts": _counts(store)})
+    state = json.dumps({"version": VERSION, "mode": mode, "scale": scale_fingerprint(),
+                        "meaningful_min": float(meaningful_min), "start": start.isoformat(), "end": end.isoformat(),
+                        "counts": _counts(store)})
     with store.transaction() as con:
         con.execute("DELETE FROM revenue_segments_state")
-        con.execute("DELETE FROM revenue_segments")
-        con.execute("DELETE FROM revenue_people")
         if scored:
-            con.execute("INSERT INTO revenue_segments SELECT person_id, lo, hi, grp, strong FROM pt_seg")
-            con.execute("INSERT INTO revenue_people SELECT person_id, known, talk FROM pt_people")
             con.execute("INSERT INTO revenue_segments_state VALUES (?)", [state])
 
 

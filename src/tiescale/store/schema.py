@@ -728,9 +728,11 @@ MIGRATIONS.append((
         -- (``lo`` inclusive, ``hi`` exclusive, one tier each) and the people they cover; after an
         -- import only the people it touched are computed again, the others' runs are trimmed to the
         -- new window start and extended to its new end (insights/person_days_kept.py). ``state``
-        -- (JSON) names the window, the scale and the store counts the runs were computed at.
+        -- (JSON) names the window, the scale and the store counts the runs were computed at. A run
+        -- that reaches the window's end is open (``hi`` NULL) and ``lo`` is never trimmed, so a day
+        -- that changes nobody's tier writes almost nothing.
         CREATE TABLE IF NOT EXISTS revenue_segments (
-            person_id BIGINT NOT NULL, lo TIMESTAMP NOT NULL, hi TIMESTAMP NOT NULL, grp VARCHAR NOT NULL,
+            person_id BIGINT NOT NULL, lo TIMESTAMP NOT NULL, hi TIMESTAMP, grp VARCHAR NOT NULL,
             strong BOOLEAN NOT NULL);
         CREATE TABLE IF NOT EXISTS revenue_people (person_id BIGINT NOT NULL, known TIMESTAMP, talk TIMESTAMP);
         CREATE TABLE IF NOT EXISTS revenue_segments_state (state VARCHAR NOT NULL);
