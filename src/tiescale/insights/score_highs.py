@@ -27,18 +27,20 @@ def _kept(store: Store) -> bool:
 
 
 def history_stamps(store: Store, dates: list[datetime]) -> dict[datetime, str]:
-    """For each date, a text that changes whenever its composed scores may: the runs at or before it
-    (the newest and how many: a rescore after a late import or a merge is a run), the history rows
-    at or before it (a forgotten person's rows leave), and the scale. New people and runs after
-    the date leave it alone, so one more day recomposes the new dates only."""
+    """For each date, a text that changes whenever its composed scores may: the runs again at a date
+    at or before it (the newest and how many: a rescore after a late import or a merge rewrites a
+    date's rows), the history rows at or before it (what a first run at a new date wrote, a
+    forgotten person's rows leaving), and the scale. A first run at an earlier date that changed no
+    state (one window back, every day) leaves it alone, and so do new people and runs after the date:
+    one more day recomposes the new dates only."""
     if not dates:
         return {}
     found = store.rows("""
         WITH d AS (SELECT unnest(?::TIMESTAMP[]) AS at),
              r AS (SELECT as_of, max(computed_at) AS c, count(*) AS n FROM score_runs GROUP BY 1),
              h AS (SELECT as_of, count(*) AS n FROM person_history GROUP BY 1)
-        SELECT d.at, (SELECT max(c) FROM r WHERE r.as_of <= d.at) AS runs_at,
-               (SELECT sum(n) FROM r WHERE r.as_of <= d.at) AS runs,
+        SELECT d.at, (SELECT max(c) FROM r WHERE r.as_of <= d.at AND r.n > 1) AS runs_at,
+               (SELECT sum(n - 1) FROM r WHERE r.as_of <= d.at) AS runs,
                (SELECT sum(n) FROM h WHERE h.as_of <= d.at) AS rows
         FROM d""", [sorted(set(dates))])
     return {r["at"]: f"{scale_fingerprint()}|{r['runs_at']}|{r['runs']}|{r['rows']}" for r in found}
