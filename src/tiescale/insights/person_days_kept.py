@@ -175,11 +175,13 @@ def _extend(store: Store, kept_end: datetime, end: datetime, meaningful_min: flo
     from . import person_time as pt
 
     con = store.con
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_last_day AS SELECT DISTINCT d.person_id FROM interactions i
-                    JOIN connections c USING (connection_id)
-                    JOIN identities d ON d.platform = c.platform AND d.handle = c.person
-                    WHERE i.ts >= {_ts(kept_end - timedelta(days=1))}::TIMESTAMP AT TIME ZONE 'UTC'
-                      AND i.ts < {_ts(kept_end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
+    # that day's connections first (a small table), then their people
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rv_last_day AS SELECT DISTINCT connection_id AS person_id
+                    FROM interactions WHERE ts >= {_ts(kept_end - timedelta(days=1))}::TIMESTAMP AT TIME ZONE 'UTC'
+                      AND ts < {_ts(kept_end)}::TIMESTAMP AT TIME ZONE 'UTC'""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE rv_last_day AS SELECT DISTINCT d.person_id
+                   FROM rv_last_day x JOIN connections c ON c.connection_id = x.person_id
+                   JOIN identities d ON d.platform = c.platform AND d.handle = c.person""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE pt_span AS
                     SELECT p.person_id, {_ts(kept_end)} AS c, {_ts(kept_end)} AS lo, {_ts(end)} AS hi FROM pt_people p
                     WHERE p.talk <= {_ts(kept_end)} AND (p.person_id IN (SELECT person_id FROM rv_last_day) OR NOT EXISTS (

@@ -440,18 +440,22 @@ def _aggregate(store: Store, currency: str, end: datetime, meaningful_min: float
         WITH segs AS (
             SELECT person_id, lo, hi, grp FROM pt_seg
             UNION ALL SELECT person_id, lo, hi, '{MEANINGFUL}' FROM pt_seg WHERE strong),
-        days AS (
-            SELECT s.person_id, s.grp, sum(date_diff('day', s.lo, s.hi))::DOUBLE AS t,
-                   sum(CASE WHEN f.day IS NULL OR f.day >= s.hi THEN date_diff('day', s.lo, s.hi)
-                            WHEN f.day < s.lo THEN 0 ELSE date_diff('day', s.lo, f.day + {day}) END)::DOUBLE AS t1,
+        days AS (SELECT person_id, grp, sum(date_diff('day', lo, hi))::DOUBLE AS t FROM segs GROUP BY 1, 2),
+        -- a buyer's days after their first order (t1 counts the days before it) and their first
+        -- orders: from the buyers' runs only
+        firsts AS (
+            SELECT s.person_id, s.grp,
+                   sum(CASE WHEN f.day >= s.hi THEN 0 WHEN f.day < s.lo THEN date_diff('day', s.lo, s.hi)
+                            ELSE date_diff('day', f.day + {day}, s.hi) END)::DOUBLE AS after_first,
                    count(*) FILTER (WHERE f.day >= s.lo AND f.day < s.hi) AS o1
-            FROM segs s LEFT JOIN pt_first_order f ON f.person_id = s.person_id GROUP BY 1, 2),
+            FROM segs s JOIN pt_first_order f ON f.person_id = s.person_id GROUP BY 1, 2),
         bought AS (
             SELECT s.person_id, s.grp, count(*) AS o, sum(o.value) AS v FROM segs s
             JOIN pt_orders o ON o.person_id = s.person_id AND o.day >= s.lo AND o.day < s.hi
             WHERE o.currency = ? GROUP BY 1, 2)
-        SELECT d.person_id, d.grp, d.t, d.t1, d.o1, coalesce(b.o, 0)::DOUBLE AS o, coalesce(b.v, 0.0) AS v
-        FROM days d LEFT JOIN bought b USING (person_id, grp)""", [currency])
+        SELECT d.person_id, d.grp, d.t, d.t - coalesce(x.after_first, 0.0) AS t1, coalesce(x.o1, 0) AS o1,
+               coalesce(b.o, 0)::DOUBLE AS o, coalesce(b.v, 0.0) AS v
+        FROM days d LEFT JOIN firsts x USING (person_id, grp) LEFT JOIN bought b USING (person_id, grp)""", [currency])
     groups = {g: GroupTime() for g in (*GROUPS, MEANINGFUL)}
     for row in store.rows("""
         SELECT x.grp, count(*) FILTER (WHERE x.t > 0) AS people, count(*) FILTER (WHERE x.o > 0) AS converted,
