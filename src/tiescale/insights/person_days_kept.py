@@ -44,11 +44,10 @@ def _ts(value: datetime) -> str:
 def _counts(store: Store) -> dict[str, Any]:
     """What must only have grown, by the imports newer than the kept runs, for them to stay valid."""
     row = store.row("""
-        SELECT (SELECT coalesce(max(import_id), 0) FROM imports) AS watermark,
-               (SELECT count(*) FROM interactions) AS interactions,
+        SELECT ? AS watermark, (SELECT count(*) FROM interactions) AS interactions,
                (SELECT count(*) FROM follower_snapshots) AS snapshots,
                (SELECT count(*) FROM merges) AS merges, (SELECT max(created_at) FROM merges) AS merged,
-               (SELECT max(undone_at) FROM merges) AS undone""")
+               (SELECT max(undone_at) FROM merges) AS undone""", [store.watermark()])
     assert row is not None
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
 
