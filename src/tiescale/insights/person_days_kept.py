@@ -6,12 +6,17 @@ function of their touchpoints before that day (and the scale), so between two re
 kinds of people have different runs of days:
 
 - **the people an import touched** (a touchpoint or a follower-list entry in an import newer than the
-  kept runs): their runs are computed again, whole, exactly as a full computation does, for them only;
-- **everyone else**: their runs are the kept ones, trimmed to the window's new start, plus the days
-  from the old end to the new one. Those new days come after every touchpoint of theirs (they had
-  none since), so their tier there is their state at the old end, from the score history's
-  composition there, rolled forward to each day and scored: the same function a full computation
-  applies, computed for one run per person.
+  kept runs): their runs are computed again, whole, exactly as a full computation does, for them only
+  (unless all of it is on the window's last day, which moves none of their days);
+- **everyone else**: their runs are the kept ones plus the days from the old end to the new one. Those
+  new days come after every touchpoint of theirs, so their tier there is their state at the old end,
+  from the score history's composition there, rolled forward to each day and scored: the same
+  function a full computation applies, computed for one run per person. A run in the lowest tier goes
+  on as it is (silence never raises a score) unless the person talked on the old window's last day,
+  and a person who never talked stays "none".
+
+A run that reaches the window's end is kept open (``hi`` NULL) and its start is never trimmed (readers
+clip it to the window), so a day writes only the runs it changes.
 
 Anything else that could move a person's past (a merge or unmerge, forget, a new scale, another
 threshold, a window that moved backwards or by more than its length, a store whose newest date was
