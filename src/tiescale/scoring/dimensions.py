@@ -50,7 +50,11 @@ def decay_factors(age_days: _Age, config: ScaleConfig) -> dict[str, _Age]:
 
 
 def kind_weight(kind: ir.StringValue) -> ir.FloatingValue:
-    return kind.substitute(KIND_WEIGHTS, else_=GENERIC_WEIGHT).cast("float64")
+    """The weight of a touchpoint's kind, typed DOUBLE in the SQL: the weights are written as float32
+    literals (exact: halves) and cast, because a bare ``3.0`` is a DECIMAL to DuckDB, whose sums
+    over millions of day rows are 128-bit (about a tenth of a full run's grouping)."""
+    weights = {k: ibis.literal(w, type="float32") for k, w in KIND_WEIGHTS.items()}
+    return kind.substitute(weights, else_=ibis.literal(GENERIC_WEIGHT, type="float32")).cast("float64")
 
 
 def daily(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Table:
@@ -67,18 +71,16 @@ def daily(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Table:
         day=ev.ts.truncate("D"),
         w_in=inbound.ifelse(weight, 0.0),
         w_out=inbound.ifelse(0.0, weight),
-        is_in=inbound.cast("int64"),
-        is_out=(~inbound).cast("int64"),
-        is_dm=(ev.kind == "dm").cast("int64"),
         words=ev.words.cast("int64"),
         warm=ev.warm.cast("float64"),
     )
+    # counts (64-bit), not sums of 0/1 (128-bit in DuckDB)
     return ev.group_by([*keys, "day"]).aggregate(
         w_in=ev.w_in.sum(),
         w_out=ev.w_out.sum(),
-        n_in=ev.is_in.sum(),
-        n_out=ev.is_out.sum(),
-        n_dm=ev.is_dm.sum(),
+        n_in=ev.count(where=ev.direction == "in"),
+        n_out=ev.count(where=ev.direction != "in"),
+        n_dm=ev.count(where=ev.kind == "dm"),
         words=ev.words.sum(),
         warm=ev.warm.sum(),
         first_ts=ev.ts.min(),
@@ -111,14 +113,17 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
     """
     cut = ibis.literal(as_of, type="timestamp")
     age = (cut.epoch_seconds() - days.day.epoch_seconds()).cast("float64") / DAY_SECONDS
-    factor = decay_factors(age, config)
+    # one power per half-life and day row (three, not one per decayed dimension), computed before grouping
+    half_lives = sorted(set(HALF_LIVES.values()))
+    days = days.mutate(**{f"decay_{name}": decay(age, getattr(config, name)) for name in half_lives})
+    factor = {column: days[f"decay_{name}"] for column, name in HALF_LIVES.items()}
     two_way = ((days.n_in > 0) & (days.n_out > 0)).cast("float64")
     return days.group_by(list(keys)).aggregate(
         intensity=((days.w_in + days.w_out) * factor["intensity"]).sum(),
         weight_in=(days.w_in * factor["weight_in"]).sum(),
         weight_out=(days.w_out * factor["weight_out"]).sum(),
         turns=(two_way * factor["turns"]).sum(),
-        two_way_days=two_way.sum().cast("int64"),
+        two_way_days=days.count(where=(days.n_in > 0) & (days.n_out > 0)),
         touchpoints_in=days.n_in.sum(),
         touchpoints_out=days.n_out.sum(),
         dms=days.n_dm.sum(),
@@ -126,7 +131,7 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
         warm=days.warm.sum(),
         active_days=days.count(),
         regularity=factor["regularity"].sum(),
-        started_by_them=(days.first_in_ts == days.first_ts).fill_null(False).cast("int64").sum(),
+        started_by_them=days.count(where=(days.first_in_ts == days.first_ts).fill_null(False)),
         first_contact=days.first_ts.min(),
         last_contact=days.last_ts.max(),
     )
@@ -137,6 +142,9 @@ def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: Sca
 #: active day, and may be two-way although neither connection was.
 ADDED = ("intensity", "weight_in", "weight_out", "touchpoints_in", "touchpoints_out", "dms", "words", "warm")
 PER_DAY = ("turns", "two_way_days", "active_days", "regularity", "started_by_them")
+#: The integer dimensions (stored as 64-bit integers).
+INTEGER_DIMENSIONS = ("two_way_days", "touchpoints_in", "touchpoints_out", "dms", "words", "active_days",
+                      "started_by_them")
 
 
 def across(dims: ir.Table, days: ir.Table, key: str, as_of: datetime, config: ScaleConfig) -> ir.Table:

@@ -25,7 +25,7 @@ from tiescale.store.db import Store
 from tiescale.timeparse import parse_ts
 from .compiled import compiled_sql
 from .config import DEFAULT, RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
-from .dimensions import DAY_SECONDS, decay_factors
+from .dimensions import DAY_SECONDS, INTEGER_DIMENSIONS, decay_factors
 from .scale import scored
 
 if TYPE_CHECKING:
@@ -44,10 +44,9 @@ HISTORY: dict[str, tuple[str, str]] = {
 #: The materialised newest date of each level.
 CURRENT: dict[str, str] = {"connection": "connection_scores", "person": "person_scores"}
 
-_INTEGER = ("two_way_days", "touchpoints_in", "touchpoints_out", "dms", "words", "active_days", "started_by_them")
 _TIMES = ("first_contact", "last_contact")
 RAW_TYPES: dict[str, str] = {
-    c: "timestamp" if c in _TIMES else "int64" if c in _INTEGER else "float64" for c in RAW_DIMENSIONS}
+    c: "timestamp" if c in _TIMES else "int64" if c in INTEGER_DIMENSIONS else "float64" for c in RAW_DIMENSIONS}
 #: Relative difference under which a recomputed dimension equals the composed one (float noise of
 #: rolling forward in one step or several).
 TOLERANCE = 1e-9
