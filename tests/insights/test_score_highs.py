@@ -150,3 +150,21 @@ def test_a_new_date_after_kept_ones_composes_the_kept_people_and_the_touched_one
         score_store(store, newest)
         for min_score in (MIN, 1.0):
             assert highs(store, [between, newest], min_score) == composed(store, [between, newest], min_score)
+
+
+def test_a_first_run_between_kept_dates_keeps_the_later_dates_rows(tmp_path: Path) -> None:
+    """A first run between two kept dates (one window back, after a full build that scored month
+    starts only) writes history rows that the later date's rows shadow: the later kept dates stay
+    (read back, not composed again) and still equal the composition."""
+    with scored_store(tmp_path) as store:
+        expected = composed(store, DATES)
+        highs(store, DATES)
+        store.con.execute("UPDATE score_highs SET score = score + 100 WHERE as_of >= ?", [DATES[2]])
+        score_store(store, datetime(2024, 8, 15), materialise=False)
+        written = store.scalar("SELECT count(*) FROM person_history WHERE as_of = TIMESTAMP '2024-08-15'")
+        assert written > 0, "the run between wrote history rows"
+        assert composed(store, DATES) == expected
+        got = highs(store, DATES)
+        assert {(d, p, round(s - 100 if d >= DATES[2] else s, 9)) for d, p, s in got} == \
+            {(d, p, round(s, 9)) for d, p, s in expected}
+        assert highs(store, DATES) == got  # restamped: the stamp holds now

@@ -252,3 +252,50 @@ def test_a_store_of_the_previous_release_migrates_its_snapshots_to_history(tmp_p
         assert score_store(store, "2025-03-20").mode == "incremental"
         for at in ("2025-03-20", "2025-02-15"):
             assert_composition_is_exact(store, datetime.fromisoformat(at))
+
+
+def test_state_from_the_materialised_date_equals_the_composition(tmp_path: Path) -> None:
+    """A run's previous state read from the newest date's score table and the history rows after it
+    equals composing the whole history, for every key and for some; it is not used when the history
+    under that table changed in a way that may move it (a late import scored at an earlier date)."""
+    from tiescale.scoring.history import history_unchanged_since, materialised_state_sql, state_sql
+    from tests.scoring.test_engines import write_events
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=1500, seed=5)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, events)
+        for at in (datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(2024, 12, 1)):
+            score_store(store, at)
+        score_store(store, datetime(2024, 11, 10), materialise=False)  # a first run between: shadowed
+        newest = datetime(2024, 12, 1)
+        later = datetime(2025, 1, 3)
+        score_store(store, datetime(2025, 1, 1), materialise=False)  # rows after the materialised date
+        store.con.execute("CREATE TEMP TABLE some_keys AS SELECT connection_id FROM connections WHERE connection_id % 3 = 0")
+        store.con.execute("CREATE TEMP TABLE some_people AS SELECT person_id FROM people WHERE person_id % 4 = 1")
+        for level, keys in (("connection", None), ("connection", "some_keys"), ("person", None),
+                            ("person", "some_people")):
+            for upto in (newest, datetime(2025, 1, 1)):
+                fast = materialised_state_sql(store.con, level, upto, later, keys=keys)
+                assert fast is not None, (level, keys, upto)
+                key = "connection_id" if level == "connection" else "person_id"
+                want = {r[key]: r for r in store.rows(state_sql(level, upto, later, keys=keys))}
+                got = {r[key]: r for r in store.rows(fast)}
+                assert got.keys() == want.keys() and want
+                for k, row in want.items():
+                    for column, value in row.items():
+                        if isinstance(value, float):
+                            assert got[k][column] == pytest.approx(value, rel=1e-9, abs=1e-12), column
+                        else:
+                            assert got[k][column] == value, column
+        assert materialised_state_sql(store.con, "person", datetime(2024, 11, 1), later) is None  # before it
+        # a late import scored at an earlier date only: its rows are the latest of their keys there
+        scored_at = store.scalar("SELECT max(computed_at) FROM score_runs WHERE as_of = ?", [newest])
+        late = tmp_path / "late.csv"
+        late.write_text("ts,account,person,direction,kind,platform,id,text\n" + "".join(
+            f"2024-10-{d:02d}T10:00:00+00:00,brand,latecomer,in,dm,x,late{d},\"hello there\"\n"
+            for d in range(1, 20)), encoding="utf-8")
+        ingest_path(store, late)
+        score_store(store, datetime(2024, 10, 20), materialise=False)
+        assert not history_unchanged_since(store.con, "person", scored_at, newest)
+        assert materialised_state_sql(store.con, "person", newest, later) is None

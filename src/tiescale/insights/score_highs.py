@@ -15,8 +15,9 @@ is not kept (TEMP tables, nothing written); it gets the same rows.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from tiescale.scoring.history import scores_over_sql
+from tiescale.scoring.history import history_unchanged_since, scores_over_sql
 from tiescale.scoring.stamp import scale_fingerprint
 from tiescale.store.db import Store
 from .shadow import is_read_only
@@ -57,21 +58,38 @@ def highs_sql(store: Store, dates: list[datetime], min_score: float) -> str:
     kept = _kept(store)
     valid: set[datetime] = set()
     if kept:
-        valid = {r["as_of"] for r in store.rows(
-            "SELECT as_of, stamp FROM score_highs_dates WHERE min_score = ? AND as_of IN (SELECT unnest(?))",
-            [float(min_score), dates]) if stamps.get(r["as_of"]) == r["stamp"]}
+        valid = _still_valid(store, store.rows(
+            "SELECT * FROM score_highs_dates WHERE min_score = ? AND as_of IN (SELECT unnest(?))",
+            [float(min_score), dates]), stamps, min_score)
     missing = [d for d in dates if d not in valid]
     if not missing:
         return _kept_sql(dates, min_score)
     if kept:  # every kept date whose stamp holds: a missing date after one composes from it
-        others = store.rows("SELECT as_of, stamp FROM score_highs_dates WHERE min_score = ? AND as_of < ?",
+        others = store.rows("SELECT * FROM score_highs_dates WHERE min_score = ? AND as_of < ?",
                             [float(min_score), max(missing)])
-        stamps_then = history_stamps(store, [r["as_of"] for r in others])
-        valid |= {r["as_of"] for r in others if stamps_then.get(r["as_of"]) == r["stamp"]}
+        valid |= _still_valid(store, others, history_stamps(store, [r["as_of"] for r in others]), min_score)
     try:
         return _highs_now(store, dates, missing, min_score, kept, valid, stamps)
     finally:
         _drop_candidates(store, len(missing))
+
+
+def _still_valid(store: Store, kept: list[dict[str, Any]], stamps: dict[datetime, str],
+                 min_score: float) -> set[datetime]:
+    """The kept dates whose rows hold: their stamp holds, or it moved only by runs that cannot have
+    changed them (the same scale, and history_unchanged_since the rows were kept: a first run one
+    window back, whose rows later ones shadow). Those get today's stamp (on a writable store), so the
+    next check is the stamp's."""
+    valid = {r["as_of"] for r in kept if stamps.get(r["as_of"]) == r["stamp"]}
+    fingerprint = scale_fingerprint()
+    shadowed = [r for r in kept if r["as_of"] not in valid and r.get("kept_at") is not None
+                and r["stamp"].split("|")[0] == fingerprint and r["as_of"] in stamps
+                and history_unchanged_since(store.con, "person", r["kept_at"], r["as_of"])]
+    if shadowed and not is_read_only(store):
+        with store.transaction() as con:
+            con.executemany("UPDATE score_highs_dates SET stamp = ? WHERE min_score = ? AND as_of = ?",
+                            [[stamps[r["as_of"]], float(min_score), r["as_of"]] for r in shadowed])
+    return valid | {r["as_of"] for r in shadowed}
 
 
 def _highs_now(store: Store, dates: list[datetime], missing: list[datetime], min_score: float, kept: bool,
@@ -86,8 +104,8 @@ def _highs_now(store: Store, dates: list[datetime], missing: list[datetime], min
                         [float(min_score), missing])
             con.execute("INSERT INTO score_highs (as_of, min_score, person_id, score) "
                         "SELECT as_of, ?, person_id, score FROM score_highs_new", [float(min_score)])
-            con.executemany("INSERT INTO score_highs_dates (as_of, min_score, stamp) VALUES (?, ?, ?)",
-                            [[d, float(min_score), stamps[d]] for d in missing])
+            con.executemany("INSERT INTO score_highs_dates (as_of, min_score, stamp, kept_at) "
+                            "VALUES (?, ?, ?, current_timestamp)", [[d, float(min_score), stamps[d]] for d in missing])
             con.execute("DROP TABLE score_highs_new")
         return _kept_sql(dates, min_score)
     # read-only (or a store before migration 26): the kept dates from the table, the rest composed

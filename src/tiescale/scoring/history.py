@@ -86,6 +86,21 @@ def state(history: ir.Table, key: str, upto: datetime, at: datetime | None = Non
     return rolled_forward(rows, _timestamp(at or upto), config).select(key, *RAW_DIMENSIONS)
 
 
+def state_after(history: ir.Table, key: str, materialised: ir.Table, since: datetime, upto: datetime,
+                at: datetime, config: ScaleConfig = DEFAULT) -> ir.Table:
+    """:func:`state` from the states at ``since`` given whole in ``materialised`` (key, as_of = ``since``,
+    raw dimensions: the newest date's score table) and the history rows after it: a key's latest row
+    in (``since``, ``upto``] if it has one (a tombstone removes it), else its materialised row. Equal
+    to :func:`state` when ``materialised`` is the composition at ``since`` of the same history."""
+    rows = history.filter(history.as_of > _timestamp(since), history.as_of <= _timestamp(upto))
+    latest = rows.group_by(key).aggregate(effective=rows.as_of.max())
+    rows = rows.join(latest, [rows[key] == latest[key], rows.as_of == latest.effective]).select(rows)
+    base = materialised.filter(materialised.as_of == _timestamp(since)).anti_join(rows, key)
+    kept = rows.filter(~rows.removed).select(key, "as_of", *RAW_DIMENSIONS)
+    both = kept.union(base.select(key, "as_of", *RAW_DIMENSIONS))
+    return rolled_forward(both, _timestamp(at), config).select(key, *RAW_DIMENSIONS)
+
+
 def compose(history: ir.Table, key: str, at: datetime, config: ScaleConfig = DEFAULT) -> ir.Table:
     """Every key's score row at ``at``: its state (:func:`state`) through scale.scored."""
     return scored(state(history, key, at, config=config), at, config)
@@ -230,6 +245,70 @@ def state_sql(level: Level, upto: datetime, at: datetime | None = None, config: 
         return state(history.filter(history[key].isin(chosen[key])), key, upto, at, config)
 
     sql = compiled_sql(("state of keys", level, config), of_keys, **dates)
+    keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
+    return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
+        else f"WITH {keys_cte} {sql}"
+
+
+def history_unchanged_since(con: duckdb.DuckDBPyConnection, level: Level, computed_at: datetime,
+                            at: datetime) -> bool:
+    """Whether the composition of ``level`` at ``at`` is still what it was at ``computed_at`` (the time
+    a run stored it), as far as the runs since can tell: every run since at a date at or before ``at``
+    was the first at its date, no merge was made or undone since, and every row those runs wrote is
+    shadowed at ``at`` by a later row of its key at or before ``at``. A first run one window back
+    writes rows between two scored dates; they change neither. A run again at a date (its old rows
+    replaced, unknown now), or a row that is the latest of its key at ``at``, may: then False."""
+    table, key = HISTORY[level]
+    since = con.execute(
+        """SELECT as_of, min(computed_at) > ? AS first FROM score_runs WHERE as_of <= ?
+           GROUP BY as_of HAVING max(computed_at) > ?""", [computed_at, at, computed_at]).fetchall()
+    if not all(first for _as_of, first in since):
+        return False
+    merged = con.execute("SELECT count(*) FROM merges WHERE greatest(created_at, coalesce(undone_at, created_at)) > ?",
+                         [computed_at]).fetchone()
+    if merged and merged[0]:
+        return False
+    dates = [as_of for as_of, _first in since]
+    if not dates:
+        return True
+    found = con.execute(f"""
+        SELECT count(*) FROM (
+            SELECT n.{key} FROM {table} n WHERE n.as_of IN (SELECT unnest(?::TIMESTAMP[]))
+            AND NOT EXISTS (SELECT 1 FROM {table} h WHERE h.{key} = n.{key} AND h.as_of > n.as_of AND h.as_of <= ?)
+            LIMIT 1)""", [dates, at]).fetchone()
+    return not (found and found[0])
+
+
+def materialised_state_sql(con: duckdb.DuckDBPyConnection, level: Level, upto: datetime, at: datetime,
+                           config: ScaleConfig = DEFAULT, keys: str | None = None) -> str | None:
+    """SQL of :func:`state_sql` read from the newest date's score table and the history rows after
+    it (:func:`state_after`), or None when that table is not the composition at its date (another
+    scale, empty mid-run, the history changed under it: :func:`history_unchanged_since`) or is later
+    than ``upto``. It reads a million materialised rows instead of composing every row of the history
+    (0.85 s for the connections of the 10M heavy set, 0.2 s this way)."""
+    from .stamp import scale_fingerprint
+
+    table, key = HISTORY[level]
+    newest = materialised_date(con, level)
+    if newest is None or newest > upto:
+        return None
+    run = con.execute("SELECT arg_max(scale, computed_at), max(computed_at) FROM score_runs WHERE as_of = ?",
+                      [newest]).fetchone()
+    if not run or run[0] != scale_fingerprint(config) or not history_unchanged_since(con, level, run[1], newest):
+        return None
+    columns = {key: "int64", "as_of": "timestamp", **RAW_TYPES}
+
+    def build(since: datetime, upto: datetime, at: datetime) -> ir.Table:
+        history, current = history_table(level), ibis.table(columns, name=CURRENT[level])
+        if keys is not None:
+            chosen = ibis.table({key: "int64"}, name="state_keys")
+            history = history.filter(history[key].isin(chosen[key]))
+            current = current.filter(current[key].isin(chosen[key]))
+        return state_after(history, key, current, since, upto, at, config)
+
+    sql = compiled_sql(("state after", level, config, keys is not None), build, since=newest, upto=upto, at=at)
+    if keys is None:
+        return sql
     keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
     return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
         else f"WITH {keys_cte} {sql}"

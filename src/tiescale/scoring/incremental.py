@@ -23,7 +23,7 @@ from tiescale.store.db import Store
 from .compiled import compiled_sql
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import across, daily, dimensions
-from .history import Level, state_sql, write_history
+from .history import Level, materialised_state_sql, state_sql, write_history
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -100,11 +100,12 @@ def _materialize(con: Connection, name: str, key: tuple[object, ...], build: Cal
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {compiled_sql(key, build, **dates)}")
 
 
-def previous_state_sql(level: Level, since: datetime, as_of: datetime, config: ScaleConfig,
+def previous_state_sql(con: Connection, level: Level, since: datetime, as_of: datetime, config: ScaleConfig,
                        keys: str | None = None) -> str:
     """Raw dimensions at ``as_of`` of every key (or of the keys in table ``keys``) as the history
-    stood at ``since`` (rolled forward)."""
-    return state_sql(level, since, as_of, config, keys)
+    stood at ``since`` (rolled forward): from the newest date's score table and the rows after it
+    when that table is the composition at its date, else composed from the whole history."""
+    return materialised_state_sql(con, level, since, as_of, config, keys) or state_sql(level, since, as_of, config, keys)
 
 
 def is_newest(store: Store, as_of: datetime) -> bool:
@@ -231,7 +232,7 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
             JOIN identities i ON i.platform = c.platform AND i.handle = c.person
             JOIN identities i2 ON i2.person_id = i.person_id
             JOIN connections c2 ON c2.platform = i2.platform AND c2.person = i2.handle""")
-    prev_sql = previous_state_sql('connection', prev.as_of, as_of, config, keys="scope_conns" if scope else None)
+    prev_sql = previous_state_sql(con, 'connection', prev.as_of, as_of, config, keys="scope_conns" if scope else None)
     con.execute(f"CREATE OR REPLACE TEMP TABLE prev_conn AS {prev_sql}")
     appended_old = f"SELECT connection_id, {columns} FROM prev_conn s SEMI JOIN append_pairs USING (connection_id)"
     con.execute(f"""
@@ -317,7 +318,7 @@ def _person_dims(store: Store, backend: Backend, as_of: datetime, config: ScaleC
         ANTI JOIN backfill_people b ON b.person_id = c.person_id WHERE c.n_connections > 1""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE multi_full AS SELECT * FROM {full_dims}")
     delta_dims = _multi_dims(con, backend, as_of, config, "delta_days", "delta_conn")
-    prev_sql = previous_state_sql('person', prev.as_of, as_of, config, keys="touched_people" if scope else None)
+    prev_sql = previous_state_sql(con, 'person', prev.as_of, as_of, config, keys="touched_people" if scope else None)
     con.execute(f"CREATE OR REPLACE TEMP TABLE prev_people AS {prev_sql}")
     old_rows = f"""SELECT person_id, {columns} FROM prev_people s SEMI JOIN multi_people m ON m.person_id = s.person_id"""
     con.execute(f"""

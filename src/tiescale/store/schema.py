@@ -738,5 +738,16 @@ MIGRATIONS.append((
         CREATE TABLE IF NOT EXISTS revenue_segments_state (state VARCHAR NOT NULL);
     """,
 ))
+MIGRATIONS.append((
+    28,
+    "score_highs_dates.kept_at: when a date's rows were kept, so runs since that cannot move them keep them",
+    """
+        -- a first run one window back writes history rows between two scored dates; every one of
+        -- them is shadowed at the later date by a row of its key there, so that date's people stay as
+        -- they were: the refresh checks the runs since ``kept_at`` instead of composing it again
+        -- (insights/score_highs.py, scoring/history.py's history_unchanged_since)
+        ALTER TABLE score_highs_dates ADD COLUMN IF NOT EXISTS kept_at TIMESTAMPTZ;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
