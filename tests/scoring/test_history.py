@@ -125,14 +125,8 @@ def test_a_year_of_daily_scores_of_an_unchanged_store_writes_no_history(tmp_path
 def test_composing_a_few_keys_gives_their_rows_of_the_whole_composition(tmp_path: Path) -> None:
     """``scores_over_sql(only=[...])`` (a page of people) filters the history before composing: the
     rows are those keys' rows of the composition of everyone, at scored and unscored dates."""
-    from tests.scoring.test_engines import write_events
-
-    events = tmp_path / "events.csv"
-    write_events(events, n=600, seed=5)
-    with Store(tmp_path / "s.duckdb") as store:
-        ingest_path(store, events)
-        for at in (datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(2025, 2, 1)):
-            score_store(store, at)
+    with scored_events_store(tmp_path, 600, (datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(2025, 2, 1))) \
+            as store:
         people = [r["person_id"] for r in store.rows("SELECT person_id FROM people ORDER BY person_id")]
         some = people[::3][:6]
         dates = "SELECT TIMESTAMP '2024-09-01' AS at UNION ALL SELECT TIMESTAMP '2024-12-15' AS at"
@@ -259,14 +253,8 @@ def test_state_from_the_materialised_date_equals_the_composition(tmp_path: Path)
     equals composing the whole history, for every key and for some; it is not used when the history
     under that table changed in a way that may move it (a late import scored at an earlier date)."""
     from tiescale.scoring.history import history_unchanged_since, materialised_state_sql, state_sql
-    from tests.scoring.test_engines import write_events
-
-    events = tmp_path / "events.csv"
-    write_events(events, n=1500, seed=5)
-    with Store(tmp_path / "s.duckdb") as store:
-        ingest_path(store, events)
-        for at in (datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(2024, 12, 1)):
-            score_store(store, at)
+    with scored_events_store(tmp_path, 1500, (datetime(2024, 6, 1), datetime(2024, 9, 1), datetime(2024, 12, 1))) \
+            as store:
         score_store(store, datetime(2024, 11, 10), materialise=False)  # a first run between: shadowed
         newest = datetime(2024, 12, 1)
         later = datetime(2025, 1, 3)
@@ -299,3 +287,16 @@ def test_state_from_the_materialised_date_equals_the_composition(tmp_path: Path)
         score_store(store, datetime(2024, 10, 20), materialise=False)
         assert not history_unchanged_since(store.con, "person", scored_at, newest)
         assert materialised_state_sql(store.con, "person", newest, later) is None
+
+
+def scored_events_store(tmp_path: Path, n: int, dates: tuple[datetime, ...], seed: int = 5) -> Store:
+    """A store of ``n`` synthetic events (tests.scoring.test_engines), scored at ``dates`` in order."""
+    from tests.scoring.test_engines import write_events
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=n, seed=seed)
+    store = Store(tmp_path / "s.duckdb")
+    ingest_path(store, events)
+    for at in dates:
+        score_store(store, at)
+    return store
