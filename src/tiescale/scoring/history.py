@@ -230,6 +230,13 @@ def _equal_sql(column: str) -> str:
     return f"({new} IS NOT DISTINCT FROM {old})"
 
 
+def _with_state_keys(sql: str, key: str, keys: str) -> str:
+    """``sql`` (compiled against a table ``state_keys``) with that table defined as the keys of ``keys``."""
+    keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
+    return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
+        else f"WITH {keys_cte} {sql}"
+
+
 def state_sql(level: Level, upto: datetime, at: datetime | None = None, config: ScaleConfig = DEFAULT,
               keys: str | None = None) -> str:
     """SQL of :func:`state` (raw dimensions per key at ``at``, from the rows at or before ``upto``),
@@ -245,9 +252,7 @@ def state_sql(level: Level, upto: datetime, at: datetime | None = None, config: 
         return state(history.filter(history[key].isin(chosen[key])), key, upto, at, config)
 
     sql = compiled_sql(("state of keys", level, config), of_keys, **dates)
-    keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
-    return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
-        else f"WITH {keys_cte} {sql}"
+    return _with_state_keys(sql, key, keys)
 
 
 def history_unchanged_since(con: duckdb.DuckDBPyConnection, level: Level, computed_at: datetime,
@@ -309,9 +314,7 @@ def materialised_state_sql(con: duckdb.DuckDBPyConnection, level: Level, upto: d
     sql = compiled_sql(("state after", level, config, keys is not None), build, since=newest, upto=upto, at=at)
     if keys is None:
         return sql
-    keys_cte = f"state_keys AS (SELECT {key} FROM {keys})"
-    return sql.replace("WITH ", f"WITH {keys_cte}, ", 1) if sql.lstrip().upper().startswith("WITH") \
-        else f"WITH {keys_cte} {sql}"
+    return _with_state_keys(sql, key, keys)
 
 
 def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, dims: str,
