@@ -75,13 +75,18 @@ def rolled_forward(rows: ir.Table, at: ir.TimestampValue, config: ScaleConfig) -
     return rows.mutate(**{c: rows[c] * factor for c, factor in factors.items()})
 
 
+def _latest(rows: ir.Table, key: str) -> ir.Table:
+    """Each key's latest row of ``rows``."""
+    latest = rows.group_by(key).aggregate(effective=rows.as_of.max())
+    return rows.join(latest, [rows[key] == latest[key], rows.as_of == latest.effective]).select(rows)
+
+
 def state(history: ir.Table, key: str, upto: datetime, at: datetime | None = None,
           config: ScaleConfig = DEFAULT) -> ir.Table:
     """Raw dimensions per key at ``at`` (default ``upto``): the latest row at or before ``upto``,
     unless a tombstone, rolled forward to ``at`` (no rows after ``upto`` count)."""
     rows = history.filter(history.as_of <= _timestamp(upto))
-    latest = rows.group_by(key).aggregate(effective=rows.as_of.max())
-    rows = rows.join(latest, [rows[key] == latest[key], rows.as_of == latest.effective]).select(rows)
+    rows = _latest(rows, key)
     rows = rows.filter(~rows.removed)
     return rolled_forward(rows, _timestamp(at or upto), config).select(key, *RAW_DIMENSIONS)
 
@@ -93,8 +98,7 @@ def state_after(history: ir.Table, key: str, materialised: ir.Table, since: date
     in (``since``, ``upto``] if it has one (a tombstone removes it), else its materialised row. Equal
     to :func:`state` when ``materialised`` is the composition at ``since`` of the same history."""
     rows = history.filter(history.as_of > _timestamp(since), history.as_of <= _timestamp(upto))
-    latest = rows.group_by(key).aggregate(effective=rows.as_of.max())
-    rows = rows.join(latest, [rows[key] == latest[key], rows.as_of == latest.effective]).select(rows)
+    rows = _latest(rows, key)
     base = materialised.filter(materialised.as_of == _timestamp(since)).anti_join(rows, key)
     kept = rows.filter(~rows.removed).select(key, "as_of", *RAW_DIMENSIONS)
     both = kept.union(base.select(key, "as_of", *RAW_DIMENSIONS))
