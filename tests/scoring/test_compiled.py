@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from tiescale.scoring.compiled import compiled_sql
 from tiescale.scoring.config import DEFAULT
-from tiescale.scoring.dimensions import across, daily, dimensions
+from tiescale.scoring.dimensions import across, contact_dimensions, daily, day_marks, dimensions
 from tiescale.scoring.history import compose, history_table, state
 from tiescale.scoring.scale import scored
 from tiescale.scoring.warmth import scoring_inputs
@@ -17,6 +17,7 @@ from tiescale.scoring.warmth import scoring_inputs
 EVENTS = ibis.table({"connection_id": "int64", "person_id": "int64", "ts": "timestamp", "direction": "string",
                      "kind": "string", "words": "int64", "warmth": "float64"}, name="score_events")
 DAYS = daily(scoring_inputs(EVENTS), ("connection_id", "person_id"), datetime(2025, 1, 1))
+MARKS = day_marks(EVENTS, ("connection_id", "person_id"), datetime(2025, 1, 1))
 
 dates = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1))
 midnights = st.dates(min_value=datetime(1990, 1, 1).date(), max_value=datetime(2090, 1, 1).date()).map(
@@ -37,6 +38,12 @@ def test_one_date_expressions_match_a_direct_compile(as_of: datetime) -> None:
     builds = {
         "daily": lambda as_of: daily(scoring_inputs(EVENTS), ("connection_id",), as_of),
         "dimensions": lambda as_of: dimensions(DAYS, ("connection_id", "person_id"), as_of, DEFAULT),
+        "day marks": lambda as_of: day_marks(EVENTS, ("connection_id",), as_of),
+        "contact dimensions": lambda as_of: contact_dimensions(scoring_inputs(EVENTS), MARKS, ("connection_id",),
+                                                               as_of, DEFAULT),
+        "across marks": lambda as_of: across(contact_dimensions(scoring_inputs(EVENTS), MARKS,
+                                                                ("connection_id", "person_id"), as_of, DEFAULT),
+                                             MARKS, "person_id", as_of, DEFAULT),
         "across": lambda as_of: across(dimensions(DAYS, ("connection_id", "person_id"), as_of, DEFAULT), DAYS,
                                        "person_id", as_of, DEFAULT),
         "compose": lambda as_of: compose(history_table("person"), "person_id", as_of, DEFAULT),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tiescale.lazymodules import lazy_module
 
-from .config import GENERIC_WEIGHT, KIND_WEIGHTS, ScaleConfig
+from .config import GENERIC_WEIGHT, KIND_WEIGHTS, RAW_DIMENSIONS, ScaleConfig
 
 if TYPE_CHECKING:
     import ibis
@@ -21,6 +21,8 @@ else:
     ibis = lazy_module("ibis")  # imported on first use: readers get their SQL from the cache
 
 DAY_SECONDS = 86_400.0
+#: The raw dimensions in the score tables' order (every function below returns them so).
+_RAW_ORDER = RAW_DIMENSIONS
 
 
 #: The decayed dimensions, each with the ScaleConfig half-life it halves over. A day of contact
@@ -58,7 +60,8 @@ def kind_weight(kind: ir.StringValue) -> ir.FloatingValue:
 
 
 def daily(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Table:
-    """One row per key and day of contact, from touchpoints strictly before ``as_of``.
+    """One row per key and day of contact, from touchpoints strictly before ``as_of``: every sum of
+    the day (the input of :func:`dimensions`, for readers that regroup days, insights.touch_states).
 
     ``events`` needs: keys, ts (timestamp), direction, kind, words and warm per touchpoint (see
     warmth.scoring_inputs: the words of the message, and its warmth if it is theirs).
@@ -85,56 +88,133 @@ def daily(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Table:
         warm=ev.warm.sum(),
         first_ts=ev.ts.min(),
         last_ts=ev.ts.max(),
-        first_in_ts=inbound.ifelse(ev.ts, ibis.null("timestamp")).min(),
+        first_in_ts=ev.ts.min(where=inbound),
     )
+
+
+def day_marks(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Table:
+    """One row per key and day of contact with only what the per-day dimensions read: touchpoints in
+    and out, and the times of the day's first touchpoint and first inbound one.
+
+    The scorer groups touchpoints twice, by key (:func:`event_totals`) and by key and day (this), a
+    third cheaper than grouping every sum by day first: most days of a connection hold one
+    touchpoint, so the day rows are nearly as many as the touchpoints, and their width is the cost.
+    """
+    cut = ibis.literal(as_of, type="timestamp")
+    ev = events.filter(events.ts.notnull(), events.ts < cut)
+    ev = ev.mutate(day=ev.ts.truncate("D"))
+    return ev.group_by([*keys, "day"]).aggregate(
+        n_in=ev.count(where=ev.direction == "in"),
+        n_out=ev.count(where=ev.direction != "in"),
+        first_ts=ev.ts.min(),
+        first_in_ts=ev.ts.min(where=ev.direction == "in"),
+    )
+
+
+#: How day rows of several connections combine into one (:func:`rollup`), for the columns present.
+_DAY_COMBINE: dict[str, str] = {
+    "w_in": "sum", "w_out": "sum", "n_in": "sum", "n_out": "sum", "n_dm": "sum", "words": "sum", "warm": "sum",
+    "first_ts": "min", "last_ts": "max", "first_in_ts": "min",
+}
 
 
 def rollup(days: ir.Table, keys: Sequence[str]) -> ir.Table:
-    """Day rows of connections summed to coarser keys (a person across accounts), per day."""
-    return days.group_by([*keys, "day"]).aggregate(
-        w_in=days.w_in.sum(),
-        w_out=days.w_out.sum(),
-        n_in=days.n_in.sum(),
-        n_out=days.n_out.sum(),
-        n_dm=days.n_dm.sum(),
-        words=days.words.sum(),
-        warm=days.warm.sum(),
-        first_ts=days.first_ts.min(),
-        last_ts=days.last_ts.max(),
-        first_in_ts=days.first_in_ts.min(),
-    )
+    """Day rows (of :func:`daily` or :func:`day_marks`) of connections combined per coarser key (a
+    person across accounts) and day."""
+    combine = {c: getattr(days[c], how)() for c, how in _DAY_COMBINE.items() if c in days.columns}
+    return days.group_by([*keys, "day"]).aggregate(**combine)
+
+
+def _with_decays(table: ir.Table, day: ir.TimestampValue, as_of: datetime, config: ScaleConfig,
+                 columns: Sequence[str]) -> ir.Table:
+    """``table`` with ``decay_<half-life>``: what a day ``day`` counts at ``as_of``, one power per
+    half-life the decayed ``columns`` use (computed per row before grouping, not per dimension)."""
+    cut = ibis.literal(as_of, type="timestamp")
+    age = (cut.epoch_seconds() - day.epoch_seconds()).cast("float64") / DAY_SECONDS
+    half_lives = sorted({HALF_LIVES[c] for c in columns})
+    return table.mutate(**{f"decay_{name}": decay(age, getattr(config, name)) for name in half_lives})
+
+
+def _decayed(table: ir.Table, column: str) -> ir.FloatingValue:
+    """The decay factor column of the dimension ``column`` (added by :func:`_with_decays`)."""
+    return table[f"decay_{HALF_LIVES[column]}"]
+
+
+def _per_day_aggregates(days: ir.Table) -> dict[str, ir.Value]:
+    """The PER_DAY dimensions over day rows carrying n_in, n_out, first_ts, first_in_ts and decays."""
+    two_way = (days.n_in > 0) & (days.n_out > 0)
+    return {
+        "turns": (two_way.cast("float64") * _decayed(days, "turns")).sum(),
+        "two_way_days": days.count(where=two_way),
+        "active_days": days.count(),
+        "regularity": _decayed(days, "regularity").sum(),
+        "started_by_them": days.count(where=(days.first_in_ts == days.first_ts).fill_null(False)),
+    }
 
 
 def dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: ScaleConfig) -> ir.Table:
-    """One row per key: the raw dimensions of the relationship as of ``as_of``.
+    """One row per key: the raw dimensions of the relationship as of ``as_of``, from :func:`daily` rows.
 
     Decayed fields (intensity, weight_in/out, turns, regularity) only shrink as time passes, by a
-    known factor: a later snapshot of an untouched connection is this one times that factor.
+    known factor: a later snapshot of an untouched connection is this one times that factor. The
+    scorer computes the same from touchpoints and day marks (:func:`contact_dimensions`).
     """
+    days = _with_decays(days, days.day, as_of, config, tuple(HALF_LIVES))
+    aggregates = {
+        "intensity": ((days.w_in + days.w_out) * _decayed(days, "intensity")).sum(),
+        "weight_in": (days.w_in * _decayed(days, "weight_in")).sum(),
+        "weight_out": (days.w_out * _decayed(days, "weight_out")).sum(),
+        "touchpoints_in": days.n_in.sum(),
+        "touchpoints_out": days.n_out.sum(),
+        "dms": days.n_dm.sum(),
+        "words": days.words.sum(),
+        "warm": days.warm.sum(),
+        "first_contact": days.first_ts.min(),
+        "last_contact": days.last_ts.max(),
+        **_per_day_aggregates(days),
+    }
+    return days.group_by(list(keys)).aggregate(**{c: aggregates[c] for c in _RAW_ORDER})
+
+
+def day_dimensions(days: ir.Table, keys: Sequence[str], as_of: datetime, config: ScaleConfig) -> ir.Table:
+    """The PER_DAY dimensions per key, from day rows (:func:`day_marks`, or :func:`daily`)."""
+    days = _with_decays(days, days.day, as_of, config, ("turns", "regularity"))
+    return days.group_by(list(keys)).aggregate(**_per_day_aggregates(days))
+
+
+def event_totals(events: ir.Table, keys: Sequence[str], as_of: datetime, config: ScaleConfig) -> ir.Table:
+    """The dimensions that add up over touchpoints (ADDED), and first and last contact, per key,
+    straight from the touchpoints strictly before ``as_of``: a touchpoint's decayed weight counts
+    from its day's midnight, as its day row's would."""
     cut = ibis.literal(as_of, type="timestamp")
-    age = (cut.epoch_seconds() - days.day.epoch_seconds()).cast("float64") / DAY_SECONDS
-    # one power per half-life and day row (three, not one per decayed dimension), computed before grouping
-    half_lives = sorted(set(HALF_LIVES.values()))
-    days = days.mutate(**{f"decay_{name}": decay(age, getattr(config, name)) for name in half_lives})
-    factor = {column: days[f"decay_{name}"] for column, name in HALF_LIVES.items()}
-    two_way = ((days.n_in > 0) & (days.n_out > 0)).cast("float64")
-    return days.group_by(list(keys)).aggregate(
-        intensity=((days.w_in + days.w_out) * factor["intensity"]).sum(),
-        weight_in=(days.w_in * factor["weight_in"]).sum(),
-        weight_out=(days.w_out * factor["weight_out"]).sum(),
-        turns=(two_way * factor["turns"]).sum(),
-        two_way_days=days.count(where=(days.n_in > 0) & (days.n_out > 0)),
-        touchpoints_in=days.n_in.sum(),
-        touchpoints_out=days.n_out.sum(),
-        dms=days.n_dm.sum(),
-        words=days.words.sum(),
-        warm=days.warm.sum(),
-        active_days=days.count(),
-        regularity=factor["regularity"].sum(),
-        started_by_them=days.count(where=(days.first_in_ts == days.first_ts).fill_null(False)),
-        first_contact=days.first_ts.min(),
-        last_contact=days.last_ts.max(),
+    ev = events.filter(events.ts.notnull(), events.ts < cut)
+    ev = _with_decays(ev, ev.ts.truncate("D"), as_of, config, ("intensity", "weight_in"))
+    inbound = ev.direction == "in"
+    weight = kind_weight(ev.kind)
+    return ev.group_by(list(keys)).aggregate(
+        intensity=(weight * _decayed(ev, "intensity")).sum(),
+        weight_in=(inbound.ifelse(weight, 0.0) * _decayed(ev, "weight_in")).sum(),
+        weight_out=(inbound.ifelse(0.0, weight) * _decayed(ev, "weight_out")).sum(),
+        touchpoints_in=ev.count(where=ev.direction == "in"),
+        touchpoints_out=ev.count(where=ev.direction != "in"),
+        dms=ev.count(where=ev.kind == "dm"),
+        words=ev.words.cast("int64").sum(),
+        warm=ev.warm.cast("float64").sum(),
+        first_contact=ev.ts.min(),
+        last_contact=ev.ts.max(),
     )
+
+
+def contact_dimensions(events: ir.Table, marks: ir.Table, keys: Sequence[str], as_of: datetime,
+                       config: ScaleConfig) -> ir.Table:
+    """One row per key: the raw dimensions as of ``as_of`` from touchpoints ``events`` and their
+    :func:`day_marks` ``marks``; equal to ``dimensions(daily(events, ...), ...)`` up to float sums."""
+    totals = event_totals(events, keys, as_of, config)
+    per_day = day_dimensions(marks, keys, as_of, config)
+    # a key may be null (records scored in memory): nulls match
+    joined = totals.join(per_day, [totals[k].identical_to(per_day[k]) for k in keys])
+    return joined.select(*[totals[k] for k in keys],
+                         **{c: (totals[c] if c in totals.columns else per_day[c]) for c in _RAW_ORDER})
 
 
 #: Dimensions that are sums of per-day values linear in the day's touchpoints: a person's is the sum
@@ -148,7 +228,8 @@ INTEGER_DIMENSIONS = ("two_way_days", "touchpoints_in", "touchpoints_out", "dms"
 
 
 def across(dims: ir.Table, days: ir.Table, key: str, as_of: datetime, config: ScaleConfig) -> ir.Table:
-    """Dimensions per ``key`` (a person) from their connections' dimensions and days.
+    """Dimensions per ``key`` (a person) from their connections' dimensions and days (rows of
+    :func:`day_marks`, or of :func:`daily`).
 
     Equal to ``dimensions(rollup(days, [key]), [key], ...)``, without regrouping every day: the
     connections' dimensions are added up, then only the days shared by several connections are
@@ -161,8 +242,8 @@ def across(dims: ir.Table, days: ir.Table, key: str, as_of: datetime, config: Sc
     )
     counted = days.group_by([key, "day"]).aggregate(connections=days.count())
     shared = days.semi_join(counted.filter(counted.connections > 1), [key, "day"])
-    once = dimensions(rollup(shared, [key]), [key], as_of, config)
-    apart = dimensions(shared, [key], as_of, config)  # each connection's day counted on its own
+    once = day_dimensions(rollup(shared, [key]), [key], as_of, config)
+    apart = day_dimensions(shared, [key], as_of, config)  # each connection's day counted on its own
     apart = apart.select(key, **{f"{c}_apart": apart[c] for c in PER_DAY})
     fix = once.join(apart, key).select(key, **{f"{c}_fix": once[c] - apart[f"{c}_apart"] for c in PER_DAY})
     out = base.left_join(fix, key)

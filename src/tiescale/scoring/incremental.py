@@ -22,7 +22,7 @@ import duckdb
 from tiescale.store.db import Store
 from .compiled import compiled_sql
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
-from .dimensions import across, daily, dimensions
+from .dimensions import across, contact_dimensions, day_marks
 from .history import Level, materialised_state_sql, state_sql, write_history
 from .scale import scored
 from .top import write_top
@@ -88,10 +88,18 @@ def _dirty_sql(prev: Previous) -> str:
 
 def _connection_days(con: Connection, backend: Backend, view: str, as_of: datetime,
                      name: str = "conn_days") -> str:
-    """Materialise one row per connection and day (the heavy pass over touchpoints), once."""
-    _materialize(con, name, ("daily", view),
-                 lambda as_of: daily(scoring_inputs(backend.table(view)), CONNECTION_KEY, as_of), as_of=as_of)
+    """Materialise the day marks of every connection in touchpoints ``view`` (one row per day), once."""
+    _materialize(con, name, ("day marks", view),
+                 lambda as_of: day_marks(backend.table(view), CONNECTION_KEY, as_of), as_of=as_of)
     return name
+
+
+def _connection_dims(con: Connection, backend: Backend, view: str, days: str, as_of: datetime,
+                     config: ScaleConfig, name: str) -> None:
+    """``name`` := the dimensions of every connection in touchpoints ``view`` (``days``: their marks)."""
+    _materialize(con, name, ("contact dimensions", view, days, config),
+                 lambda as_of: contact_dimensions(scoring_inputs(backend.table(view)), backend.table(days),
+                                                  CONNECTION_KEY, as_of, config), as_of=as_of)
 
 
 def _materialize(con: Connection, name: str, key: tuple[object, ...], build: Callable[..., ir.Table],
@@ -131,8 +139,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     if prev is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW score_events AS {_events_sql(f'i.ts < {cut}')}")
         days = _connection_days(con, backend, "score_events", as_of)
-        _materialize(con, "conn_dims", ("dimensions", "conn_days", config),
-                     lambda as_of: dimensions(backend.table(days), CONNECTION_KEY, as_of, config), as_of=as_of)
+        _connection_dims(con, backend, "score_events", days, as_of, config, "conn_dims")
         _person_dims(store, backend, as_of, config, None, incremental=False)
     else:
         # a date whose score tables are not written (a month start, one window back) needs the states
@@ -217,14 +224,12 @@ def _touched_connections(store: Store, backend: Backend, as_of: datetime, prev: 
     con.execute(f"""CREATE OR REPLACE TEMP VIEW score_events AS
         SELECT e.* FROM ({_events_sql(f'i.ts < {cut}')}) e SEMI JOIN backfill_pairs USING (connection_id)""")
     days = _connection_days(con, backend, "score_events", as_of)
-    _materialize(con, "fresh_conn", ("dimensions", "conn_days", config),
-                 lambda as_of: dimensions(backend.table(days), CONNECTION_KEY, as_of, config), as_of=as_of)
+    _connection_dims(con, backend, "score_events", days, as_of, config, "fresh_conn")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW delta_events AS
         SELECT e.* FROM ({_events_sql(f'i.ts < {cut} AND i.ts >= {since}')}) e
         SEMI JOIN append_pairs USING (connection_id)""")
     delta_days = _connection_days(con, backend, "delta_events", as_of, name="delta_days")
-    _materialize(con, "delta_conn", ("dimensions", "delta_days", config),
-                 lambda as_of: dimensions(backend.table(delta_days), CONNECTION_KEY, as_of, config), as_of=as_of)
+    _connection_dims(con, backend, "delta_events", delta_days, as_of, config, "delta_conn")
     columns = ", ".join(RAW_DIMENSIONS)
     if scope:
         con.execute("""CREATE OR REPLACE TEMP TABLE scope_conns AS

@@ -15,7 +15,7 @@ import pyarrow as pa
 from tiescale.store.db import Store
 from tiescale.store.text_features import refresh_text_features
 from .config import DEFAULT, DIMENSION_COLUMNS, RAW_DIMENSIONS, ScaleConfig
-from .dimensions import across, daily, dimensions
+from .dimensions import across, contact_dimensions, day_marks
 from .engines import EngineError, check_events_path, duckdb_events, spark_events, spark_message
 from .history import write_history
 from .incremental import is_newest, score_in_store, write_newest
@@ -46,8 +46,10 @@ class ScoreRun:
 
 def score_expressions(events: ir.Table, as_of: datetime, config: ScaleConfig = DEFAULT) -> list[ir.Table]:
     """The two result tables (connections, people) as Ibis expressions over ``events``."""
-    days = daily(scoring_inputs(events), (*CONNECTION_KEYS, "person_id"), as_of)
-    dims = dimensions(days, (*CONNECTION_KEYS, "person_id"), as_of, config)
+    inputs = scoring_inputs(events)
+    keys = (*CONNECTION_KEYS, "person_id")
+    days = day_marks(inputs, keys, as_of)
+    dims = contact_dimensions(inputs, days, keys, as_of, config)
     connections = scored(dims.drop("person_id"), as_of, config)
     people = scored(across(dims, days, "person_id", as_of, config), as_of, config)
     return [connections, people]
