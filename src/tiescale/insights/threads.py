@@ -89,20 +89,25 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
         since = int(state["watermark"]) if state else 0
         # each touched person with the time of their earliest new row (a new touchpoint, or a new
         # reply to one of their messages); an undated one recomputes all their messages
+        # the new replies are read first (``nm_replies``, a few rows): joined in the same query, the
+        # planner built its hash table on every indexed message instead (0.2 s at 3.6M messages)
+        replies = f"""
+            SELECT platform, in_reply_to, ts FROM posts WHERE import_id > {since} AND in_reply_to IS NOT NULL
+            UNION ALL SELECT platform, in_reply_to, ts FROM interactions
+            WHERE import_id > {since} AND direction = 'out' AND in_reply_to IS NOT NULL"""
         touched = f"""
             SELECT person_id, coalesce(min(ts), TIMESTAMPTZ '1970-01-01') AS since_ts FROM (
                 SELECT person_id, ts FROM touchpoints WHERE import_id > {since}
-                UNION ALL SELECT m.person_id, r.ts FROM answer_messages m
-                JOIN (SELECT platform, in_reply_to, ts FROM posts WHERE import_id > {since} AND in_reply_to IS NOT NULL
-                      UNION ALL SELECT platform, in_reply_to, ts FROM interactions
-                      WHERE import_id > {since} AND direction = 'out' AND in_reply_to IS NOT NULL) r
-                  ON r.platform = m.platform AND r.in_reply_to = m.item_id)
+                UNION ALL SELECT m.person_id, r.ts FROM nm_replies r
+                JOIN answer_messages m ON r.platform = m.platform AND r.in_reply_to = m.item_id)
             GROUP BY person_id"""
     else:
         touched = "SELECT person_id, TIMESTAMPTZ '1970-01-01' AS since_ts FROM identities"
     writable_tables(store, *INDEX_TABLES)
     try:
         with store.transaction():
+            if mode == "incremental":
+                con.execute(f"CREATE OR REPLACE TEMP TABLE nm_replies AS {replies}")
             con.execute(f"CREATE OR REPLACE TEMP TABLE nm_people AS {touched}")
             if mode == "incremental":
                 con.execute(f"CREATE OR REPLACE TEMP TABLE nm_since AS SELECT {since} AS since")
@@ -133,7 +138,8 @@ def refresh_threads(store: Store, full: bool = False) -> RefreshResult:
                         "newest_ts) VALUES (?, ?, ?, now(), ?, ?)",
                         [watermark, counted, merges, total, newest])
     finally:
-        for name in ("nm_people", "nm_in", "nm_out", "nm_direct", "nm_days", "nm_kept_people", "nm_since", "nm_redo"):
+        for name in ("nm_people", "nm_in", "nm_out", "nm_direct", "nm_days", "nm_kept_people", "nm_since", "nm_redo",
+                     "nm_replies"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return RefreshResult(mode, people, messages, time.perf_counter() - started)
 
