@@ -35,14 +35,15 @@ def results(table: ir.Table, key: str = "person_id") -> dict[int, dict]:
     return {row[key]: row for row in table.to_pyarrow().to_pylist()}
 
 
-def assert_same(got: dict[int, dict], expected: dict[int, dict]) -> None:
+def assert_same(got: dict[int, dict], expected: dict[int, dict], rel: float = 1e-12) -> None:
+    """The same keys, and per key the same values (floats within ``rel``)."""
     assert got.keys() == expected.keys()
     for key, want in expected.items():
         for field, value in want.items():
             if isinstance(value, float):
-                assert got[key][field] == pytest.approx(value, rel=1e-12, abs=1e-12), field
+                assert got[key][field] == pytest.approx(value, rel=rel, abs=1e-12), (key, field)
             else:
-                assert got[key][field] == value, field
+                assert got[key][field] == value, (key, field)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

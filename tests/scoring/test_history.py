@@ -17,6 +17,8 @@ from tiescale.scoring.engines import duckdb_events
 from tiescale.scoring.history import composed_sql, compose, history_table, scores_over_sql
 from tiescale.scoring.run import DIMENSION_FIELDS, score_expressions, score_store
 
+from .test_across import assert_same
+
 START = datetime(2025, 1, 1)
 KINDS = ["reply", "mention", "dm", "like", "comment", "repost", "follow", "wave"]
 TEXTS = ["", "thanks so much love it", "where is my order", "ok great"]
@@ -269,13 +271,8 @@ def test_state_from_the_materialised_date_equals_the_composition(tmp_path: Path)
                 key = "connection_id" if level == "connection" else "person_id"
                 want = {r[key]: r for r in store.rows(state_sql(level, upto, later, keys=keys))}
                 got = {r[key]: r for r in store.rows(fast)}
-                assert got.keys() == want.keys() and want
-                for k, row in want.items():
-                    for column, value in row.items():
-                        if isinstance(value, float):
-                            assert got[k][column] == pytest.approx(value, rel=1e-9, abs=1e-12), column
-                        else:
-                            assert got[k][column] == value, column
+                assert want
+                assert_same(got, want, rel=1e-9)
         assert materialised_state_sql(store.con, "person", datetime(2024, 11, 1), later) is None  # before it
         # a late import scored at an earlier date only: its rows are the latest of their keys there
         scored_at = store.scalar("SELECT max(computed_at) FROM score_runs WHERE as_of = ?", [newest])
