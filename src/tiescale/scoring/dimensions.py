@@ -1,8 +1,11 @@
 """The dimensions of a relationship, as backend-neutral Ibis expressions.
 
 Written once; run on DuckDB (the store) or on Spark (events handed over as Parquet).
-Two steps, both plain GROUP BYs: touchpoints -> one row per (key, day) -> one row per key.
-The key is (account, platform, person) for connections, or person_id across accounts.
+Plain GROUP BYs: the touchpoints grouped per key give the sums and first/last contact; grouped per
+key and day (slim day marks) and then per key, the per-day dimensions (:func:`contact_dimensions`).
+The key is a connection, or person_id across accounts (:func:`across`: their connections' dimensions
+plus the days they share). :func:`daily` and :func:`dimensions` are the same in the two-step form
+(every sum per day first), which readers that regroup days use.
 """
 from __future__ import annotations
 
@@ -96,9 +99,10 @@ def day_marks(events: ir.Table, keys: Sequence[str], as_of: datetime) -> ir.Tabl
     """One row per key and day of contact with only what the per-day dimensions read: touchpoints in
     and out, and the times of the day's first touchpoint and first inbound one.
 
-    The scorer groups touchpoints twice, by key (:func:`event_totals`) and by key and day (this), a
-    third cheaper than grouping every sum by day first: most days of a connection hold one
-    touchpoint, so the day rows are nearly as many as the touchpoints, and their width is the cost.
+    The scorer groups touchpoints twice, by key (:func:`event_totals`) and by key and day (this),
+    instead of grouping every sum by day first and the days by key (2.5 s instead of 3.15 s at 10M
+    heavy-tailed touchpoints): most days of a connection hold one touchpoint, so the day rows are
+    nearly as many as the touchpoints, and their width is the cost.
     """
     cut = ibis.literal(as_of, type="timestamp")
     ev = events.filter(events.ts.notnull(), events.ts < cut)
