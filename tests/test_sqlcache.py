@@ -1,8 +1,11 @@
 """Compiled SQL kept between processes (tiescale/sqlcache.py)."""
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,37 @@ def _python_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME", "VIRTUAL_ENV", "LANG")}
+
+
+def _events_csv(path: Path, start: datetime, days: int, n: int, seed: int) -> None:
+    """``n`` touchpoints over ``days`` days from ``start``, a few people talking a lot (CSV)."""
+    rng = random.Random(seed)
+    lines = ["ts,account,person,direction,kind,platform,id,text"]
+    for i in range(n):
+        person = f"p{int(rng.paretovariate(1.2)) % 120}"
+        ts = start + timedelta(seconds=rng.randrange(0, days * 86400))
+        kind = rng.choice(["reply", "mention", "dm", "like", "comment"])
+        lines.append(f"{ts.isoformat()},{rng.choice(['brand', 'brand2'])},{person},{rng.choice(['in', 'out'])},"
+                     f"{kind},{rng.choice(['x', 'mastodon'])},{seed}-{i},\"thanks so much\"")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_the_first_day_after_a_full_build_compiles_nothing(tmp_path: Path) -> None:
+    """The full build's refresh also compiles what only a later, incremental refresh reads, so the
+    first morning after an install (or an upgrade) answers as fast as every later one."""
+    main, day = tmp_path / "main.csv", tmp_path / "day.csv"
+    _events_csv(main, datetime(2024, 3, 1, tzinfo=UTC), 365, 3000, seed=5)
+    _events_csv(day, datetime(2025, 3, 1, tzinfo=UTC), 1, 60, seed=6)  # the first of a month, as in bench_morning
+    cache = tmp_path / "cache"
+    env = {"TIESCALE_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin", **_python_env()}
+    db = tmp_path / "store.duckdb"
+
+    def ingest(path: Path) -> set[str]:
+        subprocess.run([sys.executable, "-m", "tiescale.surfaces.cli", "--db", str(db), "ingest", str(path)],
+                       capture_output=True, text=True, env=env, check=True)
+        (found,) = cache.glob("sql-*.json")
+        return set(json.loads(found.read_text(encoding="utf-8")))
+
+    built = ingest(main)
+    assert any(key.startswith("template") for key in built) and any(key.startswith("over ") for key in built)
+    assert ingest(day) - built == set()

@@ -15,14 +15,18 @@ refresh of a current store costs a few lookups.
 """
 from __future__ import annotations
 
+from tiescale.scoring.history import compile_incremental_sql
+from tiescale.sqlcache import cache_dir
 from tiescale.store.db import Store
 from .content import refresh_content_labels, refresh_message_index
 from .goals import refresh_vanity
 from .languages import refresh_language_mix, refresh_languages
+from .meaningful import MEANINGFUL_MIN
 from .people import current_as_of
 from .queue import build_queue
 from .queue_items import DEFAULT_QUEUE
 from .revenue_cache import refresh_revenue
+from .score_highs import compile_highs_sql
 from .snapshots import ensure_snapshots
 from .threads import refresh_threads
 
@@ -42,3 +46,8 @@ def refresh_derived(store: Store) -> None:
     refresh_language_mix(store)  # and the default mix itself (insights/report_cache.py)
     refresh_revenue(store)  # the default revenue report's person-time (insights/revenue_cache.py)
     refresh_vanity(store)  # the default vanity report (its people at 7+ per month: insights/score_highs.py)
+    # what only a later, incremental refresh reads, compiled now: a full build leaves the first
+    # morning nothing to compile (0.7 s of it, Ibis loaded); a lookup when the cache holds it
+    if cache_dir() is not None:
+        compile_incremental_sql()
+        compile_highs_sql({DEFAULT_QUEUE.reengage_peak, DEFAULT_QUEUE.cooling_min_score, MEANINGFUL_MIN})

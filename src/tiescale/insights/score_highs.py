@@ -15,6 +15,7 @@ is not kept (TEMP tables, nothing written); it gets the same rows.
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from tiescale.scoring.history import history_unchanged_since, scores_over_sql
@@ -152,6 +153,14 @@ def _composed_sql(store: Store, dates: list[datetime], min_score: float, valid: 
         parts.append(f"SELECT as_of, person_id, score FROM ({scores_over_sql(composed, 'person', min_score=min_score)}) "
                      f"WHERE score >= {float(min_score)!r}")
     return " UNION ALL ".join(parts)
+
+
+def compile_highs_sql(min_scores: Iterable[float]) -> None:
+    """Compile into the SQL cache the composition of candidates that a date after a kept one reads
+    (:func:`_composed_sql`), for each of ``min_scores``: a full build keeps every date, so only the
+    next day would compile it otherwise."""
+    for min_score in min_scores:
+        scores_over_sql("SELECT NULL::TIMESTAMP AS at", "person", min_score=min_score, only="score_highs_cand_0")
 
 
 def _drop_candidates(store: Store, count: int) -> None:

@@ -305,20 +305,38 @@ def materialised_state_sql(con: duckdb.DuckDBPyConnection, level: Level, upto: d
                       [newest]).fetchone()
     if not run or run[0] != scale_fingerprint(config) or not history_unchanged_since(con, level, run[1], newest):
         return None
+    sql = _state_after_sql(level, config, keys is not None, newest, upto, at)
+    if keys is None:
+        return sql
+    return _with_state_keys(sql, key, keys)
+
+
+def _state_after_sql(level: Level, config: ScaleConfig, keyed: bool, since: datetime, upto: datetime,
+                     at: datetime) -> str:
+    """The compiled SQL of :func:`state_after` over the score table of ``level`` (of the keys in a
+    table ``state_keys`` when ``keyed``)."""
+    _table, key = HISTORY[level]
     columns = {key: "int64", "as_of": "timestamp", **RAW_TYPES}
 
     def build(since: datetime, upto: datetime, at: datetime) -> ir.Table:
         history, current = history_table(level), ibis.table(columns, name=CURRENT[level])
-        if keys is not None:
+        if keyed:
             chosen = ibis.table({key: "int64"}, name="state_keys")
             history = history.filter(history[key].isin(chosen[key]))
             current = current.filter(current[key].isin(chosen[key]))
         return state_after(history, key, current, since, upto, at, config)
 
-    sql = compiled_sql(("state after", level, config, keys is not None), build, since=newest, upto=upto, at=at)
-    if keys is None:
-        return sql
-    return _with_state_keys(sql, key, keys)
+    return compiled_sql(("state after", level, config, keyed), build, since=since, upto=upto, at=at)
+
+
+def compile_incremental_sql(config: ScaleConfig = DEFAULT) -> None:
+    """Compile into the SQL cache what only an incremental run reads (a run's previous state from the
+    newest date's score table), so that a full build leaves nothing for the first day to compile."""
+    day = datetime(2000, 1, 1)  # any date: the cache keeps the text with stand-in dates
+    levels: tuple[Level, ...] = ("connection", "person")
+    for level in levels:
+        for keyed in (False, True):
+            _state_after_sql(level, config, keyed, day, day, day)
 
 
 def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, dims: str,
