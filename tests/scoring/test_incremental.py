@@ -142,3 +142,30 @@ def test_a_scoped_run_counts_the_keys_the_history_composes_tombstones_left_out(t
         for level, count in (("connection", run.connections), ("person", run.people)):
             composed = store.scalar(f"SELECT count(*) FROM ({scores_sql(store, '2024-10-01', level)})")
             assert count == composed, level
+
+
+def test_a_scoped_runs_count_from_the_previous_one_equals_counting_every_key(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scoped run counts from the previous run's count and its own rows; after a forget (which the
+    previous count still holds) it counts every key again. Both equal the rows composed there."""
+    import tiescale.scoring.incremental as incremental
+
+    counted_again: list[str] = []
+    every_key = incremental._alive
+    monkeypatch.setattr(incremental, "_alive", lambda store, level, as_of: counted_again.append(level)
+                        or every_key(store, level, as_of))
+    first, later = split_events(tmp_path)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, first)
+        score_store(store, "2024-08-01")
+        ingest_path(store, later)  # late touchpoints too: the scoped run recomputes their connections
+        score_store(store, "2025-03-01")
+        for when, forget in (("2024-09-01", None), ("2024-11-01", "x:p2")):
+            if forget:
+                forget_person(store, forget)
+            run = score_store(store, when, materialise=False)  # scoped: not the newest date
+            assert run.mode == "incremental"
+            assert counted_again == ([] if forget is None else ["connection", "person"]), when
+            for level, count in (("connection", run.connections), ("person", run.people)):
+                composed = store.scalar(f"SELECT count(*) FROM ({scores_sql(store, when, level)})")
+                assert count == composed and count > 0, (when, level)
