@@ -41,6 +41,8 @@ HISTORY: dict[str, tuple[str, str]] = {
     "connection": ("connection_history", "connection_id"),
     "person": ("person_history", "person_id"),
 }
+#: Both levels, connections first.
+LEVELS: tuple[Level, Level] = ("connection", "person")
 #: The materialised newest date of each level.
 CURRENT: dict[str, str] = {"connection": "connection_scores", "person": "person_scores"}
 
@@ -333,8 +335,7 @@ def compile_incremental_sql(config: ScaleConfig = DEFAULT) -> None:
     """Compile into the SQL cache what only an incremental run reads (a run's previous state from the
     newest date's score table), so that a full build leaves nothing for the first day to compile."""
     day = datetime(2000, 1, 1)  # any date: the cache keeps the text with stand-in dates
-    levels: tuple[Level, ...] = ("connection", "person")
-    for level in levels:
+    for level in LEVELS:
         for keyed in (False, True):
             _state_after_sql(level, config, keyed, day, day, day)
 

@@ -23,7 +23,7 @@ from tiescale.store.db import Store
 from .compiled import compiled_sql
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import across, contact_dimensions, day_marks
-from .history import HISTORY, Level, history_unchanged_since, materialised_state_sql, state_sql, write_history
+from .history import HISTORY, LEVELS, Level, history_unchanged_since, materialised_state_sql, state_sql, write_history
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -155,7 +155,7 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     changed = None if prev is None else (prev.as_of, "touched_pairs", None if people_changed else "touched_people")
     newest = _write(store, as_of, config, materialise, changed)
     if prev is not None and scope:  # the keys the composition holds at as_of (the dims hold a few)
-        connections, people = (_alive_after(store, level, as_of, prev) for level in ("connection", "person"))
+        connections, people = (_alive_after(store, level, as_of, prev) for level in LEVELS)
     else:
         connections = int(store.scalar("SELECT count(*) FROM conn_dims"))
         people = int(store.scalar("SELECT count(*) FROM person_dims"))
@@ -164,9 +164,9 @@ def score_in_store(store: Store, as_of: datetime, config: ScaleConfig, fingerpri
     return ("full" if prev is None else "incremental"), connections, people, newest
 
 
-def _alive(store: Store, level: str, as_of: datetime) -> int:
+def _alive(store: Store, level: Level, as_of: datetime) -> int:
     """How many keys the history composes at ``as_of``: their latest row at or before it is no tombstone."""
-    table, key = ("connection_history", "connection_id") if level == "connection" else ("person_history", "person_id")
+    table, key = HISTORY[level]
     # the keys with a row by then, less those whose latest row is a tombstone (few keys have any)
     return int(store.scalar(f"""
         SELECT (SELECT count(*) FROM (SELECT {key} FROM {table} WHERE as_of <= {_ts(as_of)} GROUP BY {key}))
