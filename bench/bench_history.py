@@ -37,15 +37,15 @@ def child(spec: dict) -> dict:
     before = db.stat().st_size
     day_seconds = []
     with Store(db) as store:
-        rows_before = store.scalar("SELECT (SELECT count(*) FROM connection_history) + "
-                                   "(SELECT count(*) FROM person_history)")
+        rows_before = store.scalar("SELECT (SELECT count(*) FROM connection_history_all) + "
+                                   "(SELECT count(*) FROM person_history_all)")
         start = datetime.fromisoformat(AS_OF)
         for day in range(1, spec["days"] + 1):
             started = time.perf_counter()
             score_store(store, start + timedelta(days=day))
             day_seconds.append(time.perf_counter() - started)
-        rows_after = store.scalar("SELECT (SELECT count(*) FROM connection_history) + "
-                                  "(SELECT count(*) FROM person_history)")
+        rows_after = store.scalar("SELECT (SELECT count(*) FROM connection_history_all) + "
+                                  "(SELECT count(*) FROM person_history_all)")
         runs = store.scalar("SELECT count(*) FROM score_runs")
         store.con.execute("CHECKPOINT")
     after = db.stat().st_size

@@ -75,12 +75,12 @@ def test_forget_leaves_no_trace_in_any_table(tmp_path: Path) -> None:
         their_connections = [r[0] for r in store.con.execute(
             "SELECT connection_id FROM connections WHERE person = ?", [HANDLE]).fetchall()]
         assert their_connections and store.con.execute(  # their score history is kept as change rows
-            "SELECT count(*) FROM connection_history WHERE connection_id IN (SELECT unnest(?))",
+            "SELECT count(*) FROM connection_history_all WHERE connection_id IN (SELECT unnest(?))",
             [their_connections]).fetchone()[0] > 0
         forget_person(store.con, f"x:{HANDLE}")
         left = _hits(store, person_id)
         assert left == [], "\n".join(left)
-        assert store.con.execute("SELECT count(*) FROM connection_history WHERE connection_id IN (SELECT unnest(?))",
+        assert store.con.execute("SELECT count(*) FROM connection_history_all WHERE connection_id IN (SELECT unnest(?))",
                                  [their_connections]).fetchone()[0] == 0
         # the rest is still there
         assert store.con.execute("SELECT count(*) FROM interactions WHERE handle = 'someone_else'").fetchone()[0] == 2

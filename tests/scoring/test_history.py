@@ -104,6 +104,74 @@ def test_the_composed_score_equals_a_full_recomputation(touches: list[tuple[Any,
                 assert_composition_is_exact(store, at)
 
 
+def _history_at(store: Store, table: str, at: datetime) -> list[tuple[Any, ...]]:
+    return store.con.execute(f"SELECT * EXCLUDE (as_of) FROM {table} WHERE as_of = ? ORDER BY connection_id",
+                             [at]).fetchall()
+
+
+def test_a_full_runs_history_waits_in_the_score_tables_until_they_are_rewritten(tmp_path: Path) -> None:
+    """A full run at the newest date stores no history row: the score tables hold them, and the
+    history views show them. A run at an earlier date leaves them there; the next run at a later
+    date writes them out as stored rows (those the earlier date's rows do not already compose), and
+    the composition is exact at every step."""
+    from tests.scoring.test_engines import write_events
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=600, seed=5)
+    first = datetime(2025, 2, 10)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, events)
+        assert score_store(store, first).mode == "full"
+        pending = store.con.execute("SELECT level, as_of FROM history_pending ORDER BY level").fetchall()
+        assert pending == [("connection", first), ("person", first)]
+        assert store.scalar("SELECT count(*) FROM connection_history") == 0
+        assert store.scalar("SELECT count(*) FROM person_history") == 0
+        assert store.scalar("SELECT count(*) FROM connection_history_all") == store.scalar(
+            "SELECT count(*) FROM connection_scores") > 0
+        assert store.scalar("SELECT count(*) FROM person_history_all") == store.scalar(
+            "SELECT count(*) FROM person_scores") > 0
+        shown = _history_at(store, "connection_history_all", first)
+        for at in (first, first + timedelta(days=5)):
+            assert_composition_is_exact(store, at)
+
+        earlier = first - timedelta(days=40)
+        score_store(store, earlier)  # not the newest date: the score tables stay, and so do their rows
+        assert store.scalar("SELECT count(*) FROM history_pending") == 2
+        for at in (earlier, first):
+            assert_composition_is_exact(store, at)
+
+        later = first + timedelta(days=1)
+        assert score_store(store, later).mode == "incremental"
+        assert store.scalar("SELECT count(*) FROM history_pending") == 0
+        # written out as change rows: the pending ones the earlier date's rows do not already compose
+        stored = _history_at(store, "connection_history", first)
+        assert stored and set(stored) < set(shown)
+        for at in (earlier, first, later, later + timedelta(days=30)):
+            assert_composition_is_exact(store, at)
+
+
+def test_a_full_run_again_at_the_pending_date_rewrites_its_rows(tmp_path: Path) -> None:
+    """A forced full run at the date whose rows are pending, and a full run at a later date: each
+    leaves one pending date (its own) and an exact composition at every date scored."""
+    from tests.scoring.test_engines import write_events
+
+    events = tmp_path / "events.csv"
+    write_events(events, n=400, seed=6)
+    first = datetime(2025, 2, 10)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, events)
+        score_store(store, first)
+        assert score_store(store, first, force=True).mode == "full"
+        assert store.con.execute("SELECT DISTINCT as_of FROM history_pending").fetchall() == [(first,)]
+        assert store.scalar("SELECT count(*) FROM connection_history") == 0
+        later = first + timedelta(days=20)
+        assert score_store(store, later, force=True).mode == "full"
+        assert store.con.execute("SELECT DISTINCT as_of FROM history_pending").fetchall() == [(later,)]
+        assert store.scalar("SELECT count(*) FROM connection_history WHERE as_of = ?", [first]) > 0
+        for at in (first, later):
+            assert_composition_is_exact(store, at)
+
+
 def test_a_year_of_daily_scores_of_an_unchanged_store_writes_no_history(tmp_path: Path) -> None:
     from tests.scoring.test_engines import write_events
 
@@ -113,12 +181,12 @@ def test_a_year_of_daily_scores_of_an_unchanged_store_writes_no_history(tmp_path
         ingest_path(store, events)
         first = datetime(2025, 2, 10)
         score_store(store, first)
-        written = store.scalar("SELECT count(*) FROM connection_history") + store.scalar(
-            "SELECT count(*) FROM person_history")
+        written = store.scalar("SELECT count(*) FROM connection_history_all") + store.scalar(
+            "SELECT count(*) FROM person_history_all")
         for day in range(1, 30):
             score_store(store, first + timedelta(days=day))
         assert store.scalar("SELECT count(*) FROM connection_history") + store.scalar(
-            "SELECT count(*) FROM person_history") == written
+            "SELECT count(*) FROM person_history") == written  # the first run's rows, written out once
         assert store.scalar("SELECT count(DISTINCT as_of) FROM connection_scores") == 1  # the newest date only
         assert_composition_is_exact(store, first + timedelta(days=12))
         assert_composition_is_exact(store, first + timedelta(days=29))
@@ -234,6 +302,7 @@ def test_a_store_of_the_previous_release_migrates_its_snapshots_to_history(tmp_p
         snapshot_rows = store.scalar("SELECT count(*) FROM connection_scores")
         store.con.execute("DROP TABLE connection_history")
         store.con.execute("DROP TABLE person_history")
+        store.con.execute("DROP TABLE history_pending")
         store.con.execute("ALTER TABLE score_runs DROP COLUMN people")
         store.con.execute("DELETE FROM schema_version WHERE version >= 16")
     with Store(tmp_path / "old.duckdb") as store:

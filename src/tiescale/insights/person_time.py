@@ -224,7 +224,7 @@ def _states(store: Store, account: str | None, composed: set[datetime]) -> None:
         con.execute(f"""
             INSERT INTO pt_states SELECT n.person_id, n.c, h.as_of, {', '.join(f'h.{c}' for c in RAW_DIMENSIONS)}
             FROM (SELECT * FROM pt_need SEMI JOIN pt_composed USING (c)) n
-            ASOF JOIN (SELECT * FROM person_history SEMI JOIN pt_need USING (person_id)) h
+            ASOF JOIN (SELECT * FROM person_history_all SEMI JOIN pt_need USING (person_id)) h
               ON h.person_id = n.person_id AND n.c >= h.as_of
             WHERE NOT h.removed""")
         con.execute("DELETE FROM pt_need WHERE c IN (SELECT c FROM pt_composed)")

@@ -40,7 +40,7 @@ def history_stamps(store: Store, dates: list[datetime]) -> dict[datetime, str]:
     found = store.rows("""
         WITH d AS (SELECT unnest(?::TIMESTAMP[]) AS at),
              r AS (SELECT as_of, max(computed_at) AS c, count(*) AS n FROM score_runs GROUP BY 1),
-             h AS (SELECT as_of, count(*) AS n FROM person_history GROUP BY 1)
+             h AS (SELECT as_of, count(*) AS n FROM person_history_all GROUP BY 1)
         SELECT d.at, (SELECT max(c) FROM r WHERE r.as_of <= d.at AND r.n > 1) AS runs_at,
                (SELECT sum(n - 1) FROM r WHERE r.as_of <= d.at) AS runs,
                (SELECT sum(n) FROM h WHERE h.as_of <= d.at) AS rows
@@ -143,7 +143,7 @@ def _composed_sql(store: Store, dates: list[datetime], min_score: float, valid: 
         name = f"score_highs_cand_{i}"
         store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
             SELECT person_id FROM score_highs WHERE min_score = ? AND as_of = ?
-            UNION SELECT person_id FROM person_history WHERE as_of > ? AND as_of <= ?""",
+            UNION SELECT person_id FROM person_history_all WHERE as_of > ? AND as_of <= ?""",
                           [float(min_score), base, base, day])
         at = f"SELECT TIMESTAMP '{day.isoformat(sep=' ')}' AS at"
         parts.append(f"SELECT as_of, person_id, score FROM ({scores_over_sql(at, 'person', min_score=min_score, only=name)}) "

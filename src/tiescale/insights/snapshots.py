@@ -75,7 +75,7 @@ def composable(store: Store, as_of: datetime) -> bool:
 
 #: What scoring a snapshot writes (TEMP copies of them take the writes on a read-only store).
 SCORE_TABLES = ("connection_scores", "person_scores", "connection_top", "score_runs", "connection_history",
-                "person_history")
+                "person_history", "history_pending")
 
 
 def ensure_snapshot(store: Store, as_of: datetime, materialise: bool = True, fresh: bool | None = None) -> None:

@@ -10,6 +10,14 @@ and Spark. A run at D writes a row only for a key whose state at D differs from 
 
 The newest scored date stays materialised in connection_scores / person_scores / connection_top for
 the listings; readers of any other date use :func:`scores_sql`.
+
+A full run at the newest date would write every key's state twice, as history rows and as the score
+tables. Its history rows stay *pending* instead: the score tables hold them and ``history_pending``
+lists the date. Readers read the views ``connection_history_all`` / ``person_history_all`` (the
+stored rows of ``connection_history`` / ``person_history`` and the pending ones, :data:`HISTORY`),
+so every reader sees one history. The next run that
+rewrites the score tables, or writes history at or after that date, writes them out first
+(:func:`settle_pending`): only the rows that differ from the composition before, as any run would.
 """
 from __future__ import annotations
 
@@ -36,11 +44,13 @@ else:
 
 Level = Literal["connection", "person"]
 
-#: The history table and key of each level.
+#: The history of each level as readers see it (a view: the stored rows and any pending ones), and its key.
 HISTORY: dict[str, tuple[str, str]] = {
-    "connection": ("connection_history", "connection_id"),
-    "person": ("person_history", "person_id"),
+    "connection": ("connection_history_all", "connection_id"),
+    "person": ("person_history_all", "person_id"),
 }
+#: The table of each level's stored history rows (what writers write).
+HISTORY_ROWS: dict[str, str] = {"connection": "connection_history", "person": "person_history"}
 #: Both levels, connections first.
 LEVELS: tuple[Level, Level] = ("connection", "person")
 #: The materialised newest date of each level.
@@ -352,7 +362,8 @@ def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, di
     after ``since`` (compared too, whatever ``keys`` says). Then only their history is composed and
     compared: at a million keys with a day's worth touched, a fraction of composing them all.
     """
-    table, key = HISTORY[level]
+    _view, key = HISTORY[level]
+    table = HISTORY_ROWS[level]
     cut = _literal_sql(at)
     con.execute(f"DELETE FROM {table} WHERE as_of = {cut}")
     if keys is None or since is None:
@@ -380,3 +391,58 @@ def write_history(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, di
         con.execute("DROP TABLE IF EXISTS temp.main.history_before")
         con.execute("DROP TABLE IF EXISTS temp.main.history_keys")
     return int(found[0]) if found else 0
+
+
+# -- pending rows: a full run's history kept in the score tables --------------------------------
+def pending_dates(con: duckdb.DuckDBPyConnection) -> list[tuple[Level, datetime]]:
+    """The (level, date) whose history rows wait in the score tables."""
+    return [(level, as_of) for level, as_of in
+            con.execute("SELECT level, as_of FROM history_pending ORDER BY as_of, level").fetchall()]
+
+
+def settle_pending(con: duckdb.DuckDBPyConnection, upto: datetime, config: ScaleConfig = DEFAULT,
+                   rewritten: datetime | None = None) -> None:
+    """Write out the pending history rows of every date at or before ``upto`` (before a run at
+    ``upto`` writes history there or rewrites the score tables): the rows of the score table at
+    that date, as change rows against the stored history before it (:func:`write_history`). Rows of
+    the date ``rewritten`` are not written: the caller writes every key's row there itself."""
+    for level, as_of in pending_dates(con):
+        if as_of > upto:
+            continue
+        con.execute("DELETE FROM history_pending WHERE level = ? AND as_of = ?", [level, as_of])
+        if as_of == rewritten:
+            continue
+        _view, key = HISTORY[level]
+        raw = ", ".join(RAW_DIMENSIONS)
+        rows = (f"(SELECT {key}, {raw} FROM {CURRENT[level]} "
+                f"WHERE as_of = {_literal_sql(as_of)} AND {key} IS NOT NULL)")
+        write_history(con, level, as_of, rows, config)
+
+
+def write_pending(con: duckdb.DuckDBPyConnection, level: Level, at: datetime, dims: str,
+                  config: ScaleConfig = DEFAULT) -> None:
+    """A full run's history at the newest date ``at``: the tombstones of the keys ``dims`` (every
+    scored key) lacks, stored now; the other rows left pending in the score table that the caller
+    fills with ``dims`` at ``at`` (:func:`mark_pending`, in that transaction). Call after
+    :func:`settle_pending` (no pending rows at or before ``at``)."""
+    _view, key = HISTORY[level]
+    table = HISTORY_ROWS[level]
+    cut = _literal_sql(at)
+    con.execute(f"DELETE FROM {table} WHERE as_of = {cut}")
+    # the keys with history and no state now: tombstones where their latest state is not one already
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE history_keys AS
+        SELECT DISTINCT h.{key} FROM {table} h ANTI JOIN {dims} d ON d.{key} = h.{key} WHERE h.as_of < {cut}""")
+    nulls = ", ".join(f"NULL AS {c}" for c in RAW_DIMENSIONS)
+    try:
+        con.execute(f"""INSERT INTO {table} BY NAME
+            SELECT {key}, {cut} AS as_of, {nulls}, true AS removed
+            FROM ({state_sql(level, at, config=config, keys="history_keys")})""")
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.main.history_keys")
+
+
+def mark_pending(con: duckdb.DuckDBPyConnection, at: datetime) -> None:
+    """Record that both levels' history rows at ``at`` are the score tables' rows (see
+    :func:`write_pending`): in the transaction that writes those tables."""
+    con.execute("DELETE FROM history_pending WHERE as_of = ?", [at])
+    con.executemany("INSERT INTO history_pending VALUES (?, ?)", [[level, at] for level in LEVELS])

@@ -23,7 +23,8 @@ from tiescale.store.db import Store
 from .compiled import compiled_sql
 from .config import RAW_DIMENSIONS, SCORED_COLUMNS, ScaleConfig
 from .dimensions import across, contact_dimensions, day_marks
-from .history import HISTORY, LEVELS, Level, history_unchanged_since, materialised_state_sql, state_sql, write_history
+from .history import (HISTORY, LEVELS, Level, history_unchanged_since, mark_pending, materialised_state_sql,
+                      settle_pending, state_sql, write_history, write_pending)
 from .scale import scored
 from .top import write_top
 from .warmth import scoring_inputs
@@ -397,27 +398,41 @@ def _write(store: Store, as_of: datetime, config: ScaleConfig, materialise: bool
            changed: tuple[datetime, str | None, str | None] | None = None) -> bool:
     """History rows for the states that changed at ``as_of``; when it is the newest date, the score
     tables emptied (True: :func:`write_newest` fills them). ``changed``: the previous run's date and
-    the tables of the connections and people that may differ from it (None: any)."""
+    the tables of the connections and people that may differ from it (None: any, a full run).
+
+    A full run at the newest date stores only its tombstones: its other rows wait in the score
+    tables :func:`write_newest` fills (history.write_pending). Pending rows of an earlier date are
+    written out first (history.settle_pending)."""
     con = store.con
-    since, connections, people = changed if changed is not None else (None, None, None)
-    write_history(con, "connection", as_of, "conn_dims", config, keys=connections, since=since)
-    write_history(con, "person", as_of, "person_dims", config, keys=people, since=since)
-    if not materialise or not is_newest(store, as_of):
+    newest = materialise and is_newest(store, as_of)
+    pending = changed is None and newest
+    settle_pending(con, as_of, config, rewritten=as_of if pending else None)
+    if pending:
+        for level, dims in zip(LEVELS, ("conn_dims", "person_dims")):
+            write_pending(con, level, as_of, dims, config)
+    else:
+        since, connections, people = changed if changed is not None else (None, None, None)
+        write_history(con, "connection", as_of, "conn_dims", config, keys=connections, since=since)
+        write_history(con, "person", as_of, "person_dims", config, keys=people, since=since)
+    if not newest:
         return False
     for table in ("connection_scores", "person_scores", "connection_top"):
         con.execute(f"DELETE FROM {table}")
     return True
 
 
-def write_newest(store: Store, as_of: datetime, config: ScaleConfig) -> None:
+def write_newest(store: Store, as_of: datetime, config: ScaleConfig, pending: bool = False) -> None:
     """The newest date's score tables, from ``conn_dims`` / ``person_dims`` (left by
     :func:`score_in_store`), in the caller's transaction; the working tables are dropped after.
+    ``pending`` (a full run): the rows are also the history at ``as_of`` (history.mark_pending).
 
     The score run empties the tables in its own transaction and checkpoints before this one, so
     these rows reuse the blocks the old ones freed: a daily rewrite keeps the file's size (one
     transaction deleting and inserting held both copies, and the file kept a copy's worth of free
-    blocks). Between the two, readers of the newest date compose it from the history (see
-    history.scores_sql), which already holds it.
+    blocks). Between the two, readers of a date compose it from the history (see
+    history.scores_sql), which holds it, except a full run's date: its rows are pending in the
+    tables written here, and the run is not in ``score_runs`` yet, so readers still read the
+    previous date's scores, as the history holds them.
     """
     con = store.con
     backend = Backend(con)
@@ -434,5 +449,7 @@ def write_newest(store: Store, as_of: datetime, config: ScaleConfig) -> None:
             FROM ({compiled_sql(("scored", "person_dims", config),
                                 lambda as_of: scored(backend.table("person_dims"), as_of, config), as_of=as_of)})""")
         write_top(con, as_of)
+        if pending:
+            mark_pending(con, as_of)
     finally:
         _drop_temporaries(con)

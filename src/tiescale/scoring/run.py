@@ -17,7 +17,7 @@ from tiescale.store.text_features import refresh_text_features
 from .config import DEFAULT, DIMENSION_COLUMNS, RAW_DIMENSIONS, ScaleConfig
 from .dimensions import across, contact_dimensions, day_marks
 from .engines import EngineError, check_events_path, duckdb_events, spark_events, spark_message
-from .history import write_history
+from .history import settle_pending, write_history
 from .incremental import is_newest, score_in_store, write_newest
 from .scale import scored
 from .stamp import resolve_as_of as resolve_as_of, scale_fingerprint as scale_fingerprint  # re-exported
@@ -93,7 +93,7 @@ def score_store(
         if newest:  # the newest date's rows: after a checkpoint, in the blocks the old rows freed
             _checkpoint(store)
             with store.transaction():
-                write_newest(store, cut, config)
+                write_newest(store, cut, config, pending=mode == "full")
         seconds = time.perf_counter() - started
         with store.transaction() as con:  # the run counts once its every row is written
             con.execute("INSERT INTO score_runs (as_of, engine, scale, watermark, connections, people, seconds) "
@@ -140,6 +140,7 @@ def _write_snapshot(store: Store, cut: datetime, engine: str, fingerprint: str, 
             SELECT c.connection_id, {raw} FROM new_connections n JOIN connections c
             ON c.account = n.account AND c.platform = n.platform AND c.person = n.person""")
         con.execute(f"CREATE OR REPLACE TEMP TABLE snapshot_person_dims AS SELECT person_id, {raw} FROM new_people")
+        settle_pending(con, cut, config, rewritten=cut)  # every key's row at cut is written below
         try:
             write_history(con, "connection", cut, "snapshot_conn_dims", config)
             write_history(con, "person", cut, "snapshot_person_dims", config)

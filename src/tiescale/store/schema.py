@@ -15,6 +15,10 @@ _DIMENSION_COLUMNS_V2 = """intensity DOUBLE, weight_in DOUBLE, weight_out DOUBLE
             pts_intensity DOUBLE, pts_reciprocity DOUBLE, pts_recency DOUBLE, pts_regularity DOUBLE,
             pts_duration DOUBLE, pts_intimacy DOUBLE, pts_warmth DOUBLE"""
 
+#: The raw dimensions of a history row as migration 16 created them (frozen, like the list above).
+_RAW_COLUMNS = ("intensity, weight_in, weight_out, turns, two_way_days, touchpoints_in, touchpoints_out, "
+                "dms, words, warm, active_days, regularity, started_by_them, first_contact, last_contact")
+
 #: (version, description, SQL)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -749,5 +753,31 @@ MIGRATIONS.append((
         ALTER TABLE score_highs_dates ADD COLUMN IF NOT EXISTS kept_at TIMESTAMPTZ;
     """,
 ))
+def _history_view(level: str, key: str, scores: str) -> str:
+    """The history of ``level`` as readers see it: its stored rows, and the rows of a full run that
+    wait in the score table (their date listed in ``history_pending``) until it is rewritten."""
+    return f"""
+        CREATE OR REPLACE VIEW {level}_history_all AS
+        SELECT {key}, as_of, {_RAW_COLUMNS}, removed FROM {level}_history
+        UNION ALL
+        SELECT {key}, as_of, {_RAW_COLUMNS}, false AS removed FROM {scores}
+        WHERE {key} IS NOT NULL AND as_of IN (SELECT as_of FROM history_pending WHERE level = '{level}');"""
+
+
+MIGRATIONS.append((
+    29,
+    "a full run's history rows wait in the score tables; readers read connection_history_all / person_history_all",
+    """
+        -- A full run at the newest date wrote every key's state twice: as history rows and as the
+        -- score tables the listings read (0.8 of 6.5 s at 10M heavy-tailed events). Its rows now
+        -- stay in the score tables only, the date listed in history_pending; history readers read
+        -- the views, stored rows and pending ones; the run that next rewrites the score tables
+        -- writes them out first (scoring/history.py, settle_pending).
+        CREATE TABLE IF NOT EXISTS history_pending (level VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+    """ + _history_view("connection", "connection_id", "connection_scores")
+        + _history_view("person", "person_id", "person_scores"),
+))
+
+
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
