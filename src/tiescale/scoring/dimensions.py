@@ -235,38 +235,21 @@ def across(dims: ir.Table, days: ir.Table, key: str, as_of: datetime, config: Sc
     """Dimensions per ``key`` (a person) from their connections' dimensions and days (rows of
     :func:`day_marks`, or of :func:`daily`).
 
-    Equal to ``dimensions(rollup(days, [key]), [key], ...)``, without regrouping every day twice:
-    the connections' dimensions are added up, and one grouping of the days per key and day gives,
-    for each day shared by several connections, what it counts once against what its connections
-    counted apart (the difference corrects the sum). ``dims`` and ``days`` both carry ``key``.
+    Equal to ``dimensions(rollup(days, [key]), [key], ...)``, without regrouping every day: the
+    connections' dimensions are added up, then only the days shared by several connections are
+    regrouped, to count each of them once. ``dims`` and ``days`` both carry ``key``.
     """
     base = dims.group_by(key).aggregate(
         **{c: dims[c].sum() for c in (*ADDED, *PER_DAY)},
         first_contact=dims.first_contact.min(),
         last_contact=dims.last_contact.max(),
     )
-    by_day = days.group_by([key, "day"]).aggregate(
-        connections=days.count(),
-        n_in=days.n_in.sum(),
-        n_out=days.n_out.sum(),
-        first_ts=days.first_ts.min(),
-        first_in_ts=days.first_in_ts.min(),
-        two_way_apart=days.count(where=(days.n_in > 0) & (days.n_out > 0)),
-        started_apart=days.count(where=(days.first_in_ts == days.first_ts).fill_null(False)),
-    )
-    shared = by_day.filter(by_day.connections > 1)
-    shared = _with_decays(shared, shared.day, as_of, config, ("turns", "regularity"))
-    # per shared day: counted once minus counted on each connection (a day's decay is the same on all)
-    two_way = ((shared.n_in > 0) & (shared.n_out > 0)).cast("int64") - shared.two_way_apart
-    active = 1 - shared.connections
-    started = (shared.first_in_ts == shared.first_ts).fill_null(False).cast("int64") - shared.started_apart
-    fix = shared.group_by(key).aggregate(
-        turns_fix=(two_way.cast("float64") * _decayed(shared, "turns")).sum(),
-        two_way_days_fix=two_way.sum(),
-        active_days_fix=active.sum(),
-        regularity_fix=(active.cast("float64") * _decayed(shared, "regularity")).sum(),
-        started_by_them_fix=started.sum(),
-    )
+    counted = days.group_by([key, "day"]).aggregate(connections=days.count())
+    shared = days.semi_join(counted.filter(counted.connections > 1), [key, "day"])
+    once = day_dimensions(rollup(shared, [key]), [key], as_of, config)
+    apart = day_dimensions(shared, [key], as_of, config)  # each connection's day counted on its own
+    apart = apart.select(key, **{f"{c}_apart": apart[c] for c in PER_DAY})
+    fix = once.join(apart, key).select(key, **{f"{c}_fix": once[c] - apart[f"{c}_apart"] for c in PER_DAY})
     out = base.left_join(fix, key)
     return out.select(
         base[key],
