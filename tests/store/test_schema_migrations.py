@@ -195,3 +195,28 @@ def test_a_store_without_the_answer_index_days_rebuilds_the_index_on_its_next_re
         assert store.scalar("SELECT count(*) FROM answer_people WHERE days IS NULL") == len(expected) > 0
         assert refresh_threads(store).mode == "full"
         assert store.rows("SELECT person_id, active_days, median_gap_days, days FROM answer_people ORDER BY 1") == expected
+
+
+def test_a_store_from_before_migration_30_keeps_its_scores_and_stores_handles_plain(tmp_path: Path) -> None:
+    """Migration 30 copies connection_scores into a table whose handles are stored uncompressed:
+    every row and column survives, and the next score writes the column plain."""
+    events = tmp_path / "events.csv"
+    write_events(events, n=500, seed=12)
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_path(store, events)
+        score_store(store, "2025-03-01")
+        before = store.con.execute("SELECT * FROM connection_scores ORDER BY connection_id").fetchall()
+        # as migration 29 left it: the table as migrations 2 and 12 made it, default compression
+        store.con.execute("CREATE TABLE old_scores AS SELECT * FROM connection_scores")
+        store.con.execute("DROP TABLE connection_scores")
+        store.con.execute("ALTER TABLE old_scores RENAME TO connection_scores")
+        store.con.execute("DELETE FROM schema_version WHERE version >= 30")
+    with Store(tmp_path / "s.duckdb") as store:
+        assert store.scalar("SELECT max(version) FROM schema_version") == LATEST
+        assert store.con.execute("SELECT * FROM connection_scores ORDER BY connection_id").fetchall() == before
+        score_store(store, "2025-03-02")
+        store.con.execute("CHECKPOINT")
+        kinds = {r[0] for r in store.con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('connection_scores') WHERE column_name = 'person'"
+            " AND segment_type = 'VARCHAR'").fetchall()}
+        assert kinds == {"Uncompressed"}

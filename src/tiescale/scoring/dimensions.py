@@ -9,6 +9,7 @@ plus the days they share). :func:`daily` and :func:`dimensions` are the same in 
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -43,10 +44,14 @@ _Age = TypeVar("_Age", float, "ir.FloatingValue")
 
 
 def decay(age_days: _Age, half_life_days: float) -> _Age:
-    """0.5^(age / half-life): what contact ``age_days`` old still counts (an Ibis value or a number)."""
+    """0.5^(age / half-life): what contact ``age_days`` old still counts (an Ibis value or a number).
+
+    Written exp(age x ln(0.5) / half-life): the same number to the last bits or so, and DuckDB's exp
+    takes half the time of its pow (a full run takes two per touchpoint and per day of contact)."""
+    rate = math.log(0.5) / half_life_days
     if isinstance(age_days, float):
-        return float(0.5 ** (age_days / half_life_days))  # a float power of a float: typed Any
-    return ibis.literal(0.5) ** (age_days / half_life_days)
+        return math.exp(age_days * rate)
+    return (age_days * ibis.literal(rate, type="float64")).exp()
 
 
 def decay_factors(age_days: _Age, config: ScaleConfig) -> dict[str, _Age]:

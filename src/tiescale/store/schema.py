@@ -779,5 +779,22 @@ MIGRATIONS.append((
 ))
 
 
+MIGRATIONS.append((
+    30,
+    "connection_scores.person stored uncompressed: a full run writes its 1.8M handles in 0.25 s, not 0.38 s",
+    f"""
+        -- The handles are nearly all distinct: DuckDB's dictionary and FSST analysis of them was a
+        -- tenth of writing the score table (0.13 of 1.3 s at 10M heavy-tailed events) and saved
+        -- about 3% of the file. The table is copied once with the column stored plain.
+        CREATE OR REPLACE TABLE connection_scores_plain (
+            as_of TIMESTAMP NOT NULL, account VARCHAR NOT NULL, platform VARCHAR NOT NULL,
+            person VARCHAR NOT NULL USING COMPRESSION uncompressed, score DOUBLE NOT NULL, tier VARCHAR NOT NULL,
+            {_DIMENSION_COLUMNS_V2}, connection_id BIGINT
+        );
+        INSERT INTO connection_scores_plain BY NAME SELECT * FROM connection_scores;
+        DROP TABLE connection_scores;
+        ALTER TABLE connection_scores_plain RENAME TO connection_scores;
+    """,
+))
 MIGRATIONS.sort(key=lambda m: m[0])
 LATEST = MIGRATIONS[-1][0]
